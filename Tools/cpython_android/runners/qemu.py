@@ -1,0 +1,71 @@
+"""Run a GNU cross host's python under qemu-user.
+
+With no binfmt_misc registration, a child process the python starts with
+`sys.executable` would be exec'ed natively and fail (ENOEXEC), so regrtest -j
+and subprocess tests would break.  A small wrapper script in the prefix's bin
+directory runs `qemu-<arch> -0 <wrapper> <python>`: the guest then sees the
+wrapper as argv[0] and sys.executable, so children re-enter qemu too, and
+getpath still finds the standard library next to it.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UserError
+from ..hosts import Host
+
+WRAPPER_SUFFIX = "-qemu"
+
+
+def qemu_binary(host: Host) -> Path:
+    for name in (f"qemu-{host.qemu_arch}-static", f"qemu-{host.qemu_arch}"):
+        if found := shutil.which(name):
+            return Path(found)
+    raise UserError(f"qemu-{host.qemu_arch}-static is not on PATH: install qemu-user-static "
+                    f"(Debian/Ubuntu) to run {host} programs")
+
+
+def ld_prefix(host: Host) -> Path:
+    """Where the target's libc lives (Debian's cross packages use /usr/<triplet>)."""
+    return Path(os.environ.get("QEMU_LD_PREFIX") or f"/usr/{host.triplet}")
+
+
+@dataclass(frozen=True)
+class QemuPython:
+    """The host python of a prefix, made runnable here."""
+
+    host: Host
+    python: Path  # prefix/bin/pythonX.Y
+
+    @property
+    def prefix(self) -> Path:
+        return self.python.parent.parent
+
+    @property
+    def wrapper(self) -> Path:
+        return self.python.with_name(self.python.name + WRAPPER_SUFFIX)
+
+    def ensure_wrapper(self) -> Path:
+        qemu = qemu_binary(self.host)
+        text = "\n".join([
+            "#!/bin/sh",
+            "# Runs the host python under qemu-user; children re-enter qemu through",
+            "# this script because it is sys.executable.  Written by android.py.",
+            f"export QEMU_LD_PREFIX={shlex.quote(str(ld_prefix(self.host)))}",
+            f'export LD_LIBRARY_PATH={shlex.quote(str(self.prefix / "lib"))}'
+            '${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}',
+            f'exec {shlex.quote(str(qemu))} -0 "$0" {shlex.quote(str(self.python))} "$@"',
+            "",
+        ])
+        if not self.wrapper.exists() or self.wrapper.read_text() != text:
+            self.wrapper.write_text(text)
+            self.wrapper.chmod(0o755)
+        return self.wrapper
+
+    def command(self, args: list[str]) -> list[str]:
+        return [str(self.ensure_wrapper()), *args]
