@@ -69,6 +69,9 @@ def _apt_options(root: Path) -> list[str]:
         "-o", "Dir::Etc::Preferences=/dev/null",
         "-o", f"Dir::Etc::PreferencesParts={root / 'preferences.d'}",
         "-o", "APT::Sandbox::User=root",
+        # Ignore installed packages: else `apt-get source bzip2` asks for the
+        # installed binary's (older) version, which trixie does not have.
+        "-o", "Dir::State::status=/dev/null",
     ]
 
 

@@ -17,14 +17,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import checkout as checkout_mod
 from . import steps
 from .console import Console
 from .errors import USAGE_EXIT_STATUS, CommandFailed, UserError
-from .hosts import DEFAULT_API_LEVEL, Host, parse_host, supported_description, validate_api_level
-from .layout import Layout
+from .hosts import DEFAULT_API_LEVEL, supported_description, validate_api_level
 from .textutil import export_lines
-from .toolchains import ToolchainOptions
 from .toolchains.ndk import DEFAULT_NDK_VERSION
 
 PROG = "android.py"
@@ -133,29 +130,14 @@ def script_dir() -> Path | None:
     return Path(value) if value else None
 
 
-def host_of(args: argparse.Namespace) -> Host | None:
-    if getattr(args, "host", None) is None:
-        return None
-    return parse_host(args.host, args.api_level)
-
-
 def context_of(args: argparse.Namespace, console: Console) -> steps.BuildContext:
-    host = host_of(args)  # validate the host before looking for anything else
-    checkout = checkout_mod.find(args.checkout, script_dir())
-    root = args.cross_build_dir or checkout.root / "cross-build"
-    return steps.BuildContext(
-        checkout=checkout,
-        layout=Layout(root.resolve()),
-        console=console,
-        host=host,
-        configure_args=getattr(args, "configure_args", ()),
-        clean=getattr(args, "clean", False),
-        jobs=getattr(args, "jobs", None) or os.cpu_count() or 1,
-        toolchain_options=ToolchainOptions(
-            ndk_version=getattr(args, "ndk_version", None),
-            ccache=getattr(args, "ccache", False),
-        ),
-    )
+    return steps.make_context(
+        console=console, checkout=args.checkout, cross_build_dir=args.cross_build_dir,
+        script_dir=script_dir(), host=getattr(args, "host", None),
+        api_level=getattr(args, "api_level", DEFAULT_API_LEVEL),
+        configure_args=getattr(args, "configure_args", ()), clean=getattr(args, "clean", False),
+        jobs=getattr(args, "jobs", None), ndk_version=getattr(args, "ndk_version", None),
+        ccache=getattr(args, "ccache", False))
 
 
 # --- handlers: one library call each -----------------------------------------

@@ -19,11 +19,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import checkout as checkout_mod
 from . import toolchains
 from .checkout import Checkout
 from .console import Console
 from .errors import UserError
-from .hosts import Host
+from .hosts import DEFAULT_API_LEVEL, Host, parse_host
 from .layout import Layout
 from .process import capture, run_logged
 from .toolchains import Toolchain, ToolchainOptions
@@ -72,6 +73,25 @@ class BuildContext:
             raise UserError("--ccache given but ccache is not on PATH: install ccache")
         base = Path(os.path.commonpath([self.checkout.root, self.layout.root.resolve()]))
         return {"CCACHE_BASEDIR": str(base), "CCACHE_NOHASHDIR": "true"}
+
+
+def make_context(*, console: Console, checkout: Path | None = None,
+                 cross_build_dir: Path | None = None, script_dir: Path | None = None,
+                 host: str | None = None, api_level: int = DEFAULT_API_LEVEL,
+                 configure_args: Sequence[str] = (), clean: bool = False,
+                 jobs: int | None = None, ndk_version: str | None = None,
+                 ccache: bool = False) -> BuildContext:
+    """A context from plain values (the command line and tasks.py both use this).
+
+    The host is validated first, so a typo is reported before anything else
+    is looked for."""
+    parsed_host = parse_host(host, api_level) if host else None
+    found = checkout_mod.find(checkout, script_dir)
+    root = cross_build_dir or found.root / "cross-build"
+    return BuildContext(
+        checkout=found, layout=Layout(root.resolve()), console=console, host=parsed_host,
+        configure_args=configure_args, clean=clean, jobs=jobs or os.cpu_count() or 1,
+        toolchain_options=ToolchainOptions(ndk_version=ndk_version, ccache=ccache))
 
 
 # --- up-to-date checks -------------------------------------------------------
@@ -130,11 +150,13 @@ def _configure(ctx: BuildContext, name: str, directory: Path, command: list[str]
     fingerprint = _fingerprint(command, env, ctx.checkout.configure)
     if (not ctx.clean and (directory / "Makefile").exists() and stamp.exists()
             and stamp.read_text().strip() == fingerprint):
-        ctx.console.skipped(name, "same arguments, environment and configure script")
+        ctx.console.skipped(f"{name} {ctx.host}" if directory != ctx.layout.build_dir else name,
+                            "same arguments, environment and configure script")
         return
     stamp.unlink(missing_ok=True)
-    log = ctx.layout.log_path(name, ctx.host if directory != ctx.layout.build_dir else None)
-    with ctx.console.step(name, log) as step:
+    host = ctx.host if directory != ctx.layout.build_dir else None
+    log = ctx.layout.log_path(name, host)
+    with ctx.console.step(f"{name} {host}" if host else name, log) as step:
         run_logged(command, step=step, log_path=log, cwd=directory, env=env)
     stamp.write_text(fingerprint + "\n")
 
@@ -149,7 +171,7 @@ def configure_build(ctx: BuildContext) -> None:
     directory = ctx.layout.build_dir
     _clean_dir(ctx, directory)
     directory.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, **ctx.ccache_env())
+    env = {**os.environ, **ctx.ccache_env()}
     if ctx.toolchain_options.ccache:
         env["CC"] = "ccache " + os.environ.get("CC", "cc")
     command = [os.path.relpath(ctx.checkout.configure, directory), *ctx.configure_args]
@@ -167,7 +189,7 @@ def make_build(ctx: BuildContext) -> None:
     (directory / MAKE_STAMP).unlink(missing_ok=True)
     with ctx.console.step("make-build", log) as step:
         run_logged(["make", "-j", str(ctx.jobs)], step=step, log_path=log, cwd=directory,
-                   env=dict(os.environ, **ctx.ccache_env()))
+                   env={**os.environ, **ctx.ccache_env()})
     _touch_stamp(directory / MAKE_STAMP)
 
 
@@ -178,7 +200,7 @@ def build_triplet(checkout: Checkout) -> str:
 
 def host_environment(ctx: BuildContext, toolchain: Toolchain) -> dict[str, str]:
     """os.environ plus the toolchain's variables and CONFIG_SITE, for host steps."""
-    return dict(os.environ, **export_environment(ctx, toolchain), **ctx.ccache_env())
+    return {**os.environ, **export_environment(ctx, toolchain), **ctx.ccache_env()}
 
 
 def configure_host(ctx: BuildContext) -> None:
@@ -223,7 +245,7 @@ def make_host(ctx: BuildContext) -> None:
             shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
     # configure already captured the toolchain variables in the Makefile;
     # passing them again could duplicate flags, so make gets os.environ only.
-    env = dict(os.environ, **ctx.ccache_env())
+    env = {**os.environ, **ctx.ccache_env()}
     log = ctx.layout.log_path("make-host", host)
     with ctx.console.step(f"make-host {host}", log) as step:
         run_logged(["make", "-j", str(ctx.jobs)], step=step, log_path=log, cwd=host_dir, env=env)

@@ -51,3 +51,48 @@ class Runner(Protocol):
         """Run the python; stream lines to `on_line` as they come; kill every
         process it started if cancelled or past the invocation's timeout."""
         ...
+
+
+@dataclass(frozen=True)
+class RunnerSpec:
+    """What the user asked to run on: everything `create_runners` needs."""
+
+    host: object  # hosts.Host (typed loosely to keep this module import-light)
+    layout: object  # layout.Layout
+    python_version: str  # "3.13": names libpython and lib/pythonX.Y
+    shards: int = 1
+    verbose: int = 0
+    # Android only: where to run (exactly one of these for an Android host).
+    connected: tuple[str, ...] = ()  # serials (--connected A,B)
+    managed: str | None = None  # Gradle managed device name (--managed)
+    avd: str | None = None  # AVD name to create/boot (--avd)
+
+
+def create_runners(spec: RunnerSpec) -> list[Runner]:
+    """One runner per shard for the target the spec names.
+
+    `spec.host` is a `hosts.Host`, or the string "build" for the native build
+    python.  Each implementation is imported only when needed, so a missing
+    third-party library (adbutils) only matters for Android.
+    """
+    from ..layout import Layout
+
+    layout = spec.layout
+    assert isinstance(layout, Layout)
+    count = max(1, spec.shards)
+    if spec.host == "build":
+        from .native import create_native_runners
+
+        return list(create_native_runners(layout.require_build_python(), count))
+    from ..hosts import Host
+
+    host = spec.host
+    assert isinstance(host, Host)
+    if host.is_android:
+        from .android import create_android_runners  # type: ignore[import-not-found,unused-ignore]
+
+        return list(create_android_runners(spec))
+    from .qemu import create_qemu_runners
+
+    python = layout.require_host_python(host, spec.python_version)
+    return list(create_qemu_runners(host, python, count))

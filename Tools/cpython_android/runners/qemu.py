@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..hosts import Host
+from .local import LocalRunner
 
 WRAPPER_SUFFIX = "-qemu"
 
@@ -69,3 +70,19 @@ class QemuPython:
 
     def command(self, args: list[str]) -> list[str]:
         return [str(self.ensure_wrapper()), *args]
+
+
+def create_qemu_runners(host: Host, python: Path, count: int) -> list[LocalRunner]:
+    """`count` runners for the host python under qemu-user (one per shard).
+
+    They share the wrapper: each run is its own process, so shards on a
+    GNU host are processes on this machine.
+    """
+    wrapper = QemuPython(host, python).ensure_wrapper()
+    env = dict(os.environ)
+    # This machine's python settings must not leak into the guest python.
+    for name in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONEXECUTABLE"):
+        env.pop(name, None)
+    return [LocalRunner(name=f"qemu-{host.qemu_arch}-{index + 1}" if count > 1
+                        else f"qemu-{host.qemu_arch}", command=[str(wrapper)], env=env)
+            for index in range(count)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,8 +60,11 @@ def install_sdk_package(home: Path, package: str) -> None:
         raise UserError(f"{package!r} is not installed in {home} and there is no sdkmanager at "
                         f"{sdkmanager}: install the Android SDK command-line tools, or install "
                         f"{package!r} with Android Studio")
-    print(f"Installing {package} with {sdkmanager}: this may take several minutes", flush=True)
-    result = subprocess.run([str(sdkmanager), package], input="y\n" * 100, text=True)
+    # Everything goes to stderr: `env` prints export lines on stdout for eval.
+    print(f"Installing {package} with {sdkmanager}: this may take several minutes",
+          file=sys.stderr, flush=True)
+    result = subprocess.run([str(sdkmanager), package], input="y\n" * 100, text=True,
+                            stdout=sys.stderr)
     if result.returncode != 0:
         raise UserError(f"sdkmanager could not install {package!r} (exit status "
                         f"{result.returncode}): see its output above")

@@ -1,0 +1,48 @@
+"""nox sessions: `nox -s tests`, `nox -s lint`, `nox -s typecheck`, `nox -s build -- HOST`.
+
+Each session installs this project into its own virtualenv and calls the
+library (through its `cpython-android` console script or pytest).
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+SOURCES = ["Tools", "tests", "Android", "benchmarks", "noxfile.py", "tasks.py"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite (pass pytest options after --, e.g. `-- -m 'not integration'`)."""
+    session.install("-e", ".[dev]")
+    session.run("pytest", *(session.posargs or ["-ra"]))
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff")
+    session.run("ruff", "check", *SOURCES)
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    session.install("-e", ".[dev]", "mypy")
+    session.run("mypy")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build CPython for a host: `nox -s build -- HOST [--checkout DIR] [build options]`."""
+    if not session.posargs:
+        session.error("give the host: nox -s build -- aarch64-linux-gnu --checkout ~/cpython")
+    session.install("-e", ".")
+    host, *options = session.posargs
+    global_options = []
+    if "--checkout" in options:
+        i = options.index("--checkout")
+        global_options = options[i:i + 2]
+        del options[i:i + 2]
+    session.run("cpython-android", *global_options, "build", host, *options, external=False)
