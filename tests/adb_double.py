@@ -111,6 +111,9 @@ class AdbDouble:
 
     def __init__(self) -> None:
         self.devices: dict[str, FakeDevice] = {}
+        # For devices added over the wire (double:add:SERIAL), as a managed one.
+        self.new_device_root = Path("/nonexistent")
+        self.new_device_options: dict[str, object] = {}
         self.requests: list[str] = []  # every request seen, for assertions
         double = self
 
@@ -222,6 +225,15 @@ class Session:
                 lines.append(f"{d.serial}\t{d.state}{extra}\n" if not extra
                              else f"{d.serial}       {d.state}{extra}\n")
             self.okay("".join(lines))
+        elif req.startswith(("double:add:", "double:remove:")):
+            # Not adb: lets a test's fake Gradle plug a managed emulator in and out.
+            _, action, serial = req.split(":", 2)
+            if action == "add":
+                self.double.add_device(serial, self.double.new_device_root / serial,
+                                       **self.double.new_device_options)
+            else:
+                self.double.devices[serial].disconnect()
+            self.okay()
         elif req in ("host:features", "host:host-features"):
             self.okay(FEATURES)
         elif req.startswith(("host:transport:", "host:tport:serial:", "host:transport-any",
@@ -440,6 +452,7 @@ class Instrumentation:
         self.status(1, test="testPython", **{"class": "org.python.testbed.PythonSuite"})
         process = self.start_app(extras)
         pid = d.app_pid or 0
+        d.log(pid, "I", "TestRunner", "started: testPython(org.python.testbed.PythonSuite)")
         lines = 0
 
         def pump(stream, level: str, tag: str) -> None:
@@ -469,6 +482,7 @@ class Instrumentation:
                              "INSTRUMENTATION_CODE: 0\n")
             return 0
         d.log(pid, "I", "python.testbed", f"Python exited with status {status}")
+        d.log(pid, "I", "TestRunner", "finished: testPython(org.python.testbed.PythonSuite)")
         self.status(2, pythonExitStatus=str(status))
         self.status(0 if status == 0 else -2, test="testPython")
         time.sleep(max(0.0, 2.0 - (time.monotonic() - started)))  # as PythonSuite.kt does
@@ -486,11 +500,15 @@ class Instrumentation:
         args = " ".join(self.on_device(a) for a in shlex.split(extras.get("pythonArgs", "")))
         env = dict(os.environ, PYTHON_MODE=extras["pythonMode"],
                    PYTHON_MODULE=extras["pythonModule"], PYTHON_ARGS=args,
-                   PYTHON_CWD=str(cwd), PYTHONUNBUFFERED="1", TMPDIR=str(files / "tmp"))
+                   PYTHON_CWD=str(cwd), PYTHON_ENV=extras.get("pythonEnv", ""),
+                   PYTHONUNBUFFERED="1", TMPDIR=str(files / "tmp"))
         if "pythonSitePackages" in extras:
             env["PYTHON_SITE_PACKAGES"] = str(d.path(extras["pythonSitePackages"]))
         (files / "tmp").mkdir(parents=True, exist_ok=True)
-        process = subprocess.Popen([*d.python, str(TESTBED_MAIN)], env=env, cwd=cwd,
+        # Context.getExternalFilesDir(), as MainActivity.kt calls it.
+        d.path(f"/sdcard/Android/data/{APP_ID}/files").mkdir(parents=True, exist_ok=True)
+        options = extras.get("pythonOptions", "").split()  # the app splits them on spaces
+        process = subprocess.Popen([*d.python, "-u", *options, str(TESTBED_MAIN)], env=env, cwd=cwd,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE)
         d.app_process, d.app_pid, d.app_running = process, process.pid, True

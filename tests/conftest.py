@@ -75,7 +75,10 @@ class BuiltHost:
 
 #: Extra `build` arguments for the session build (the prerequisite-library
 #: tests add theirs here so one build serves every integration test).
-BUILD_EXTRA_ARGS: list[str] = []
+BUILD_EXTRA_ARGS: list[str] = ["--deps-from-source"]
+#: The libraries (OpenSSL, libffi, ...) built from source with the host python,
+#: their source archives from Debian's source packages (see deps_source_args).
+DEPS_LIBRARIES = ["bzip2", "libffi", "openssl", "sqlite", "xz", "zlib"]
 
 
 def ccache_env() -> dict[str, str]:
@@ -83,8 +86,18 @@ def ccache_env() -> dict[str, str]:
     return {"CCACHE_DIR": str(CCACHE_DIR), "CCACHE_MAXSIZE": "3G"}
 
 
-def build_command(host: str) -> Sequence[str]:
-    return ["build", host, "--ccache", *BUILD_EXTRA_ARGS]
+def deps_source_args() -> list[str]:
+    """`--deps-source DIR` with the pinned library sources (fetched once, verified)."""
+    return ["--deps-source", str(debian_sources.library_sources(DEPS_LIBRARIES))]
+
+
+def build_command(host: str, cross_build: Path | None = None) -> Sequence[str]:
+    """The session build.  A reused cross-build directory (while developing)
+    gets the from-source libraries only if it already has them, so reusing a
+    shared build never rebuilds it."""
+    if cross_build is not None and not (cross_build / host / "prefix" / ".deps").is_dir():
+        return ["build", host, "--ccache"]
+    return ["build", host, "--ccache", *BUILD_EXTRA_ARGS, *deps_source_args()]
 
 
 @pytest.fixture(scope="session")
@@ -97,5 +110,6 @@ def gnu_build(cpython_source: Path, tmp_path_factory: pytest.TempPathFactory) ->
     reuse = os.environ.get("CPYTHON_ANDROID_TEST_CROSS_BUILD")
     cross_build = Path(reuse) if reuse else tmp_path_factory.mktemp("cross-build")
     built = BuiltHost(cpython_source, cross_build, GNU_HOST, None)  # type: ignore[arg-type]
-    built.first_build = built.cli(*build_command(GNU_HOST), env=ccache_env(), check=True)
+    built.first_build = built.cli(*build_command(GNU_HOST, Path(reuse) if reuse else None),
+                                  env=ccache_env(), check=True)
     return built

@@ -136,6 +136,30 @@ def extract(tarball: Path, into: Path | None = None) -> Path:
     return top
 
 
+PINS_TOML = Path(__file__).resolve().parent.parent / "Tools" / "cpython_android" / "deps" / \
+    "pins.toml"
+
+
+def library_sources(names: list[str] | None = None) -> Path:
+    """A directory holding the source archives pins.toml pins (all, or `names`),
+    fetched from Debian's source packages and verified: `--deps-source DIR`."""
+    import tomllib
+
+    libraries = tomllib.loads(PINS_TOML.read_text())["libraries"]
+    into = CACHE_ROOT / "deps-sources"
+    into.mkdir(parents=True, exist_ok=True)
+    for name, lib in libraries.items():
+        source = lib.get("source")
+        if not source or (names is not None and name not in names):
+            continue
+        link = into / source["archive"]
+        if not link.exists():
+            tarball = fetch(source["debian"], (source["archive"], source["sha256"]))
+            link.unlink(missing_ok=True)
+            link.symlink_to(tarball)
+    return into
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("package")

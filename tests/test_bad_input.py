@@ -15,6 +15,7 @@ def fake_checkout(root: Path) -> Path:
     (root / "Include").mkdir(parents=True)
     (root / "Include" / "patchlevel.h").write_text('#define PY_VERSION "3.13.5"\n')
     (root / "configure").write_text("#!/bin/sh\nexit 0\n")
+    (root / "configure").chmod(0o755)
     (root / "pyconfig.h.in").write_text("")
     (root / "config.guess").write_text("#!/bin/sh\necho x86_64-pc-linux-gnu\n")
     return root
@@ -148,3 +149,13 @@ def test_unknown_subcommand_is_one_line(checkout):
 def test_no_checkout_at_all(tmp_path):
     result = run_cli("build", "aarch64-linux-gnu", cwd=tmp_path)
     assert_one_line_error(result, "--checkout", "CPYTHON_CHECKOUT")
+
+
+def test_a_configure_that_cannot_start_is_reported_not_a_traceback(tmp_path):
+    checkout = fake_checkout(tmp_path / "cpython")
+    (checkout / "configure").chmod(0o644)  # e.g. a checkout copied without modes
+    result = run_cli("--checkout", checkout, "configure-build")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "cannot start" in result.stderr and "Permission denied" in result.stderr
+    assert "full log:" in result.stderr

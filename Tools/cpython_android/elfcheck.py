@@ -18,6 +18,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .hosts import Host
 
@@ -60,7 +61,8 @@ def read_elf(path: Path) -> ElfInfo:
         defined: set[str] = set()
         for section in elf.iter_sections():
             if isinstance(section, DynamicSection):
-                for tag in section.iter_tags():
+                for dynamic_tag in section.iter_tags():
+                    tag: Any = dynamic_tag  # pyelftools sets .needed etc. per tag type
                     if tag.entry.d_tag == "DT_NEEDED":
                         needed.append(tag.needed)
                     elif tag.entry.d_tag == "DT_RPATH":
@@ -227,8 +229,9 @@ def format_table(report: Report) -> str:
     header = ("FILE", "MACHINE", "ALIGN", "LIBPYTHON", "RESULT")
     rows = []
     for r in report.results:
-        libpython = ("yes" if any(n.startswith("libpython") for n in r.info.needed) else "no") \
-            if r.is_extension else ""
+        libpython = ""  # only Android requires extension modules to link libpython
+        if r.is_extension and report.host.is_android:
+            libpython = "yes" if any(n.startswith("libpython") for n in r.info.needed) else "no"
         rows.append((str(r.path), r.info.machine.removeprefix("EM_"), _align_text(r.info),
                      libpython, "; ".join(r.problems) or "ok"))
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]

@@ -19,6 +19,9 @@ from .hosts import Host
 @dataclass(frozen=True)
 class Layout:
     root: Path  # the cross-build directory
+    # An extracted release package has its one prefix at a fixed place
+    # (package.py); then every host's prefix is that one.
+    package_prefix: Path | None = None
 
     @property
     def build_dir(self) -> Path:
@@ -32,6 +35,8 @@ class Layout:
         return self.root / str(host)
 
     def prefix(self, host: Host | str) -> Path:
+        if self.package_prefix is not None:
+            return self.package_prefix
         return self.host_dir(host) / "prefix"
 
     def dist_dir(self, host: Host | str) -> Path:

@@ -39,12 +39,16 @@ def run_logged(
     with open(log_path, "a" if append else "w", encoding="utf-8", errors="replace") as log:
         log.write(f"$ {join_command(argv)}\n" + (f"# in {cwd}\n" if cwd else ""))
         log.flush()
-        process = subprocess.Popen(
-            argv, cwd=cwd, env=dict(env) if env is not None else None,
-            stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, encoding="utf-8", errors="replace", bufsize=1,
-        )
+        try:
+            process = subprocess.Popen(
+                argv, cwd=cwd, env=dict(env) if env is not None else None,
+                stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                text=True, encoding="utf-8", errors="replace", bufsize=1,
+            )
+        except OSError as e:
+            log.write(f"cannot start: {e}\n")
+            raise cannot_start(argv, e, log_path, step.name) from None
         if stdin_text is not None:
             _feed_stdin(process, stdin_text)
         try:
@@ -56,6 +60,15 @@ def run_logged(
     if returncode != 0:
         raise CommandFailed(argv, returncode, log_path=log_path, tail="".join(tail),
                             step=step.name)
+
+
+def cannot_start(argv: list[str], error: OSError, log_path: Path | None = None,
+                 step: str | None = None) -> CommandFailed:
+    """A program that could not even start (missing, not executable): the
+    shell's conventional statuses, 127 and 126, and the OS's reason."""
+    status = 127 if isinstance(error, FileNotFoundError) else 126
+    return CommandFailed(argv, status, log_path=log_path, step=step,
+                         tail=f"cannot start {argv[0]}: {error.strerror or error}")
 
 
 def _feed_stdin(process: subprocess.Popen[str], text: str) -> None:
@@ -109,9 +122,12 @@ def capture(command: Sequence[str | os.PathLike[str]], *, cwd: Path | None = Non
             env: Mapping[str, str] | None = None) -> str:
     """Run a short command and return its stdout; raise CommandFailed on error."""
     argv = [str(c) for c in command]
-    result = subprocess.run(argv, cwd=cwd, env=dict(env) if env is not None else None,
-                            capture_output=True, text=True, encoding="utf-8",
-                            errors="replace")
+    try:
+        result = subprocess.run(argv, cwd=cwd, env=dict(env) if env is not None else None,
+                                capture_output=True, text=True, encoding="utf-8",
+                                errors="replace")
+    except OSError as e:
+        raise cannot_start(argv, e) from None
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-TAIL_LINES:])
         raise CommandFailed(argv, result.returncode, tail=tail)

@@ -23,6 +23,7 @@ from . import checkout as checkout_mod
 from . import toolchains
 from .checkout import Checkout
 from .console import Console
+from .deps.options import DepsOptions
 from .errors import UserError
 from .hosts import DEFAULT_API_LEVEL, Host, parse_host
 from .layout import Layout
@@ -54,6 +55,10 @@ class BuildContext:
     clean: bool = False
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     toolchain_options: ToolchainOptions = field(default_factory=ToolchainOptions)
+    deps: DepsOptions = field(default_factory=DepsOptions)
+    # Directories --clean already deleted in this run: the deps step cleans the
+    # host tree before filling the prefix, and configure-host must not again.
+    cleaned: set[Path] = field(default_factory=set)
 
     def require_host(self) -> Host:
         if self.host is None:
@@ -87,9 +92,13 @@ def make_context(*, console: Console, checkout: Path | None = None,
     is looked for."""
     parsed_host = parse_host(host, api_level) if host else None
     found = checkout_mod.find(checkout, script_dir)
+    if found.is_package and parsed_host and str(parsed_host) != found.package_host:
+        raise UserError(f"this release package is for {found.package_host}, not {parsed_host}: "
+                        f"use the {parsed_host} package or pass --checkout DIR")
     root = cross_build_dir or found.root / "cross-build"
+    layout = Layout(root.resolve(), package_prefix=found.package_prefix)
     return BuildContext(
-        checkout=found, layout=Layout(root.resolve()), console=console, host=parsed_host,
+        checkout=found, layout=layout, console=console, host=parsed_host,
         configure_args=configure_args, clean=clean, jobs=jobs or os.cpu_count() or 1,
         toolchain_options=ToolchainOptions(ndk_version=ndk_version, ccache=ccache))
 
@@ -162,9 +171,20 @@ def _configure(ctx: BuildContext, name: str, directory: Path, command: list[str]
 
 
 def _clean_dir(ctx: BuildContext, directory: Path) -> None:
-    if ctx.clean and directory.exists():
+    if ctx.clean and directory.exists() and directory not in ctx.cleaned:
         ctx.console.write(f"Deleting {directory}")
         shutil.rmtree(directory)
+    ctx.cleaned.add(directory)
+
+
+def clean_host_dir(ctx: BuildContext) -> None:
+    """--clean: delete the host's tree (once per run)."""
+    _clean_dir(ctx, ctx.layout.host_dir(ctx.require_host()))
+
+
+def invalidate_configure(ctx: BuildContext) -> None:
+    """Make configure-host run again (the prefix's libraries changed)."""
+    (ctx.layout.host_dir(ctx.require_host()) / CONFIGURE_STAMP).unlink(missing_ok=True)
 
 
 def configure_build(ctx: BuildContext) -> None:
@@ -284,8 +304,15 @@ def host_python_command(ctx: BuildContext, args: list[str]) -> list[str]:
 Step = Callable[[BuildContext], None]
 
 
+def prepare_deps(ctx: BuildContext) -> None:
+    """The prerequisite libraries, into the host prefix (see `deps`)."""
+    from .deps.install import prepare  # deps imports this module
+
+    prepare(ctx)
+
+
 def build_steps(ctx: BuildContext) -> list[Step]:
-    return [configure_build, make_build, configure_host, make_host]
+    return [configure_build, make_build, prepare_deps, configure_host, make_host]
 
 
 def build_all(ctx: BuildContext) -> None:

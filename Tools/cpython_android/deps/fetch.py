@@ -55,8 +55,15 @@ def download(url: str, target: Path, *, say: Callable[[str], None],
         try:
             with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response, \
                     open(partial, "wb") as out:
-                while block := response.read(CHUNK):
+                expected = int(response.headers.get("Content-Length") or -1)
+                received = 0
+                while block := response.read1(CHUNK):
                     out.write(block)
+                    received += len(block)
+            if expected >= 0 and received != expected:
+                # The server closed early: never keep (let alone trust) a truncated file.
+                raise ConnectionError(f"connection closed after {received} of {expected} "
+                                      "bytes")
             os.replace(partial, target)
             return target
         except urllib.error.HTTPError as e:
@@ -91,12 +98,13 @@ class Verifier:
             raise UserError(f"{archive} has no pinned sha256 and --require-hashes was given: "
                             "add its sha256 to the pins file, or drop --require-hashes")
 
-    def verify(self, path: Path, archive: str, pinned: str, *, from_cache: bool,
-               url: str = "") -> str:
+    def verify(self, path: Path, archive: str, pinned: str, *, from_cache: bool) -> str:
         """The archive's sha256 once it matches what is expected; else UserError.
 
         A mismatching file in our cache is deleted (it would fail again); a
-        file in the user's own directory is left alone.
+        file in the user's own directory is left alone.  An archive with no
+        expected hash is accepted here; `remember` records it once it has
+        been extracted or built (a damaged archive is never trusted).
         """
         self.check_allowed(archive, pinned)
         actual = sha256_of(path)
@@ -110,7 +118,11 @@ class Verifier:
             raise UserError(f"sha256 mismatch for {archive}: expected {expected} ({source}), "
                             f"got {actual}{removed}: nothing was extracted")
         if not expected:
-            self.lock.record(archive, actual, url)
-            self.say(f"    {archive} has no pinned sha256: trusting it on first use and "
-                     f"recording sha256 {actual} in {self.lock.path}; later runs must match it")
+            self.say(f"    {archive} has no pinned sha256: trusting it on first use; its "
+                     f"sha256 {actual} goes into {self.lock.path} and later runs must match it")
         return actual
+
+    def remember(self, archive: str, pinned: str, actual: str, url: str = "") -> None:
+        """Record a first-use hash in the lock file (after a successful install)."""
+        if not pinned and not self.lock.get(archive):
+            self.lock.record(archive, actual, url)

@@ -91,13 +91,27 @@ class TestFile:
     module: str = ""  # dotted module for file-level cases; derived from the cases if empty
     timeout: float | None = None
 
-    def add_case(self, case: TestCase) -> TestCase:
-        """Add `case`, or merge it into the case with the same class and name."""
-        for existing in self.cases:
-            if existing.key == case.key:
-                existing.absorb(case)
-                return existing
+    # (classname, name) -> position of its latest case in `cases`, and how many
+    # cases that covers: rebuilt when `cases` was changed directly, so a file of
+    # thousands of tests is not searched for every line.
+    _index: dict[tuple[str, str], int] = field(default_factory=dict, repr=False,
+                                               compare=False)
+    _indexed: int = field(default=0, repr=False, compare=False)
+
+    def add_case(self, case: TestCase, *, duplicate: bool = False) -> TestCase:
+        """Add `case`, or merge it into the latest case with the same class and
+        name; `duplicate`: add it even so (a test that really ran twice, such
+        as the same doctest collected by two suites)."""
+        if self._indexed != len(self.cases):
+            self._index = {c.key: i for i, c in enumerate(self.cases)}
+        key = (case.classname, case.name)
+        found = self._index.get(key)
+        if found is not None and not duplicate:
+            self.cases[found].absorb(case)
+            return self.cases[found]
+        self._index[key] = len(self.cases)
         self.cases.append(case)
+        self._indexed = len(self.cases)
         return case
 
     def module_name(self) -> str:
@@ -279,10 +293,14 @@ def mark_timed_out(results: RunResults, file: str, timeout: float) -> None:
 
 def mark_not_run(results: RunResults, files: Iterable[str], reason: str) -> None:
     """`files` never ran (the run ended early): listed as errors, never dropped.
-    A file that already has a result keeps it."""
+    A file that already has a result keeps it.  Files named here stand for the
+    ones the output only counted (`missing_files`)."""
+    added = 0
     for name in files:
         if name not in results.files:
             results.files[name] = TestFile(name, status=FILE_NOT_RUN, reason=reason)
+            added += 1
+    results.missing_files = max(0, results.missing_files - added)
 
 
 def merge(parts: Iterable[RunResults]) -> RunResults:

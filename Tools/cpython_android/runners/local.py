@@ -17,6 +17,7 @@ import contextlib
 import os
 import shutil
 import signal
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,10 @@ from . import Invocation, LineCallback, Outcome
 
 #: Seconds between SIGTERM and SIGKILL when stopping a run.
 TERMINATE_GRACE_SECONDS = 2.0
+#: Seconds to read what is left in the pipe once the python has exited.
+DRAIN_SECONDS = 2.0
+#: Seconds for faulthandler's traceback dump before a timed-out run is killed.
+DUMP_GRACE_SECONDS = 2.0
 _READ_CHUNK = 64 * 1024
 
 
@@ -44,6 +49,17 @@ class LocalRunner:
             # python on this machine.  (Ignored by python -E/-I.)
             env["PYTHONPATH"] = os.pathsep.join(
                 p for p in (str(invocation.site_packages), env.get("PYTHONPATH")) if p)
+        with tempfile.TemporaryDirectory(prefix="android-py-cwd-") as scratch:
+            cwd = None
+            if invocation.cwd is not None:
+                # Like the testbed app's copy on Android: the run may change
+                # or litter its working directory; the user's stays as it was.
+                cwd = Path(scratch) / invocation.cwd.name
+                shutil.copytree(invocation.cwd, cwd, symlinks=True)
+            return await self._run(invocation, env, cwd, on_line)
+
+    async def _run(self, invocation: Invocation, env: dict[str, str], cwd: Path | None,
+                   on_line: LineCallback) -> Outcome:
         args = list(invocation.args)
         if invocation.junit_xml is not None:
             # Same filesystem: regrtest can write the XML where the caller wants it.
@@ -53,31 +69,56 @@ class LocalRunner:
         # unbuffered, every line reaches the user (and the parser) when printed.
         argv = [*self.command, "-u", *args]
         process = await asyncio.create_subprocess_exec(
-            *argv, cwd=invocation.cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
+            *argv, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
         )
         # stderr is merged into stdout so lines keep their order (a crash
         # report on stderr must follow the test that was running).
+        pump = asyncio.create_task(_pump_lines(process, on_line))
+        exited = asyncio.create_task(process.wait())
+        timed_out = False
         try:
-            async with asyncio.timeout(invocation.timeout):
-                await _pump_lines(process, on_line)
-                returncode = await process.wait()
-        except TimeoutError:
-            await stop_process_tree(process)
-            return Outcome(returncode=None, timed_out=True,
-                           detail=f"killed after {invocation.timeout:g} s")
+            done, _ = await asyncio.wait({exited}, timeout=invocation.timeout)
+            if not done:
+                timed_out = True
+                await _dump_tracebacks(process, exited)
+                await stop_process_tree(process)
+            # The python has exited; a descendant still holding the pipe open
+            # (a test's daemon) must not keep the run going: drain, then kill.
+            await asyncio.wait({pump}, timeout=DRAIN_SECONDS)
+            kill_tree(process.pid, signal.SIGKILL)
+            await asyncio.wait({pump}, timeout=DRAIN_SECONDS)
         except asyncio.CancelledError:
             await stop_process_tree(process)
             raise
         finally:
-            # Descendants may outlive a python that exited normally
-            # (e.g. a test's daemon); they must not outlive the run.
+            for task in (pump, exited):
+                task.cancel()
+            # Descendants may outlive a python that exited normally; they
+            # must not outlive the run.
             kill_tree(process.pid, signal.SIGKILL)
+        if timed_out:
+            return Outcome(returncode=None, timed_out=True,
+                           detail=f"killed after {invocation.timeout:g} s")
+        returncode = exited.result()
         xml = invocation.junit_xml
         return Outcome(returncode=returncode,
                        junit_xml=xml if xml is not None and xml.is_file() else None,
                        detail=describe_returncode(returncode))
+
+
+async def _dump_tracebacks(process: asyncio.subprocess.Process,
+                           exited: asyncio.Task[int]) -> None:
+    """Ask the python where it is before it is killed.
+
+    regrtest registers faulthandler for SIGUSR1, so its output then names
+    the test that was running (for the JUnit) even without -v.  Any other
+    python just dies of the signal, as it was about to anyway.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(process.pid, signal.SIGUSR1)
+    await asyncio.wait({exited}, timeout=DUMP_GRACE_SECONDS)
 
 
 async def _pump_lines(process: asyncio.subprocess.Process, on_line: LineCallback) -> None:
@@ -88,13 +129,17 @@ async def _pump_lines(process: asyncio.subprocess.Process, on_line: LineCallback
     """
     assert process.stdout is not None
     pending = b""
-    while chunk := await process.stdout.read(_READ_CHUNK):
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
-            on_line(_decode(line), "stdout")
-    if pending:
-        on_line(_decode(pending), "stdout")
+    try:
+        while chunk := await process.stdout.read(_READ_CHUNK):
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                on_line(_decode(line), "stdout")
+    finally:
+        # Also when stopped: a partial last line ("test_x (...) ... ") says
+        # which test was running when the process was killed.
+        if pending:
+            on_line(_decode(pending), "stdout")
 
 
 def _decode(line: bytes) -> str:
@@ -155,9 +200,3 @@ async def stop_process_tree(process: asyncio.subprocess.Process,
     with contextlib.suppress(ProcessLookupError):
         process.kill()
     await process.wait()
-
-
-def copy_tree(source: Path, destination: Path) -> Path:
-    """A copy of `source` to run in, so the run cannot change the user's files."""
-    shutil.copytree(source, destination, symlinks=True, dirs_exist_ok=True)
-    return destination

@@ -1,0 +1,97 @@
+"""What a cross environment targets: the host python's installed prefix and
+sysconfig data, and the toolchain's variables."""
+
+from __future__ import annotations
+
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UserError
+from ..hosts import Host
+
+
+@dataclass(frozen=True)
+class CrossTarget:
+    host: Host
+    short_version: str  # "3.13"
+    prefix: Path  # the host python's installed prefix (absolute)
+    sysconfigdata: Path  # prefix/lib/pythonX.Y/_sysconfigdata_*.py
+    toolchain_env: dict[str, str] = field(default_factory=dict)
+    ndk_dir: Path | None = None  # Android hosts
+
+    @property
+    def sysconfigdata_name(self) -> str:
+        return self.sysconfigdata.stem
+
+    @property
+    def include_dir(self) -> Path:
+        return self.prefix / "include" / f"python{self.short_version}"
+
+    @property
+    def libpython(self) -> Path:
+        return self.prefix / "lib" / f"libpython{self.short_version}.so"
+
+    @property
+    def sysconfig_platform(self) -> str:
+        """What `sysconfig.get_platform()` answers on the host (and so
+        `_PYTHON_HOST_PLATFORM`): `android-24-arm64_v8a`, `linux-aarch64`."""
+        if self.host.is_android:
+            return f"android-{self.host.api_level}-{self.host.android.wheel_arch}"
+        return f"linux-{self.host.machine}"
+
+    @property
+    def platform_tag(self) -> str:
+        """The wheel platform tag, derived from the sysconfig platform exactly as
+        setuptools, meson-python and packaging derive it."""
+        return self.sysconfig_platform.replace("-", "_").replace(".", "_").lower()
+
+    def build_time_vars(self) -> dict[str, Any]:
+        return load_build_time_vars(self.sysconfigdata)
+
+    @property
+    def soabi(self) -> str:
+        return str(self.build_time_vars()["SOABI"])
+
+    @property
+    def ext_suffix(self) -> str:
+        return str(self.build_time_vars()["EXT_SUFFIX"])
+
+
+def load_build_time_vars(path: Path) -> dict[str, Any]:
+    """A sysconfigdata module is plain data: run it here to read it."""
+    values = runpy.run_path(str(path)).get("build_time_vars")
+    if not isinstance(values, dict):
+        raise UserError(f"{path} has no build_time_vars: is the host python installed "
+                        "completely? Run `android.py build HOST` again")
+    return values
+
+
+def find_sysconfigdata(prefix: Path, short_version: str) -> Path:
+    directory = prefix / "lib" / f"python{short_version}"
+    found = sorted(directory.glob("_sysconfigdata_*.py"))
+    if len(found) != 1:
+        raise UserError(f"expected one _sysconfigdata_*.py in {directory}, found {len(found)}: "
+                        "run `android.py build HOST` first")
+    return found[0]
+
+
+def relocated_build_time_vars(target: CrossTarget) -> dict[str, Any]:
+    """The host's sysconfig values with the configured prefix (e.g. /usr/local,
+    as `make install prefix=...` does not change them) replaced by where the
+    prefix really is, so INCLUDEPY, LIBDIR and friends point at real files."""
+    values = target.build_time_vars()
+    old = str(values.get("prefix") or "")
+    new = str(target.prefix)
+    if not old or old == new:
+        return values
+
+    def relocate(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if value == old:
+            return new
+        return value.replace(old + "/", new + "/")
+
+    return {key: relocate(value) for key, value in values.items()}

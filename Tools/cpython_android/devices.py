@@ -1,0 +1,283 @@
+"""Android devices through the adb server, with adbutils.
+
+adbutils speaks the adb server's socket protocol itself; the `adb` program is
+only needed to start that server.  Which `adb`: $ADB, then
+$ANDROID_HOME/platform-tools/adb (the SDK's, matching its emulator), then
+`adb` on PATH, then the copy adbutils ships.  The server's address comes from
+ANDROID_ADB_SERVER_HOST / ANDROID_ADB_SERVER_PORT as for adb itself.
+
+Every adbutils call blocks; the async runner calls these in threads.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import socket
+import stat
+import subprocess
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from .errors import CommandFailed, UserError
+
+if TYPE_CHECKING:  # adbutils is imported lazily: the shim must start without it
+    import adbutils
+
+APP_ID = "org.python.testbed"
+TEST_APP_ID = APP_ID + ".test"
+INSTRUMENTATION = f"{TEST_APP_ID}/androidx.test.runner.AndroidJUnitRunner"
+#: Where the app's files are readable and writable by adb without root
+#: (Context.getExternalFilesDir; MainActivity.kt creates it).
+APP_EXTERNAL_FILES = PurePosixPath(f"/sdcard/Android/data/{APP_ID}/files")
+DEVICE_TMP = PurePosixPath("/data/local/tmp")
+DEFAULT_SERVER_PORT = 5037
+
+
+class DeviceGone(Exception):
+    """The device disconnected (or the adb server went away) during an operation."""
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    serial: str
+    state: str  # "device", "offline", "unauthorized", "no permissions", ...
+
+
+def adb_executable(env: Mapping[str, str] | None = None) -> Path:
+    """The adb program, preferring the one the user's SDK configuration names."""
+    env = os.environ if env is None else env
+    if value := env.get("ADB"):
+        if not Path(value).is_file():
+            raise UserError(f"ADB={value} does not exist: point ADB at an adb program or unset it")
+        return Path(value)
+    if home := env.get("ANDROID_HOME"):
+        sdk_adb = Path(home, "platform-tools", "adb.exe" if os.name == "nt" else "adb")
+        if sdk_adb.is_file():
+            return sdk_adb
+    if found := shutil.which("adb", path=env.get("PATH")):
+        return Path(found)
+    try:
+        import adbutils
+        return Path(adbutils.adb_path())  # the copy in the adbutils wheel
+    except Exception:
+        raise UserError("no adb found: install Android's platform-tools (set ANDROID_HOME) "
+                        "or put adb on PATH") from None
+
+
+@dataclass(frozen=True)
+class Adb:
+    """One adb server and the program that starts it."""
+
+    executable: Path
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_SERVER_PORT
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str] | None = None) -> Adb:
+        env = os.environ if env is None else env
+        port = env.get("ANDROID_ADB_SERVER_PORT") or str(DEFAULT_SERVER_PORT)
+        if not port.isdigit():
+            raise UserError(f"ANDROID_ADB_SERVER_PORT={port} is not a port number")
+        return cls(adb_executable(env), env.get("ANDROID_ADB_SERVER_HOST") or "127.0.0.1",
+                   int(port))
+
+    def server_env(self) -> dict[str, str]:
+        return dict(os.environ, ANDROID_ADB_SERVER_PORT=str(self.port))
+
+    def server_running(self) -> bool:
+        try:
+            with socket.create_connection((self.host, self.port), timeout=1.0):
+                return True
+        except OSError:
+            return False
+
+    def ensure_server(self) -> None:
+        """Start the server with *our* adb (adbutils would pick its own otherwise)."""
+        if self.server_running():
+            return
+        command = [str(self.executable), "start-server"]
+        result = subprocess.run(command, env=self.server_env(), capture_output=True, text=True,
+                                timeout=60)
+        if result.returncode != 0 or not self.server_running():
+            raise CommandFailed(command, result.returncode,
+                                tail=(result.stdout + result.stderr)[-2000:])
+
+    def kill_server(self) -> None:
+        if self.server_running():
+            self.client().server_kill()
+
+    def client(self) -> adbutils.AdbClient:
+        import adbutils
+        return adbutils.AdbClient(self.host, self.port)
+
+    def devices(self) -> list[DeviceInfo]:
+        """Every device the server knows, in any state."""
+        self.ensure_server()
+        return [DeviceInfo(i.serial, i.state) for i in self.client().list()]
+
+    def device(self, serial: str) -> Device:
+        """A device ready for use, or a UserError that says what is wrong with it."""
+        infos = {i.serial: i for i in self.devices()}
+        if not infos:
+            raise UserError(f"no Android device is attached (adb server {self.host}:"
+                            f"{self.port}): connect one, or start an emulator (--avd NAME)")
+        if serial not in infos:
+            raise UserError(f"device {serial} not found: `adb devices` lists "
+                            f"{', '.join(sorted(infos))}")
+        return self._usable(infos[serial])
+
+    def _usable(self, info: DeviceInfo) -> Device:
+        if info.state == "offline":
+            raise UserError(f"device {info.serial} is offline: reconnect it, or restart adb "
+                            "with `adb kill-server`")
+        if info.state == "unauthorized":
+            raise UserError(f"device {info.serial} is unauthorized: accept the USB debugging "
+                            "prompt on the device, then try again")
+        if info.state != "device":
+            raise UserError(f"device {info.serial} is not ready (state: {info.state})")
+        return Device(self, info.serial)
+
+    def is_connected(self, serial: str) -> bool:
+        try:
+            return any(i.serial == serial and i.state == "device" for i in self.devices())
+        except Exception:
+            return False
+
+
+@dataclass(frozen=True)
+class ShellResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+class Device:
+    """A device in state "device"; methods raise DeviceGone if it goes away."""
+
+    def __init__(self, adb: Adb, serial: str) -> None:
+        self.adb = adb
+        self.serial = serial
+
+    def __repr__(self) -> str:
+        return f"Device({self.serial!r})"
+
+    def _device(self) -> adbutils.AdbDevice:
+        return self.adb.client().device(self.serial)
+
+    def _gone(self, error: Exception) -> DeviceGone:
+        return DeviceGone(f"device {self.serial} disconnected ({error})")
+
+    def shell(self, argv: list[str], timeout: float = 120) -> ShellResult:
+        """Run a command (quoted for the device's shell); v2 protocol for the exit status."""
+        from adbutils import AdbError
+        try:
+            result = self._device().shell2(shlex.join(argv), timeout=timeout, v2=True)
+        except (AdbError, OSError, EOFError) as e:
+            raise self._gone(e) from e
+        return ShellResult(result.returncode, result.stdout, result.stderr)
+
+    def open_stream(self, argv: list[str]) -> adbutils.AdbConnection:
+        """A long-running command's output as a connection (close it to stop)."""
+        from adbutils import AdbError
+        try:
+            return self._device().shell(shlex.join(argv), stream=True)
+        except (AdbError, OSError) as e:
+            raise self._gone(e) from e
+
+    def getprop(self, name: str) -> str:
+        return self.shell(["getprop", name]).stdout.strip()
+
+    def wait_for_boot(self, timeout: float, poll: float = 1.0) -> None:
+        """Until `sys.boot_completed` is 1: an emulator answers adb long before that."""
+        deadline = time.monotonic() + timeout
+        while self.getprop("sys.boot_completed") != "1":
+            if time.monotonic() > deadline:
+                raise UserError(f"device {self.serial} did not finish booting within "
+                                f"{timeout:.0f} s")
+            time.sleep(poll)
+
+    def abis(self) -> list[str]:
+        return [a for a in self.getprop("ro.product.cpu.abilist").split(",") if a]
+
+    def install(self, apk: Path) -> None:
+        """Push and `pm install -r -t`; a refusal is a UserError with pm's reason."""
+        remote = str(DEVICE_TMP / apk.name)
+        self.push(apk, remote)
+        result = self.shell(["pm", "install", "-r", "-t", remote])
+        self.shell(["rm", "-f", remote])
+        if result.returncode != 0 or "Success" not in result.stdout:
+            reason = result.output.strip().splitlines()[-1] if result.output.strip() else (
+                f"pm exited with status {result.returncode}")
+            raise UserError(f"installing {apk.name} on {self.serial} failed: {reason}")
+
+    def uninstall(self, package: str) -> bool:
+        return self.shell(["pm", "uninstall", package]).returncode == 0
+
+    def installed(self, package: str) -> bool:
+        out = self.shell(["pm", "list", "packages", package]).stdout
+        return f"package:{package}" in out.split()
+
+    def force_stop(self, package: str = APP_ID) -> None:
+        self.shell(["am", "force-stop", package])
+
+    def pid_of(self, package: str = APP_ID) -> int | None:
+        """The app's PID, or None.  (`pidof` needs API level 24, as Python does.)"""
+        out = self.shell(["pidof", "-s", package]).stdout.strip()
+        # Some old devices exit 0 with no output when nothing matches.
+        return int(out) if out.isdigit() else None
+
+    def push(self, local: Path, remote: str) -> None:
+        from adbutils import AdbError
+        try:
+            self._device().sync.push(local, remote, mode=0o644)
+        except (AdbError, OSError) as e:
+            raise self._gone(e) from e
+
+    def push_tree(self, local: Path, remote: PurePosixPath) -> None:
+        """Replace `remote` with a copy of the directory `local`."""
+        self.shell(["rm", "-rf", str(remote)])
+        self.shell(["mkdir", "-p", str(remote)])
+        for path in sorted(local.rglob("*")):
+            target = remote / path.relative_to(local).as_posix()
+            if path.is_dir():
+                self.shell(["mkdir", "-p", str(target)])
+            elif path.is_file() and "__pycache__" not in path.parts:
+                self.push(path, str(target))
+
+    def pull(self, remote: str, local: Path) -> bool:
+        """Copy a device file here; False if it does not exist."""
+        from adbutils import AdbError
+        try:
+            sync = self._device().sync
+            info = sync.stat(remote)
+            if info.mtime is None or not stat.S_ISREG(info.mode):
+                return False
+            local.parent.mkdir(parents=True, exist_ok=True)
+            partial = local.with_name(local.name + ".partial")
+            sync.pull_file(remote, partial)
+            partial.replace(local)  # never leave a half-copied file under the real name
+            return True
+        except (AdbError, OSError) as e:
+            raise self._gone(e) from e
+
+
+def describe_devices(adb: Adb | None = None) -> list[str]:
+    """`android.py devices`: one line per device: serial, state, what to do if unusable."""
+    adb = adb or Adb.from_environment()
+    advice = {"offline": "reconnect it or run `adb kill-server`",
+              "unauthorized": "accept the USB debugging prompt on the device"}
+    lines = []
+    for info in adb.devices():
+        hint = f"  ({advice[info.state]})" if info.state in advice else ""
+        lines.append(f"{info.serial}\t{info.state}{hint}")
+    return lines or [f"no devices attached (adb server {adb.host}:{adb.port}, "
+                     f"adb {adb.executable})"]

@@ -1,0 +1,221 @@
+"""Emulators for `test --avd NAME`: create the AVD, boot it headless, shut it down.
+
+With `--shards N`, N instances of one AVD run side by side; the emulator
+allows that only with `-read-only` (no instance writes the AVD's state).
+Gradle managed devices (`--managed NAME`) are Gradle's business: see
+runners/android.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .console import Console
+from .devices import Adb, Device, DeviceGone
+from .errors import CommandFailed, UserError
+from .hosts import Host
+from .process import terminate
+
+#: API level of AVDs we create: Python's test suite is run on recent images.
+DEFAULT_AVD_API_LEVEL = 34
+BOOT_TIMEOUT = 600.0
+#: The emulator's default RAM (2 GB) is too little for the whole test suite.
+RAM_MB = 4096
+HEADLESS_FLAGS = ("-no-window", "-no-audio", "-no-boot-anim", "-no-snapshot-save")
+FIRST_CONSOLE_PORT = 5554  # emulators use even console ports 5554..5682
+LAST_CONSOLE_PORT = 5682
+SHUTDOWN_GRACE = 30.0
+LOG_TAIL_LINES = 25
+
+
+class EmulatorFailed(CommandFailed):
+    """The emulator exited or did not boot in time: its log tail says why."""
+
+    def __init__(self, command: list[str], returncode: int, *, log_path: Path, tail: str,
+                 reason: str) -> None:
+        self.reason = reason
+        super().__init__(command, returncode, log_path=log_path, tail=tail)
+
+    def describe(self) -> str:
+        return (f"--- last lines of the emulator's output ---\n{self.tail.rstrip()}\n---\n"
+                f"{self.reason}\nfull log: {self.log_path}")
+
+
+@dataclass(frozen=True)
+class Sdk:
+    home: Path
+
+    def tool(self, *parts: str, windows_suffix: str = ".exe") -> Path:
+        path = self.home.joinpath(*parts)
+        return path.with_name(path.name + windows_suffix) if os.name == "nt" else path
+
+    @property
+    def emulator(self) -> Path:
+        return self.tool("emulator", "emulator")
+
+    @property
+    def avdmanager(self) -> Path:
+        return self.tool("cmdline-tools", "latest", "bin", "avdmanager", windows_suffix=".bat")
+
+    @property
+    def sdkmanager(self) -> Path:
+        return self.tool("cmdline-tools", "latest", "bin", "sdkmanager", windows_suffix=".bat")
+
+    def system_image_dir(self, package: str) -> Path:
+        return self.home.joinpath(*package.split(";"))
+
+
+def avd_home(env: Mapping[str, str] | None = None) -> Path:
+    """Where avdmanager puts AVDs (ANDROID_AVD_HOME, ANDROID_USER_HOME, ~/.android)."""
+    env = os.environ if env is None else env
+    if value := env.get("ANDROID_AVD_HOME"):
+        return Path(value)
+    if value := env.get("ANDROID_USER_HOME"):
+        return Path(value) / "avd"
+    return Path(env.get("HOME") or Path.home()) / ".android" / "avd"
+
+
+def system_image(host: Host, api_level: int = DEFAULT_AVD_API_LEVEL) -> str:
+    return f"system-images;android-{api_level};default;{host.android.abi}"
+
+
+def check_kvm(device: Path = Path("/dev/kvm"), platform: str = sys.platform) -> None:
+    """On Linux the emulator needs KVM; say so before a boot that would crawl or fail."""
+    if not platform.startswith("linux"):
+        return
+    if not device.exists():
+        raise UserError(f"no KVM on this machine ({device} does not exist): enable "
+                        "virtualization (VT-x/AMD-V) in the firmware, load the kvm module, or "
+                        "use --connected SERIAL with a real device")
+    if not os.access(device, os.R_OK | os.W_OK):
+        raise UserError(f"no permission to use KVM ({device}): add yourself to its group "
+                        "(e.g. `sudo usermod -aG kvm $USER`, then log in again)")
+
+
+def set_ram(config_ini: Path, megabytes: int = RAM_MB) -> None:
+    text = config_ini.read_text() if config_ini.exists() else ""
+    line = f"hw.ramSize = {megabytes}"
+    pattern = re.compile(r"^\s*hw\.ramSize\s*=.*$", re.MULTILINE)
+    text = pattern.sub(line, text) if pattern.search(text) else text.rstrip("\n") + f"\n{line}\n"
+    config_ini.write_text(text.lstrip("\n"))
+
+
+def ensure_avd(sdk: Sdk, name: str, host: Host, console: Console,
+               api_level: int = DEFAULT_AVD_API_LEVEL, env: Mapping[str, str] | None = None
+               ) -> Path:
+    """The AVD NAME, created from the host's system image if it does not exist."""
+    avd_dir = avd_home(env) / f"{name}.avd"
+    if (avd_home(env) / f"{name}.ini").is_file():
+        return avd_dir
+    image = system_image(host, api_level)
+    if not sdk.system_image_dir(image).is_dir():
+        if not sdk.sdkmanager.is_file():
+            raise UserError(f"system image {image!r} is not installed and there is no "
+                            f"sdkmanager at {sdk.sdkmanager}: install the SDK command-line "
+                            "tools, or create the AVD with Android Studio")
+        console.write(f"Installing system image {image} (this may take several minutes)")
+        result = subprocess.run([str(sdk.sdkmanager), image], input="y\n" * 20, text=True,
+                                capture_output=True)
+        if result.returncode != 0 or not sdk.system_image_dir(image).is_dir():
+            last = (result.stdout + result.stderr).strip().splitlines()[-1:] or ["no output"]
+            raise UserError(f"system image {image!r} is missing and sdkmanager could not "
+                            f"install it: {last[0]}")
+    if not sdk.avdmanager.is_file():
+        raise UserError(f"AVD {name!r} does not exist and there is no avdmanager at "
+                        f"{sdk.avdmanager}: install the SDK command-line tools")
+    command = [str(sdk.avdmanager), "create", "avd", "--name", name, "--package", image,
+               "--device", "small_phone"]
+    # avdmanager asks whether to create a custom hardware profile.
+    result = subprocess.run(command, input="no\n", text=True, capture_output=True)
+    if result.returncode != 0:
+        raise CommandFailed(command, result.returncode,
+                            tail=(result.stdout + result.stderr)[-2000:])
+    set_ram(avd_dir / "config.ini")
+    return avd_dir
+
+
+@dataclass
+class Emulator:
+    """One running emulator instance that we started (and must stop)."""
+
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    command: list[str]
+    log_path: Path
+
+    @property
+    def serial(self) -> str:
+        return f"emulator-{self.port}"
+
+    def tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return "".join(deque(f, maxlen=lines))
+        except OSError:
+            return ""
+
+    def shutdown(self) -> None:
+        # SIGTERM makes the emulator shut down cleanly (with -no-snapshot-save
+        # it saves nothing), then it is killed if it lingers.
+        terminate(self.process, grace=SHUTDOWN_GRACE)
+
+
+def free_console_ports(adb: Adb, count: int) -> list[int]:
+    """Even console ports not used by a running emulator (serial emulator-PORT)."""
+    used = {int(d.serial.split("-", 1)[1]) for d in adb.devices()
+            if re.fullmatch(r"emulator-\d+", d.serial)}
+    ports = [p for p in range(FIRST_CONSOLE_PORT, LAST_CONSOLE_PORT + 1, 2)
+             if p not in used and p + 1 not in used]
+    if len(ports) < count:
+        raise UserError(f"no free emulator ports for {count} emulators: stop some first")
+    return ports[:count]
+
+
+def start(sdk: Sdk, name: str, port: int, log_path: Path, *, read_only: bool,
+          kvm: Path = Path("/dev/kvm")) -> Emulator:
+    check_kvm(kvm)
+    if not sdk.emulator.is_file():
+        raise UserError(f"no emulator at {sdk.emulator}: install it with `sdkmanager emulator`")
+    command = [str(sdk.emulator), "-avd", name, "-port", str(port), *HEADLESS_FLAGS]
+    if read_only:
+        command.append("-read-only")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    return Emulator(name, port, process, command, log_path)
+
+
+def wait_until_booted(emulator: Emulator, adb: Adb, timeout: float = BOOT_TIMEOUT,
+                      poll: float = 1.0) -> Device:
+    """Until adb lists the emulator and Android says boot completed, or fail clearly."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if emulator.process.poll() is not None:
+            raise EmulatorFailed(emulator.command, emulator.process.returncode,
+                                 log_path=emulator.log_path, tail=emulator.tail(),
+                                 reason=f"emulator {emulator.name} exited with status "
+                                 f"{emulator.process.returncode} before it booted")
+        if adb.is_connected(emulator.serial):
+            try:
+                device = Device(adb, emulator.serial)
+                if device.getprop("sys.boot_completed") == "1":
+                    return device
+            except DeviceGone:
+                pass  # adbd restarts while the emulator boots
+        if time.monotonic() > deadline:
+            emulator.shutdown()
+            raise EmulatorFailed(emulator.command, emulator.process.returncode or -15,
+                                 log_path=emulator.log_path, tail=emulator.tail(),
+                                 reason=f"emulator {emulator.name} ({emulator.serial}) did not "
+                                 f"boot within {timeout:.0f} s: it was stopped")
+        time.sleep(poll)

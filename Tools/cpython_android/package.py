@@ -1,0 +1,298 @@
+"""`android.py package HOST`: a release tarball of the host python and this tool.
+
+Laid out like upstream's package (Android/android.py's `package` in CPython),
+plus our library, so that extracted anywhere `python Android/android.py test
+HOST` runs against the prefix inside it (see `checkout.find`, "package mode"):
+
+    Android/android.py          the shim
+    Tools/cpython_android/      the library
+    testbed/                    the Gradle testbed app (Android hosts run tests in it)
+    prefix/include/             python3.X/, openssl/, sqlite3*.h
+    prefix/lib/                 libpython, the standard library, OpenSSL/SQLite
+                                libraries and their pkg-config files
+    prefix/bin/pythonX.Y        GNU hosts only: the interpreter qemu-user runs
+    package.json                host, version: what package mode reads
+    MANIFEST                    `sha256  path` for every other file (sha256sum -c)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import elfcheck
+from .checkout import PACKAGE_FILE, read_py_version
+from .errors import CommandFailed, UserError
+from .hosts import Host
+from .steps import BuildContext
+
+MANIFEST = "MANIFEST"
+# (directory in the prefix, glob patterns): what upstream ships for embedding
+# Python in an app or building packages against it, plus any other shared
+# library in lib/ (a GNU host's extension modules may load libffi.so.8, say).
+PREFIX_CONTENT: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("include", ("openssl*", "python*", "sqlite*")),
+    ("lib", ("engines-3", "libcrypto*.so*", "libpython*", "libsqlite*", "libssl*.so*",
+             "ossl-modules", "python*", "*.so", "*.so.*")),
+    ("lib/pkgconfig", ("*crypto*", "*ssl*", "*python*", "*sqlite*")),
+)
+SKIP_NAMES = ("__pycache__",)
+# Gradle's caches and outputs in the testbed project, as its .gitignore lists them.
+TESTBED_SKIP_NAMES = (".gradle", "build", ".cxx", ".externalNativeBuild", ".idea",
+                      "local.properties")
+
+
+@dataclass(frozen=True)
+class PackageRequest:
+    host: Host
+    prefix: Path  # the installed host python
+    dist_dir: Path  # where the tarball goes
+    tool_root: Path  # the directory holding Android/android.py and Tools/cpython_android
+    testbed: Path | None  # the testbed project to ship (None: this tool has none)
+    strip: Path | None  # the host's strip program; None with -g (keep debug info)
+
+
+def package_version(prefix: Path, now: datetime | None = None) -> str:
+    """PY_VERSION from the prefix's patchlevel.h; an untagged `3.14.0a1+` gets a
+    UTC timestamp (`3.14.0a1+20261122.130501`), as upstream does, so every
+    package of a development tree has its own PEP 440 local version."""
+    found = sorted(prefix.glob("include/python*/patchlevel.h"))
+    if len(found) != 1:
+        raise UserError(f"expected one include/python*/patchlevel.h in {prefix}, found "
+                        f"{len(found)}: run `android.py build HOST` first")
+    version = read_py_version(found[0])
+    if version.endswith("+"):
+        version += (now or datetime.now(UTC)).strftime("%Y%m%d.%H%M%S")
+    return version
+
+
+def archive_name(version: str, host: Host) -> str:
+    return f"python-{version}-{host}.tar.gz"
+
+
+def tool_root() -> Path:
+    """Where this tool lives: the directory above Tools/cpython_android."""
+    return Path(__file__).resolve().parent.parent.parent
+
+
+def find_testbed(tool: Path) -> Path | None:
+    """Our testbed project (testbed/ beside Tools/, where testbed.py looks for
+    it).  Upstream's Android/testbed reads another layout, so it is no substitute."""
+    return tool / "testbed" if (tool / "testbed").is_dir() else None
+
+
+def _ignore(directory: str, names: list[str]) -> list[str]:
+    return [n for n in names if n in SKIP_NAMES or n.endswith((".pyc", "-qemu"))]
+
+
+def _ignore_in_testbed(directory: str, names: list[str]) -> list[str]:
+    return _ignore(directory, names) + [n for n in names if n in TESTBED_SKIP_NAMES
+                                        or n.endswith(".iml")]
+
+
+def _copy(src: Path, dst: Path, ignore: Callable[[str, list[str]], list[str]] = _ignore) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if src.is_dir() and not src.is_symlink():
+        shutil.copytree(src, dst, symlinks=True, ignore=ignore)
+    else:
+        shutil.copy2(src, dst, follow_symlinks=False)
+
+
+def stage(request: PackageRequest, version: str, staging: Path) -> None:
+    """Copy everything the package ships into `staging`."""
+    shim = request.tool_root / "Android" / "android.py"
+    library = request.tool_root / "Tools" / "cpython_android"
+    if not shim.is_file() or not library.is_dir():
+        raise UserError(f"{request.tool_root} does not hold Android/android.py and "
+                        "Tools/cpython_android: run the package command from this tool's "
+                        "own Android/android.py")
+    _copy(shim, staging / "Android" / "android.py")
+    _copy(library, staging / "Tools" / "cpython_android")
+    if request.testbed is not None:
+        _copy(request.testbed, staging / "testbed", _ignore_in_testbed)
+    for rel_dir, patterns in PREFIX_CONTENT:
+        directory = request.prefix / rel_dir
+        for src in sorted({p for pattern in patterns for p in directory.glob(pattern)}):
+            _copy(src, staging / "prefix" / rel_dir / src.name)
+    if not request.host.is_android:
+        # A GNU host's tests run the interpreter itself under qemu-user; an
+        # Android host's run inside the testbed app, which embeds libpython.
+        short = read_short_version(request.prefix)
+        _copy(request.prefix / "bin" / f"python{short}",
+              staging / "prefix" / "bin" / f"python{short}")
+    description: dict[str, object] = {"host": str(request.host), "version": version}
+    if request.host.is_android:
+        description["api_level"] = request.host.api_level
+    (staging / PACKAGE_FILE).write_text(json.dumps(description, indent=2) + "\n")
+
+
+def read_short_version(prefix: Path) -> str:
+    """`3.13`: the name of lib/pythonX.Y and libpythonX.Y.so in the prefix."""
+    return ".".join(package_version(prefix).split(".")[:2])
+
+
+def shared_libraries(root: Path) -> Iterator[Path]:
+    for path in sorted(root.rglob("*.so*")):
+        if path.is_file() and not path.is_symlink() and elfcheck.is_elf(path):
+            yield path
+
+
+def strip_libraries(root: Path, strip: Path) -> int:
+    """Strip debug information and unneeded symbols from every .so; keep the
+    dynamic symbol table, which the loader needs."""
+    count = 0
+    for path in shared_libraries(root):
+        mode = path.stat().st_mode
+        path.chmod(mode | 0o200)  # make install leaves some libraries read-only
+        result = subprocess.run([str(strip), "--strip-unneeded", str(path)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise CommandFailed([str(strip), "--strip-unneeded", str(path)], result.returncode,
+                                tail=result.stderr)
+        path.chmod(mode)
+        count += 1
+    return count
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(root: Path) -> Path:
+    """`sha256  relative/path` for every file (symlinks by their target's content),
+    sorted: `sha256sum -c MANIFEST` verifies an extracted package."""
+    lines = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            relative = path.relative_to(root).as_posix()
+            if relative == MANIFEST or not path.is_file():
+                continue
+            lines.append(f"{sha256(path)}  {relative}\n")
+    manifest = root / MANIFEST
+    manifest.write_text("".join(sorted(lines, key=lambda line: line[66:])))
+    return manifest
+
+
+def _normalise(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    # Who built the package is nobody's business, and meaningless elsewhere.
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+def write_tarball(staging: Path, target: Path) -> None:
+    """Entries relative to the package root (no top-level directory, as
+    upstream's); written beside the target and renamed, so an interrupted run
+    never leaves a truncated package behind."""
+    partial = target.with_name(target.name + ".part")
+    with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
+        for entry in sorted(staging.iterdir()):
+            tar.add(entry, arcname=entry.name, filter=_normalise)
+    os.replace(partial, target)
+
+
+def create(request: PackageRequest, version: str, log: list[str]) -> Path:
+    """Stage, strip, list and compress; returns the tarball's path."""
+    request.dist_dir.mkdir(parents=True, exist_ok=True)
+    target = request.dist_dir / archive_name(version, request.host)
+    with tempfile.TemporaryDirectory(prefix=".package-", dir=request.dist_dir) as tmp:
+        staging = Path(tmp)
+        stage(request, version, staging)
+        if request.strip is not None:
+            log.append(f"stripped {strip_libraries(staging, request.strip)} shared libraries")
+        write_manifest(staging)
+        try:
+            write_tarball(staging, target)
+        finally:
+            target.with_name(target.name + ".part").unlink(missing_ok=True)
+    return target
+
+
+# --- the commands, over a BuildContext ----------------------------------------
+
+def system_lib_dirs(host: Host, toolchain: object) -> tuple[Path, ...]:
+    """Where an Android host's system libraries (libc.so, liblog.so, ...) are:
+    the NDK sysroot's stubs for the API level, then its unversioned ones
+    (libc++_shared.so)."""
+    from .toolchains.ndk import NdkToolchain, prebuilt_dir
+
+    if not isinstance(toolchain, NdkToolchain):
+        return ()
+    base = prebuilt_dir(toolchain.ndk_dir) / "sysroot" / "usr" / "lib" / host.triplet
+    return (base / str(host.api_level), base)
+
+
+def check_rules(ctx: BuildContext, prefix: Path) -> elfcheck.Rules:
+    host = ctx.require_host()
+    lib_dirs = system_lib_dirs(host, ctx.toolchain()) if host.is_android else ()
+    return elfcheck.Rules(host, read_short_version(prefix), lib_dirs)
+
+
+def require_prefix(ctx: BuildContext) -> Path:
+    host = ctx.require_host()
+    prefix = ctx.layout.prefix(host)
+    if not (prefix / "lib").is_dir() or not list(prefix.glob("include/python*/patchlevel.h")):
+        raise UserError(f"no host python installed in {prefix}: run `android.py build "
+                        f"{host}` first")
+    return prefix
+
+
+def check(ctx: BuildContext) -> int:
+    """`android.py check HOST`: the table, and 1 if any file has a problem."""
+    prefix = require_prefix(ctx)
+    report = elfcheck.check_tree(prefix, check_rules(ctx, prefix))
+    ctx.console.write(elfcheck.format_table(report))
+    return 0 if report.ok else 1
+
+
+def package(ctx: BuildContext, *, debug: bool = False) -> int:
+    """`android.py package HOST`: check the prefix, then write the tarball."""
+    host = ctx.require_host()
+    prefix = require_prefix(ctx)
+    rules = check_rules(ctx, prefix)
+    strip = None if debug else strip_program(ctx)
+    report = elfcheck.check_tree(prefix, rules)
+    if not report.ok:
+        ctx.console.write(elfcheck.format_table(report))
+        ctx.console.warn(f"not packaging {prefix}: `check` found problems (table above)")
+        return 1
+    ctx.console.write(f"check: {len(report.results)} ELF files ok")
+    version = package_version(prefix)
+    request = PackageRequest(
+        host=host, prefix=prefix, dist_dir=ctx.layout.dist_dir(host), tool_root=tool_root(),
+        testbed=find_testbed(tool_root()),
+        strip=strip)
+    notes: list[str] = []
+    with ctx.console.step(f"package {host}"):
+        target = create(request, version, notes)
+    for note in notes:
+        ctx.console.write(note)
+    if request.testbed is None:
+        ctx.console.warn("this tool has no testbed/: the package cannot run Android tests")
+    ctx.console.write(f"Wrote {target}")
+    return 0
+
+
+def strip_program(ctx: BuildContext) -> Path:
+    env = ctx.toolchain().environment()
+    strip = env.get("STRIP")
+    found = shutil.which(strip) if strip else None
+    if not found:
+        raise UserError(f"no strip program for {ctx.require_host()} (STRIP={strip}): install "
+                        "the toolchain's binutils, or pass -g to keep debug information")
+    return Path(found)

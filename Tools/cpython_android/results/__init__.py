@@ -1,0 +1,46 @@
+"""regrtest results: streamed output and regrtest's own XML in, one model,
+JUnit XML out.  See `model` (the data), `regrtest` (the output parser) and
+`junit` (XML in and out); `convert_log` is the `android.py results` command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import UserError
+from .junit import merge_regrtest_xml, write_junit
+from .model import (
+    Counts,
+    RunResults,
+    TestCase,
+    TestFile,
+    mark_crashed,
+    mark_not_run,
+    mark_timed_out,
+    merge,
+)
+from .regrtest import RegrtestParser, parse_log
+
+__all__ = [
+    "Counts", "RegrtestParser", "RunResults", "TestCase", "TestFile", "convert_log",
+    "mark_crashed", "mark_not_run", "mark_timed_out", "merge", "merge_regrtest_xml",
+    "parse_log", "write_junit",
+]
+
+
+def convert_log(log: Path, junit_xml: Path | None, regrtest_xml: Path | None = None
+                ) -> RunResults:
+    """A saved regrtest output (plus, if given, the XML regrtest wrote) to JUnit XML
+    at `junit_xml` (None: only the results)."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError as e:
+        raise UserError(f"cannot read the log {log}: {e.strerror or e}") from None
+    if regrtest_xml is not None and not regrtest_xml.is_file():
+        raise UserError(f"--regrtest-xml {regrtest_xml} is not a file")
+    results = parse_log(text)
+    if regrtest_xml is not None:
+        merge_regrtest_xml(results, regrtest_xml)
+    if junit_xml is not None:
+        write_junit(results, junit_xml, {"source": str(log)})
+    return results

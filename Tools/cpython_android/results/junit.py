@@ -1,0 +1,203 @@
+"""JUnit XML in (regrtest's own `--junit-xml`) and out (ours), with junitparser.
+
+regrtest's XML (see FACTS.md): `testsuites > testsuite` without names,
+`testcase name="test.test_x.Class.test_y"` without classname; an expected
+failure is an `<output>` child, an unexpected success `<outcome>UNEXPECTED_SUCCESS`,
+a subtest failure an empty `<testcase/>`.  It lacks crashed and hung files and
+setUpClass errors, so it only adds to what the streamed output shows: per-test
+times, tracebacks, and the tests of a run that was not verbose.
+
+Ours: one `testsuite` per test file, one `testcase` per test with classname,
+name, time and a failure/error/skipped child carrying message and traceback;
+valid against the Jenkins/GitLab JUnit schema (tests/data/junit-10.xsd).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import UserError
+from .model import (
+    ERROR,
+    FAILED,
+    FILE_FAILED,
+    FILE_PASSED,
+    FILE_RUNNING,
+    PASSED,
+    SKIPPED,
+    RunResults,
+    TestCase,
+    TestFile,
+)
+
+if TYPE_CHECKING:
+    import junitparser
+
+# Characters XML 1.0 cannot hold (test output has ANSI escapes, NULs, lone surrogates).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` made storable in XML 1.0: a forbidden character becomes `\\xNN`."""
+    if not _NOT_XML.search(text):
+        return text
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+# --- reading regrtest's XML ---------------------------------------------------
+
+def _outcome_class() -> type[junitparser.Element]:
+    import junitparser
+
+    class Outcome(junitparser.Element):
+        """regrtest's `<outcome>UNEXPECTED_SUCCESS</outcome>`."""
+
+        _tag = "outcome"
+
+    return Outcome
+
+
+def _case_from_xml(case: junitparser.TestCase, outcome: type[junitparser.Element]
+                   ) -> TestCase | None:
+    import junitparser
+
+    full = case.name
+    if not full:
+        return None  # a subtest failure: the streamed output names it
+    if case.classname:
+        classname, name = case.classname, full
+    else:
+        classname, _, name = full.rpartition(".")
+    result = TestCase(classname, name, time=float(case.time or 0.0))
+    for item in case.result:
+        if isinstance(item, junitparser.Skipped):
+            result.status, result.message = SKIPPED, item.message or (item.text or "")
+        elif isinstance(item, junitparser.Error | junitparser.Failure):
+            result.status = ERROR if isinstance(item, junitparser.Error) else FAILED
+            result.message = (item.message or "").strip()
+            result.detail = item.text or ""
+    mark = case.child(outcome)
+    if mark is not None and (mark._elem.text or "").strip() == "UNEXPECTED_SUCCESS":
+        result.status, result.message = FAILED, "unexpected success"
+    return result
+
+
+def _file_for(results: RunResults, classname: str) -> str:
+    """The test file a case's dotted classname belongs to: a known file whose
+    module is a prefix of it, else its first component after `test.`."""
+    parts = classname.split(".")
+    for n in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:n])
+        if prefix in results.files:
+            return prefix
+        if parts[0] == "test" and n > 1 and ".".join(parts[1:n]) in results.files:
+            return ".".join(parts[1:n])
+    return parts[1] if parts[0] == "test" and len(parts) > 1 else parts[0]
+
+
+def merge_regrtest_xml(results: RunResults, xml: str | Path) -> None:
+    """Add what regrtest's own `--junit-xml` (a path, or its text) knows to `results`."""
+    import junitparser
+
+    try:
+        if isinstance(xml, Path):
+            doc = junitparser.JUnitXml.fromfile(str(xml))
+        else:
+            doc = junitparser.JUnitXml.fromstring(xml)
+    except OSError as e:
+        raise UserError(f"cannot read regrtest's XML {xml}: {e.strerror or e}") from None
+    except Exception as e:  # lxml and ElementTree raise their own parse errors
+        where = xml if isinstance(xml, Path) else "regrtest's XML"
+        raise UserError(f"{where} is not valid XML ({e}); pass the file regrtest "
+                        "wrote with --junit-xml") from None
+    suites = [doc] if isinstance(doc, junitparser.TestSuite) else list(doc)
+    outcome = _outcome_class()
+    for suite in suites:
+        cases = [c for c in (_case_from_xml(c, outcome) for c in suite) if c is not None]
+        if not cases:
+            continue  # e.g. a setUpModule error: an empty suite that names nothing
+        name = _file_for(results, cases[0].classname)
+        is_new = name not in results.files
+        f = results.file(name)
+        for case in cases:
+            f.add_case(case)
+        if is_new or f.status == FILE_RUNNING and not f.running_test:
+            f.status = FILE_FAILED if any(c.status in (FAILED, ERROR) for c in cases) \
+                else FILE_PASSED
+            f.duration = f.duration or sum(c.time for c in cases)
+
+
+# --- writing ours ---------------------------------------------------------------
+
+def _junit_case(case: TestCase) -> junitparser.TestCase:
+    import junitparser
+
+    out = junitparser.TestCase(xml_text(case.name), xml_text(case.classname),
+                               round(case.time, 3))
+    if case.status == PASSED:
+        return out
+    message = xml_text(case.message) if case.message else None
+    result: junitparser.Failure | junitparser.Error | junitparser.Skipped
+    if case.status == FAILED:
+        result = junitparser.Failure(message)
+    elif case.status == ERROR:
+        result = junitparser.Error(message)
+    else:
+        result = junitparser.Skipped(message)
+    if case.detail:
+        result.text = xml_text(case.detail)
+    out.result = [result]
+    return out
+
+
+def _junit_suite(f: TestFile, timestamp: str, hostname: str,
+                 properties: dict[str, str]) -> junitparser.TestSuite:
+    import junitparser
+
+    suite = junitparser.TestSuite(xml_text(f.name))
+    for key, value in properties.items():
+        suite.add_property(xml_text(key), xml_text(value))
+    cases = f.all_cases()
+    for case in cases:
+        suite.append(_junit_case(case))
+    # Counted here rather than by update_statistics(), which walks the tree again.
+    suite.tests = len(cases)
+    suite.failures = sum(1 for c in cases if c.status == FAILED)
+    suite.errors = sum(1 for c in cases if c.status == ERROR)
+    suite.skipped = sum(1 for c in cases if c.status == SKIPPED)
+    suite.time = round(f.duration or sum(c.time for c in cases), 3)
+    suite.timestamp = timestamp
+    suite.hostname = hostname
+    return suite
+
+
+def write_junit(results: RunResults, path: Path, properties: dict[str, str] | None = None
+                ) -> None:
+    """Write `results` as JUnit XML at `path` (written to a temporary file and
+    renamed, so a reader never sees half a file)."""
+    import datetime
+    import socket
+
+    import junitparser
+
+    timestamp = datetime.datetime.now().replace(microsecond=0).isoformat()
+    hostname = socket.gethostname()
+    doc = junitparser.JUnitXml("regrtest")
+    c = results.counts()
+    for f in results.files.values():
+        doc.append(_junit_suite(f, timestamp, hostname, properties or {}))
+    if results.missing_files:
+        lost = TestFile("not run", status="not_run", module="regrtest",
+                        reason=f"{results.missing_files} test file(s) regrtest announced never "
+                        "reported: the output ends early")
+        doc.append(_junit_suite(lost, timestamp, hostname, properties or {}))
+    doc.tests = c.tests + (1 if results.missing_files else 0)
+    doc.failures = c.tests_failed
+    doc.errors = c.tests_errored + (1 if results.missing_files else 0)
+    doc.time = round(sum(f.duration for f in results.files.values()), 3)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    doc.write(str(partial))
+    partial.replace(path)

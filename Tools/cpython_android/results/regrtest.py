@@ -1,0 +1,425 @@
+"""Read regrtest's streamed output (plain or -v, sequential or -j) into `RunResults`.
+
+The parser is incremental: the harness feeds lines as they come, asks which
+file is running (to name it if the process dies), and calls `finish()` at the
+end.  Formats (CPython 3.13 libregrtest, see FACTS.md):
+
+- progress: `0:00:01 load avg: 1.37 [ 2/5/1] test_x failed (2 errors) in 1.2 sec`;
+  sequential runs print `[n/N] test_x` before the file's output and the result
+  line after it; with -j the result line comes first and the output after it.
+- -v: `test_y (test.test_x.Class.test_y) ... ok`, subtests indented with their
+  parameters, a docstring test's description on the next line, blocks
+  `ERROR: name (id)` / `FAIL: ...` / `UNEXPECTED SUCCESS: ...` with tracebacks.
+- a crash: `Fatal Python error: ...` then a faulthandler traceback; a hang:
+  `Timeout (0:00:05)!` then the traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+
+from .model import (
+    ERROR,
+    FAILED,
+    FILE_CRASHED,
+    FILE_ENV_CHANGED,
+    FILE_FAILED,
+    FILE_INTERRUPTED,
+    FILE_NO_TESTS,
+    FILE_PASSED,
+    FILE_REFLEAK,
+    FILE_RESOURCE_DENIED,
+    FILE_RUNNING,
+    FILE_SKIPPED,
+    FILE_TIMED_OUT,
+    FILE_UNCAUGHT,
+    FILE_WORKER_BUG,
+    PASSED,
+    SKIPPED,
+    RunResults,
+    TestCase,
+)
+
+#: Lines of a file's loose output kept for crash and failure details.
+OUTPUT_TAIL_LINES = 300
+
+_PROGRESS = re.compile(
+    r"(?:\d+:\d\d:\d\d )(?:load avg: [\d.]+ )?\[\s*(\d+)(?:/(\d+))?(?:/\d+)?\] (\S+)(?: (.*))?$")
+_RUN_HEADER = re.compile(r"(?:\d+:\d\d:\d\d )(?:load avg: [\d.]+ )?Run (?:\d+ tests?|tests) "
+                         r"(sequentially|in parallel)(?:.*?\(timeout: ([^,)]+))?")
+_RUNNING_LINE = re.compile(r"\d+:\d\d:\d\d (?:load avg: [\d.]+ )?running \(\d+\): ")
+_DURATION = (r"\d+ ms|\d+(?:\.\d+)? sec|\d+ min(?: \d+ sec)?|\d+ hour(?: \d+ min)?")
+_TRAILING_DURATION = re.compile(rf"(?: in ({_DURATION})| \(({_DURATION})\))$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?) (ms|sec|min|hour)")
+# "name (dotted.id)" optionally followed by a subtest description.
+_CASE_HEAD = re.compile(r"(\S+) \(([A-Za-z_][\w.]*)\)(?: (.+?))?")
+_CASE_LINE = re.compile(r"( *)(.+?) \.\.\.(?: (.*))?$")
+_ERROR_HEADER = re.compile(r"(ERROR|FAIL|UNEXPECTED SUCCESS): (.+)$")
+_TIMEOUT_LINE = re.compile(r"Timeout \((\d+):(\d\d):(\d\d)\)!$")
+_FRAME = re.compile(r'\s*File "([^"]*)", line \d+,? in (\S+)')
+_RAN_LINE = re.compile(r"Ran \d+ tests? in ")
+_SEPARATOR_EQ = "=" * 70
+_SEPARATOR_DASH = "-" * 70
+
+_VERBOSE_STATUS = {
+    "ok": (PASSED, ""),
+    "FAIL": (FAILED, ""),
+    "ERROR": (ERROR, ""),
+    "expected failure": (PASSED, "expected failure"),
+    "unexpected success": (FAILED, "unexpected success"),
+}
+
+
+def parse_duration(text: str) -> float:
+    """regrtest's `format_duration` back to seconds: "2 min 1 sec" -> 121.0."""
+    scale = {"ms": 0.001, "sec": 1.0, "min": 60.0, "hour": 3600.0}
+    return sum(float(n) * scale[unit] for n, unit in _DURATION_PART.findall(text))
+
+
+def _file_status(text: str) -> tuple[str, str]:
+    """The result words after a file name -> (file status, regrtest's reason)."""
+    if text.startswith("passed"):
+        return FILE_PASSED, ""
+    if text.startswith("failed"):
+        detail = text[len("failed"):].strip().strip("()")
+        special = {"uncaught exception": FILE_UNCAUGHT, "reference leak": FILE_REFLEAK,
+                   "env changed": FILE_ENV_CHANGED}
+        return special.get(detail, FILE_FAILED), text
+    if text.startswith("skipped (resource denied)"):
+        return FILE_RESOURCE_DENIED, "resource denied"
+    if text.startswith("skipped"):
+        return FILE_SKIPPED, ""
+    if text.startswith("worker non-zero exit code"):
+        inner = text[len("worker non-zero exit code"):].strip()
+        return FILE_CRASHED, inner[1:-1] if inner.startswith("(") else "worker non-zero exit code"
+    if text.startswith("timed out"):
+        return FILE_TIMED_OUT, text
+    if text.startswith("ran no tests"):
+        return FILE_NO_TESTS, "ran no tests"
+    if text.startswith("interrupted"):
+        return FILE_INTERRUPTED, "interrupted"
+    if text.startswith("worker bug"):
+        return FILE_WORKER_BUG, text
+    return FILE_FAILED, text
+
+
+def _split_case_head(text: str) -> tuple[str, str, str] | None:
+    """`test_y (mod.Class.test_y) (x=1)` -> (classname, name, subtest) or None."""
+    m = _CASE_HEAD.fullmatch(text)
+    if m is None:
+        return None
+    name, ident, sub = m.group(1), m.group(2), m.group(3) or ""
+    if ident.endswith("." + name):
+        classname = ident[: -len(name) - 1]
+    else:  # setUpClass (mod.Class), setUpModule (mod), or an older id format
+        classname = ident
+    if sub:
+        inner = sub[1:-1] if sub.startswith("(") and sub.endswith(")") else sub
+        name = f"{name} (subtest {inner})"
+    return classname, name, sub
+
+
+def _doctest_head(head: str) -> tuple[str, str, str] | None:
+    """`Doctest: test.test_x.Class.method` -> ("test.test_x.Class", "method", "")."""
+    if not head.startswith("Doctest: "):
+        return None
+    classname, _, name = head[len("Doctest: "):].rpartition(".")
+    return (classname, name, "") if classname and name else None
+
+
+def _verbose_status(text: str) -> tuple[str, str] | None:
+    """`ok`, `FAIL`, `skipped 'why'`, ... -> (case status, message); None if not a status."""
+    found = _VERBOSE_STATUS.get(text)
+    if found is not None:
+        return found
+    if text.startswith("skipped"):
+        reason = text[len("skipped"):].strip()
+        if len(reason) >= 2 and reason[0] == reason[-1] and reason[0] in "'\"":
+            reason = reason[1:-1]
+        return SKIPPED, reason
+    return None
+
+
+@dataclass
+class _FileState:
+    """What the parser knows about one file beyond the model."""
+
+    output: deque[str] = field(default_factory=lambda: deque(maxlen=OUTPUT_TAIL_LINES))
+    fatal: str = ""  # "Fatal Python error: Segmentation fault"
+    timeout: float | None = None  # from a faulthandler "Timeout (0:00:05)!" line
+    pending: tuple[str, str] | None = None  # (classname, name) of a test with no status yet
+    pending_has_subtests: bool = False
+    pending_head: str = ""  # a docstring test's "name (id)" line, description follows
+    completed: set[tuple[str, str]] = field(default_factory=set)  # tests with a status line
+
+
+class RegrtestParser:
+    """Feed regrtest output line by line; `finish()` gives the results."""
+
+    def __init__(self) -> None:
+        self.results = RunResults()
+        self.current_file: str | None = None  # sequential: the file running now
+        self.finished_files: list[str] = []
+        self.parallel = False
+        self.timeout: float | None = None  # regrtest's --timeout, from its header
+        self.total: int | None = None  # N in "[n/N]" of the first pass
+        self._announced: set[str] = set()
+        self._owner: str | None = None  # the file the next output lines belong to
+        self._states: dict[str, _FileState] = {}
+        self._block: TestCase | None = None  # ERROR/FAIL block being read
+        self._block_lines: list[str] = []
+        self._block_file = ""
+        self._expect_block_header = False
+        self._rerun = False  # regrtest's re-run of failed files has begun
+
+    # --- lines ---------------------------------------------------------------
+
+    def feed(self, line: str) -> None:
+        line = line.rstrip("\r\n")
+        if line[:1].isdigit():
+            m = _PROGRESS.match(line)
+            if m is not None:
+                self._progress(m.group(2), m.group(3), m.group(4) or "")
+                return
+            if self._header(line) or _RUNNING_LINE.match(line):
+                return  # "Run N tests ...", or -j's "running (2): test_a (30 sec), ..."
+        if line.startswith("== Tests result:"):
+            self._end_block()
+            self._owner = None
+            self.current_file = None
+            return
+        if self._owner is not None:
+            self._file_line(self._owner, line)
+
+    def _header(self, line: str) -> bool:
+        m = _RUN_HEADER.match(line)
+        if m is None:
+            if "Re-running" in line and "failed test" in line:
+                self._rerun = True
+            return False
+        self.parallel = m.group(1) == "in parallel"
+        if m.group(2) and self.timeout is None:
+            self.timeout = parse_duration(m.group(2))
+        return True
+
+    def _progress(self, total: str | None, name: str, rest: str) -> None:
+        self._end_block()
+        if total and self.total is None:
+            self.total = int(total)
+        if not self._rerun:
+            self._announced.add(name)
+        if not rest:  # sequential: the file starts now
+            self._start(name)
+            self.current_file = self._owner = name
+            return
+        if rest.startswith("running ("):
+            return
+        started_here = name == self.current_file
+        if not started_here:  # -j: the result comes first, the output after it
+            self._start(name)
+        self._result(name, rest)
+        self.current_file = None
+        self._owner = None if started_here else name
+
+    def _start(self, name: str) -> None:
+        old = self.results.files.get(name)
+        if old is not None and old.status != FILE_RUNNING:
+            # A second attempt (regrtest's re-run of failed files) replaces the first.
+            del self.results.files[name]
+        self.results.file(name)
+        self._states[name] = _FileState()
+
+    def _result(self, name: str, text: str) -> None:
+        text = text.split(" -- running (", 1)[0]
+        f = self.results.file(name)
+        m = _TRAILING_DURATION.search(text)
+        if m is not None:
+            f.duration = parse_duration(m.group(1) or m.group(2))
+            if not text.startswith("timed out"):
+                text = text[: m.start()]
+        status, reason = _file_status(text)
+        self._close_pending(name)
+        f.status, f.reason = status, reason or f.reason
+        if status == FILE_TIMED_OUT:
+            f.timeout = f.duration or self.timeout
+        self.finished_files.append(name)
+
+    # --- a file's own output -------------------------------------------------
+
+    def _file_line(self, name: str, line: str) -> None:
+        state = self._states.get(name)
+        if state is None:
+            state = self._states[name] = _FileState()
+        if self._expect_block_header:
+            self._expect_block_header = False
+            m = _ERROR_HEADER.match(line)
+            if m is not None:
+                self._begin_block(name, m.group(1), m.group(2))
+                return
+        if line == _SEPARATOR_EQ:
+            self._end_block()
+            self._expect_block_header = True
+            return
+        if self._block is not None:
+            if line == _SEPARATOR_DASH and not self._block_lines:
+                return  # the rule under the block's header
+            if line == _SEPARATOR_DASH or _RAN_LINE.match(line):
+                self._end_block()
+            else:
+                self._block_lines.append(line)
+                return
+        if " ..." in line and self._case_line(name, state, line):
+            return
+        if state.pending_head:
+            state.pending_head = ""
+        if state.pending is not None and not state.pending_has_subtests:
+            found = _verbose_status(line.strip())
+            if found is not None:
+                self._complete(name, state, state.pending, found)
+                return
+        m = _CASE_HEAD.fullmatch(line)
+        if m is not None and m.group(3) is None:
+            # Perhaps a docstring test: "name (id)" now, "Description ... ok" next.
+            state.pending_head = line
+        self._loose(name, state, line)
+
+    def _case_line(self, name: str, state: _FileState, line: str) -> bool:
+        m = _CASE_LINE.match(line)
+        if m is None:
+            return False
+        indent, head, status_text = m.group(1), m.group(2), (m.group(3) or "").strip()
+        parsed = _split_case_head(head.strip())
+        if parsed is None and state.pending_head:
+            parsed = _split_case_head(state.pending_head)
+            if parsed is None:
+                return False
+        elif parsed is None:
+            if indent or _verbose_status(status_text) is None:
+                return False
+            parsed = _doctest_head(head) or (self.results.file(name).module_name(), head, "")
+        state.pending_head = ""
+        classname, case_name, sub = parsed
+        f = self.results.file(name)
+        key = (classname, case_name)
+        if sub:
+            state.pending_has_subtests = True
+        else:
+            self._close_pending(name)
+            state.pending = key
+            state.pending_has_subtests = False
+            f.running_test = f"{classname}.{case_name}"
+        found = _verbose_status(status_text)
+        if found is not None:
+            self._complete(name, state, key, found, subtest=bool(sub))
+        elif status_text:  # the test printed something, or crashed: "Fatal Python error"
+            self._loose(name, state, status_text)
+        return True
+
+    def _complete(self, name: str, state: _FileState, key: tuple[str, str],
+                  found: tuple[str, str], *, subtest: bool = False) -> None:
+        status, message = found
+        f = self.results.file(name)
+        # A second status line for the same test is a second test (regrtest counts it).
+        f.add_case(TestCase(key[0], key[1], status=status, message=message),
+                   duplicate=key in state.completed)
+        state.completed.add(key)
+        if not subtest:
+            state.pending = None
+            f.running_test = None
+
+    def _close_pending(self, name: str) -> None:
+        """A test line with no status yet is over (the next test began)."""
+        state = self._states.get(name)
+        if state is not None:
+            state.pending = None
+            state.pending_has_subtests = False
+
+    def _loose(self, name: str, state: _FileState, line: str) -> None:
+        state.output.append(line)
+        if line.startswith("Fatal Python error:"):
+            state.fatal = state.fatal or line
+        elif line.startswith("Timeout ("):
+            m = _TIMEOUT_LINE.match(line)
+            if m is not None:
+                h, mi, s = (int(g) for g in m.groups())
+                state.timeout = h * 3600 + mi * 60 + s
+        elif line.startswith(f"{name} skipped -- "):
+            self.results.file(name).reason = line.split(" -- ", 1)[1]
+
+    # --- ERROR/FAIL blocks ---------------------------------------------------
+
+    def _begin_block(self, name: str, kind: str, head: str) -> None:
+        parsed = _split_case_head(head) or _doctest_head(head)
+        if parsed is None:
+            classname, case_name = self.results.file(name).module_name(), head
+        else:
+            classname, case_name, _ = parsed
+        status = ERROR if kind == "ERROR" else FAILED
+        self._block = TestCase(classname, case_name, status=status,
+                               message="unexpected success" if kind == "UNEXPECTED SUCCESS"
+                               else "")
+        self._block_lines = []
+        self._block_file = name
+        if kind == "UNEXPECTED SUCCESS":  # no traceback follows
+            self._end_block()
+
+    def _end_block(self) -> None:
+        case, self._block = self._block, None
+        if case is None:
+            return
+        lines = self._block_lines
+        while lines and not lines[-1].strip():
+            lines.pop()
+        if lines:
+            case.detail = "\n".join(lines)
+            case.message = case.message or lines[-1].strip()
+        self._block_lines = []
+        self.results.file(self._block_file).add_case(case)
+
+    # --- the end ---------------------------------------------------------------
+
+    def finish(self) -> RunResults:
+        """The results so far; a file still running is marked from its output
+        (a faulthandler timeout or fatal error), else left for the harness."""
+        self._end_block()
+        for name, f in self.results.files.items():
+            state = self._states.get(name)
+            if state is None:
+                continue
+            f.output = "\n".join(state.output)
+            if f.status in (FILE_RUNNING, FILE_CRASHED) and state.timeout is not None:
+                f.status, f.timeout = FILE_TIMED_OUT, state.timeout
+            elif f.status == FILE_RUNNING and state.fatal:
+                f.status, f.reason = FILE_CRASHED, state.fatal
+            if f.status in (FILE_RUNNING, FILE_CRASHED, FILE_TIMED_OUT) and not f.running_test:
+                f.running_test = _test_from_traceback(state.output)
+        if self.total is not None:
+            self.results.missing_files = max(0, self.total - len(self._announced))
+        return self.results
+
+
+def _test_from_traceback(lines: deque[str]) -> str | None:
+    """The test method in a faulthandler traceback: the frame just above
+    unittest's `_callTestMethod` (frames are listed most recent first)."""
+    previous: tuple[str, str] | None = None
+    for line in lines:
+        m = _FRAME.match(line)
+        if m is None:
+            previous = None
+            continue
+        path, func = m.groups()
+        if func == "_callTestMethod" and previous is not None:
+            module = previous[0].rsplit("/", 1)[-1].removesuffix(".py")
+            return f"{previous[1]} (in {module}.py)"
+        previous = (path, func)
+    return None
+
+
+def parse_log(text: str) -> RunResults:
+    """A whole saved regrtest output at once."""
+    parser = RegrtestParser()
+    for line in text.splitlines():
+        parser.feed(line)
+    return parser.finish()

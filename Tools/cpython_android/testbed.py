@@ -1,0 +1,184 @@
+"""The testbed app (the Gradle project in testbed/): wrapper, APKs, Gradle runs.
+
+The project takes everything from Gradle properties (see
+testbed/app/build.gradle.kts), so one project serves every cross-build
+directory; its outputs go to cross-build/HOST/testbed/.  `build-testbed`
+builds the app and its test APK once; `test` installs them with adb on each
+device, so N devices cost one Gradle build.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .console import Console
+from .errors import UserError
+from .hosts import Host
+from .layout import Layout
+from .process import run_logged
+
+if TYPE_CHECKING:
+    from .steps import BuildContext
+
+PROJECT_DIR = Path(__file__).resolve().parents[2] / "testbed"
+
+# The Gradle wrapper is a compiled artifact, so it is not committed: fetch it
+# from Gradle's repository as upstream does.  Any wrapper version can run any
+# Gradle version; the one used is in gradle/wrapper/gradle-wrapper.properties.
+WRAPPER_VERSION = "8.9.0"
+WRAPPER_BASE_URL = "https://raw.githubusercontent.com/gradle/gradle/v{version}/"
+WRAPPER_FILES = ("gradlew", "gradlew.bat", "gradle/wrapper/gradle-wrapper.jar")
+
+#: Instrumentation arguments, as MainActivity.kt reads them.
+RUNTIME_ARGUMENTS = ("pythonMode", "pythonModule", "pythonArgs", "pythonCwd",
+                     "pythonSitePackages", "pythonEnv", "pythonOptions")
+
+
+@dataclass(frozen=True)
+class Testbed:
+    """The testbed project and where one host's build of it goes."""
+
+    __test__ = False  # not a pytest class, whatever its name says
+
+    host: Host
+    layout: Layout
+    project: Path = PROJECT_DIR
+
+    @property
+    def build_dir(self) -> Path:
+        return self.layout.host_dir(self.host) / "testbed"
+
+    @property
+    def app_apk(self) -> Path:
+        return self.build_dir / "outputs" / "apk" / "debug" / "app-debug.apk"
+
+    @property
+    def test_apk(self) -> Path:
+        return self.build_dir / "outputs" / "apk" / "androidTest" / "debug" / \
+            "app-debug-androidTest.apk"
+
+    @property
+    def gradlew(self) -> Path:
+        return self.project / ("gradlew.bat" if os.name == "nt" else "gradlew")
+
+    def apks_current(self) -> bool:
+        """Both APKs exist and are newer than the Python they bundle."""
+        if not (self.app_apk.is_file() and self.test_apk.is_file()):
+            return False
+        built = min(self.app_apk.stat().st_mtime, self.test_apk.stat().st_mtime)
+        libs = list((self.layout.prefix(self.host) / "lib").glob("libpython*.so"))
+        return all(lib.stat().st_mtime <= built for lib in libs)
+
+
+@dataclass(frozen=True)
+class GradleOptions:
+    """Build-time inputs of the testbed (Gradle -P properties)."""
+
+    python_version: str
+    ndk_version: str
+    site_packages: Path | None = None
+    cwd: Path | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def setup_wrapper(project: Path = PROJECT_DIR, base_url: str | None = None) -> None:
+    """Fetch gradlew, gradlew.bat and the wrapper jar if any is missing.
+
+    Each file is downloaded beside its target and renamed into place, so an
+    interrupted or failed download leaves nothing half-written.
+    """
+    if all((project / name).is_file() for name in WRAPPER_FILES):
+        return
+    base = base_url or WRAPPER_BASE_URL.format(version=WRAPPER_VERSION)
+    for name in WRAPPER_FILES:
+        target = project / name
+        if target.is_file():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        url = base + name
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response, \
+                    open(partial, "wb") as out:
+                shutil.copyfileobj(response, out)
+        except OSError as e:
+            partial.unlink(missing_ok=True)
+            raise UserError(f"could not download the Gradle wrapper from {url}: {e}; copy "
+                            f"{', '.join(WRAPPER_FILES)} into {project} yourself") from None
+        partial.chmod(0o755)
+        partial.replace(target)
+
+
+def gradle_properties(testbed: Testbed, options: GradleOptions) -> list[str]:
+    props = {
+        "python.prefixes": str(testbed.layout.prefix(testbed.host)),
+        "python.minSdk": str(testbed.host.api_level),
+        "python.ndkVersion": options.ndk_version,
+        "python.buildDir": str(testbed.build_dir),
+        **options.extra,
+    }
+    if options.site_packages:
+        props["python.sitePackages"] = str(options.site_packages)
+    if options.cwd:
+        props["python.cwd"] = str(options.cwd)
+    return [f"-P{name}={value}" for name, value in props.items()]
+
+
+def instrumentation_properties(arguments: dict[str, str]) -> list[str]:
+    """Run-time arguments for a Gradle test task (as `am instrument -e` gives them)."""
+    return [f"-Pandroid.testInstrumentationRunnerArguments.{k}={v}"
+            for k, v in arguments.items()]
+
+
+def gradle_command(testbed: Testbed, tasks: Sequence[str], properties: Sequence[str],
+                   verbose: int = 0) -> list[str]:
+    command = [str(testbed.gradlew), "--console", "plain", *tasks, *properties]
+    if verbose >= 2:
+        command.append("--info")
+    return command
+
+
+def require_prefix(testbed: Testbed) -> None:
+    prefix = testbed.layout.prefix(testbed.host)
+    if not testbed.host.is_android:
+        raise UserError(f"the testbed app is for Android hosts, not {testbed.host}")
+    if not (prefix / "lib").is_dir():
+        raise UserError(f"no Python for {testbed.host} in {prefix}: run `android.py build "
+                        f"{testbed.host}` first")
+
+
+def gradle_env() -> dict[str, str]:
+    from .toolchains.ndk import android_home
+    return dict(os.environ, ANDROID_HOME=str(android_home()))
+
+
+def build_apks(testbed: Testbed, options: GradleOptions, console: Console) -> None:
+    """`gradlew packageDebug packageDebugAndroidTest`: the app and its test APK."""
+    require_prefix(testbed)
+    env = gradle_env()
+    setup_wrapper(testbed.project)
+    command = gradle_command(testbed, ["packageDebug", "packageDebugAndroidTest"],
+                             gradle_properties(testbed, options), console.verbose)
+    log = testbed.layout.log_path("build-testbed", testbed.host)
+    with console.step(f"build-testbed {testbed.host}", log) as step:
+        run_logged(command, step=step, log_path=log, cwd=testbed.project, env=env)
+    for apk in (testbed.app_apk, testbed.test_apk):
+        if not apk.is_file():
+            raise UserError(f"Gradle succeeded but {apk} is missing: see {log}")
+    console.write(f"APKs: {testbed.app_apk}\n      {testbed.test_apk}")
+
+
+def build_testbed(ctx: BuildContext) -> Testbed:
+    """`android.py build-testbed HOST`: the APKs that `test` installs on each device."""
+    from .toolchains.ndk import DEFAULT_NDK_VERSION
+    testbed = Testbed(ctx.require_host(), ctx.layout)
+    options = GradleOptions(ctx.checkout.short_version,
+                            ctx.toolchain_options.ndk_version or DEFAULT_NDK_VERSION)
+    build_apks(testbed, options, ctx.console)
+    return testbed

@@ -1,0 +1,159 @@
+"""Prerequisite libraries: a second run with a warm cache downloads and
+rebuilds nothing.
+
+    python benchmarks/deps.py [--checkout DIR] [--libraries bzip2,zlib,...] [--full-build]
+
+Measured side by side in one run, each in a fresh cross-build directory:
+  1. prebuilt (aarch64-linux-android): `deps` downloads archives from a local
+     HTTP server (real HTTP on 127.0.0.1; 5 archives of 4 MB) and extracts
+     them; then `deps` again.  HTTP requests are counted.
+  2. from source (aarch64-linux-gnu): `deps --deps-from-source --ccache`
+     builds the libraries (ccache as it is: say `--cold-ccache` for an empty
+     one); then `deps` again.
+  3. with --full-build: `build aarch64-linux-gnu --deps-from-source --ccache`
+     (CPython and the libraries), then `build` again.
+Prints each second run as a ratio of its first.  Target: <= 5 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.server
+import io
+import os
+import random
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET = 0.05
+ARCHIVE_BYTES = 4 << 20
+
+
+def android_py(*args: str | Path, env: dict[str, str]) -> float:
+    """Run android.py; return its wall-clock seconds (raise if it fails)."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, str(REPO / "Android" / "android.py"), *map(str, args)],
+                   env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def tests_module(name: str):  # noqa: ANN201 (a module)
+    sys.path.insert(0, str(REPO / "tests"))
+    return __import__(name)
+
+
+def default_checkout() -> Path:
+    debian_sources = tests_module("debian_sources")
+    return debian_sources.extract(debian_sources.fetch("python3.13"))
+
+
+def serve(root: Path) -> tuple[str, list[str], http.server.ThreadingHTTPServer]:
+    requests: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def do_GET(self) -> None:  # noqa: N802
+            requests.append(self.path)
+            super().do_GET()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}", requests, httpd
+
+
+def publish_prebuilt(root: Path) -> None:
+    """An archive for each library aarch64-linux-android needs, where the pins point."""
+    sys.path.insert(0, str(REPO / "Tools"))
+    from cpython_android.deps import pins as pins_mod
+    from cpython_android.hosts import parse_host
+
+    pins = pins_mod.load()
+    host = parse_host("aarch64-linux-android")
+    for library in pins.needed(host, (3, 13)):
+        pre = pins.prebuilt(library, host, "BASE")
+        path = root / pre.url.removeprefix("BASE/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(path, "w:gz") as tar:
+            for name, size in ((f"include/{library.name}.h", 1000),
+                               (f"lib/lib{library.name}.so", ARCHIVE_BYTES)):
+                data = random.Random(name).randbytes(size)
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+
+
+def report(name: str, first: float, second: float, note: str = "") -> bool:
+    ratio = second / first
+    ok = ratio <= TARGET
+    print(f"{name:<34} first {first:8.2f} s   second {second:6.2f} s   ratio {ratio:6.1%}  "
+          f"(target <= {TARGET:.0%}: {'ok' if ok else 'MISSED'}){note}", flush=True)
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkout", type=Path)
+    parser.add_argument("--libraries", default="bzip2,libffi,openssl,sqlite,xz,zlib",
+                        help="libraries to build from source (comma-separated)")
+    parser.add_argument("--cold-ccache", action="store_true",
+                        help="use an empty ccache for the from-source runs")
+    parser.add_argument("--full-build", action="store_true",
+                        help="also time `build` (CPython and the libraries) twice")
+    args = parser.parse_args()
+    checkout = (args.checkout or default_checkout()).resolve()
+    libraries = [name for name in args.libraries.split(",") if name]
+    debian_sources = tests_module("debian_sources")
+    sources = debian_sources.library_sources(libraries)
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="deps-bench-") as tmp:
+        work = Path(tmp)
+        env = dict(os.environ)
+        env["CCACHE_DIR"] = str(work / "ccache" if args.cold_ccache
+                                else debian_sources.CACHE_ROOT / "ccache")
+
+        # 1. prebuilt archives over HTTP
+        www = work / "www"
+        publish_prebuilt(www)
+        url, requests, httpd = serve(www)
+        common = ["--checkout", checkout, "--cross-build-dir", work / "xb-android", "deps",
+                  "aarch64-linux-android", "--cache-dir", work / "cache", "--deps-mirror", url]
+        first = android_py(*common, env=env)
+        fetched = len(requests)
+        second = android_py(*common, env=env)
+        ok &= report("prebuilt: download + extract", first, second,
+                     f"; HTTP requests {fetched} then {len(requests) - fetched}")
+        httpd.shutdown()
+
+        # 2. from source
+        common = ["--checkout", checkout, "--cross-build-dir", work / "xb-gnu", "deps",
+                  "aarch64-linux-gnu", *libraries, "--ccache", "-j2", "--deps-from-source",
+                  "--deps-source", sources, "--cache-dir", work / "cache"]
+        first = android_py(*common, env=env)
+        second = android_py(*common, env=env)
+        ok &= report(f"from source: {','.join(libraries)}", first, second,
+                     " (empty ccache)" if args.cold_ccache else " (ccache as found)")
+
+        # 3. the whole build
+        if args.full_build:
+            common = ["--checkout", checkout, "--cross-build-dir", work / "xb-full", "build",
+                      "aarch64-linux-gnu", "--ccache", "-j2", "--deps-from-source",
+                      "--deps-source", sources]
+            first = android_py(*common, env=env)
+            second = android_py(*common, env=env)
+            ok &= report("build with libraries from source", first, second)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Benchmark `android.py test` on a GNU cross host under qemu-user.
+
+Prints, from one run, side by side on the same test files:
+
+(a) sharding speedup: 2 shards (balanced by the durations of the 1-shard
+    run's JUnit, `--durations`) against 1 shard; target >= 1.7x.
+(b) harness overhead: `android.py test HOST` with 1 shard against regrtest
+    run directly with the same python arguments (the qemu wrapper, `-u -m test
+    --junit-xml`), output read through a pipe in both cases; target <= 2 %.
+
+Each kind is run `--rounds` times, interleaved, and the fastest run of each
+kind is compared (the machine is shared: the minimum is the least disturbed).
+
+    python benchmarks/harness.py --checkout DIR --cross-build-dir DIR [TEST ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "Tools"))
+
+from cpython_android.checkout import validate  # noqa: E402
+from cpython_android.hosts import parse_host  # noqa: E402
+from cpython_android.layout import Layout  # noqa: E402
+from cpython_android.runners.qemu import QemuPython  # noqa: E402
+
+# About 45 s sequentially under qemu here, with one long file (test_set) so
+# that balancing by durations matters.
+DEFAULT_TESTS = ["test_bool", "test_int", "test_list", "test_tuple", "test_dict", "test_set",
+                 "test_str", "test_math", "test_json", "test_re", "test_textwrap",
+                 "test_collections"]
+
+
+def timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True)
+    return time.perf_counter() - started, result
+
+
+def check(what: str, result: subprocess.CompletedProcess[str]) -> None:
+    if result.returncode != 0:
+        sys.exit(f"{what} exited {result.returncode}:\n{result.stdout[-3000:]}\n"
+                 f"{result.stderr[-3000:]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--checkout", type=Path, required=True)
+    parser.add_argument("--cross-build-dir", type=Path, required=True)
+    parser.add_argument("--host", default="aarch64-linux-gnu")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("tests", nargs="*", default=DEFAULT_TESTS)
+    args = parser.parse_args()
+
+    checkout = validate(args.checkout)
+    host = parse_host(args.host)
+    layout = Layout(args.cross_build_dir.resolve())
+    python = layout.require_host_python(host, checkout.short_version)
+    wrapper = QemuPython(host, python).ensure_wrapper()
+    cli = [sys.executable, str(REPO / "Android" / "android.py"), "--checkout",
+           str(checkout.root), "--cross-build-dir", str(layout.root), "test", args.host]
+
+    times: dict[str, list[float]] = {"direct": [], "harness": [], "sharded": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        durations = Path(scratch) / "one-shard.xml"
+        for round_number in range(1, args.rounds + 1):
+            seconds, result = timed([str(wrapper), "-u", "-m", "test", *args.tests,
+                                     "--junit-xml", f"{scratch}/direct.xml"])
+            check("regrtest", result)
+            times["direct"].append(seconds)
+            seconds, result = timed([*cli, "--junit-xml", str(durations), "--", *args.tests])
+            check("android.py test", result)
+            times["harness"].append(seconds)
+            seconds, result = timed([*cli, "--shards", "2", "--durations", str(durations),
+                                     "--", *args.tests])
+            check("android.py test --shards 2", result)
+            times["sharded"].append(seconds)
+            print(f"round {round_number}: " + ", ".join(
+                f"{kind} {values[-1]:.1f} s" for kind, values in times.items()), flush=True)
+
+    best = {kind: min(values) for kind, values in times.items()}
+    speedup = best["harness"] / best["sharded"]
+    overhead = best["harness"] / best["direct"] - 1
+    print(f"{len(args.tests)} test files on {args.host} under qemu-user, best of "
+          f"{args.rounds}: direct regrtest {best['direct']:.1f} s, harness 1 shard "
+          f"{best['harness']:.1f} s, harness 2 shards {best['sharded']:.1f} s")
+    print(f"(a) sharding speedup, 2 shards vs 1: {speedup:.2f}x (target >= 1.7x)")
+    print(f"(b) harness overhead vs direct regrtest: {overhead * 100:+.1f} % (target <= 2 %)")
+
+
+if __name__ == "__main__":
+    main()

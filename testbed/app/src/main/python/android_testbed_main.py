@@ -1,0 +1,54 @@
+"""The testbed app's main module: runs `-c CODE`, `-m MODULE` or nothing, with args.
+
+PythonTestRunner (MainActivity.kt) starts the interpreter in-process through
+JNI and passes the instrumentation arguments as environment variables:
+PYTHON_MODE ("-c" or "-m"), PYTHON_MODULE (code or module name), PYTHON_ARGS
+(split with shlex into sys.argv[1:]), and optionally PYTHON_CWD (working
+directory), PYTHON_SITE_PACKAGES (an extra site directory pushed with adb) and
+PYTHON_ENV (shlex-joined NAME=VALUE items for os.environ; the interpreter has
+started by then, so they reach the program and its tests, not startup).
+Standard output and error already go to logcat: CPython 3.13+ does that itself
+on Android (tags python.stdout / python.stderr).
+"""
+
+import os
+import runpy
+import shlex
+import signal
+import site
+import sys
+
+# An Android app starts with SIGUSR1 blocked: ART's Signal Catcher thread
+# waits for it with sigwait().  That thread only matters for debugging the
+# JVM, and tests that send SIGUSR1 to the process would hang or fail, so
+# unblock it for this (the main) thread, as CPython's own testbed does.
+# Tests that raise several signals at once may still see SIGUSR1 land on the
+# Signal Catcher ("reacting to signal" in logcat).
+signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGUSR1])
+
+mode = os.environ["PYTHON_MODE"]
+module = os.environ["PYTHON_MODULE"]
+sys.argv[1:] = shlex.split(os.environ.get("PYTHON_ARGS", ""))
+
+for item in shlex.split(os.environ.get("PYTHON_ENV", "")):
+    name, _, value = item.partition("=")
+    os.environ[name] = value
+
+if extra_site := os.environ.get("PYTHON_SITE_PACKAGES"):
+    site.addsitedir(extra_site)
+
+cwd = os.environ.get("PYTHON_CWD") or f"{sys.prefix}/cwd"
+# Empty directories do not survive packing into the APK's assets.
+os.makedirs(cwd, exist_ok=True)
+os.chdir(cwd)
+
+if mode == "-c":
+    # As for `python -c`: sys.path[0] is "", the current directory at each import.
+    sys.argv[0] = "-c"
+    sys.path.insert(0, "")
+    exec(module, {"__name__": "__main__"})
+elif mode == "-m":
+    sys.path.insert(0, os.getcwd())
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+else:
+    raise ValueError(f"unknown PYTHON_MODE {mode!r}: expected -c or -m")

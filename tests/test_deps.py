@@ -1,0 +1,410 @@
+"""Prerequisite libraries: download over real HTTP (a server on 127.0.0.1
+serving archives these tests make), hashes, the lock file, safe extraction,
+bad input, and interrupted runs.  `android.py` runs as a user runs it."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import json
+import random
+import signal
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import ANDROID_PY, needs, run_cli
+from cpython_android.deps import pins as pins_mod
+from cpython_android.hosts import parse_host
+
+ANDROID_HOST = "aarch64-linux-android"
+GNU_HOST = "aarch64-linux-gnu"
+PY313 = (3, 13)
+
+
+# --- archives and a local download server -------------------------------------
+
+def make_tar(path: Path, files: dict[str, bytes],
+             extra: list[tarfile.TarInfo] | None = None) -> Path:
+    """A .tar.gz with regular files (and any hand-made members)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+        for info in extra or []:
+            tar.addfile(info)
+    return path
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def prebuilt_files(name: str) -> dict[str, bytes]:
+    """What a prebuilt archive holds: paths relative to the prefix.  A large,
+    incompressible library, so a stalled download has written part of it."""
+    return {f"include/{name}.h": f"/* {name} */\n".encode(),
+            f"lib/lib{name}.a": random.Random(name).randbytes(1 << 20),
+            f"lib/pkgconfig/{name}.pc": f"Name: {name}\nVersion: 1\n".encode()}
+
+
+@dataclass
+class Server:
+    """Serves files from `root` over HTTP; records each request path."""
+
+    root: Path
+    requests: list[str] = field(default_factory=list)
+    stall: set[str] = field(default_factory=set)  # paths that send a little, then hang
+    release: threading.Event = field(default_factory=threading.Event)
+    url: str = ""
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    state = Server(tmp_path / "www")
+    state.root.mkdir()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            state.requests.append(self.path)
+            path = state.root / self.path.lstrip("/")
+            if not path.is_file():
+                self.send_error(404)
+                return
+            data = path.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.path in state.stall:
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                state.release.wait(60)
+                return
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    state.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def needed_prebuilts(host: str = ANDROID_HOST) -> list[pins_mod.Prebuilt]:
+    pins = pins_mod.load()
+    parsed = parse_host(host)
+    return [pins.prebuilt(lib, parsed, "BASE") for lib in pins.needed(parsed, PY313)]
+
+
+def publish(server: Server, host: str = ANDROID_HOST) -> dict[str, Path]:
+    """Put an archive for every library the host needs where the pinned URL
+    (with --deps-mirror) points; return them by library name."""
+    made = {}
+    for pre in needed_prebuilts(host):
+        relative = pre.url.removeprefix("BASE/")
+        made[pre.library] = make_tar(server.root / relative, prebuilt_files(pre.library))
+    return made
+
+
+@dataclass
+class Tree:
+    checkout: Path
+    cross_build: Path
+    cache: Path
+
+    @property
+    def prefix(self) -> Path:
+        return self.cross_build / ANDROID_HOST / "prefix"
+
+    def gnu_prefix(self) -> Path:
+        return self.cross_build / GNU_HOST / "prefix"
+
+    def args(self, *args: str | Path) -> list[str | Path]:
+        return ["--checkout", self.checkout, "--cross-build-dir", self.cross_build, *args]
+
+    def deps(self, *args: str | Path, host: str = ANDROID_HOST, libs: tuple[str, ...] = (),
+             **kwargs) -> subprocess.CompletedProcess[str]:
+        """`deps HOST [LIB...] --cache-dir CACHE ARGS`."""
+        return run_cli(*self.args("deps", host, *libs, "--cache-dir", self.cache, *args),
+                       **kwargs)
+
+    def lock(self) -> dict[str, dict[str, str]]:
+        return json.loads((self.cross_build / "deps-lock.json").read_text())["archives"]
+
+
+@pytest.fixture
+def tree(cpython_source: Path, tmp_path: Path) -> Tree:
+    return Tree(cpython_source, tmp_path / "xb", tmp_path / "cache")
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    if not directory.exists():
+        return {}
+    return {p.relative_to(directory).as_posix(): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+# --- prebuilt archives ---------------------------------------------------------
+
+def test_first_download_is_trusted_on_first_use_and_recorded(tree: Tree, server: Server):
+    archives = publish(server)
+    result = tree.deps("--deps-mirror", server.url)
+    assert result.returncode == 0, result.stderr
+    assert "trusting it on first use" in result.stdout
+    lock = tree.lock()
+    for name, archive in archives.items():
+        assert lock[archive.name]["sha256"] == sha256(archive)
+        for rel, data in prebuilt_files(name).items():
+            assert (tree.prefix / rel).read_bytes() == data
+        manifest = json.loads((tree.prefix / ".deps" / f"{name}.json").read_text())
+        assert manifest["origin"] == "prebuilt"
+        assert manifest["sha256"] == sha256(archive)
+        # where each came from: the summary names the URL it was downloaded from
+        assert f"{server.url}/" in result.stdout and archive.name in result.stdout
+    assert len(server.requests) == len(archives)
+
+
+def test_second_run_downloads_and_extracts_nothing(tree: Tree, server: Server):
+    publish(server)
+    assert tree.deps("--deps-mirror", server.url).returncode == 0
+    before = {p: p.stat().st_mtime_ns for p in tree.prefix.rglob("*") if p.is_file()}
+    requests = len(server.requests)
+    again = tree.deps("--deps-mirror", server.url)
+    assert again.returncode == 0, again.stderr
+    assert len(server.requests) == requests
+    assert "trusting" not in again.stdout and "up to date" in again.stdout
+    assert {p: p.stat().st_mtime_ns for p in tree.prefix.rglob("*") if p.is_file()} == before
+
+
+def test_deps_dir_uses_local_archives_without_network(tree: Tree, server: Server,
+                                                      tmp_path: Path):
+    archives = publish(server)
+    local = tmp_path / "mine"
+    local.mkdir()
+    for archive in archives.values():
+        (local / archive.name).write_bytes(archive.read_bytes())
+    # The mirror is a closed port: any network use would fail.
+    result = tree.deps("--deps-dir", local, "--deps-mirror", "http://127.0.0.1:9")
+    assert result.returncode == 0, result.stderr
+    assert server.requests == []
+    assert all((tree.prefix / ".deps" / f"{name}.json").exists() for name in archives)
+
+
+def test_require_hashes_refuses_unpinned_archives_before_downloading(tree: Tree,
+                                                                     server: Server):
+    publish(server)
+    result = tree.deps("--deps-mirror", server.url, "--require-hashes")
+    assert result.returncode == 2
+    assert "no pinned sha256" in result.stderr and "--require-hashes" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert server.requests == []
+    assert not (tree.prefix / ".deps").exists()
+
+
+def test_pinned_hash_mismatch_extracts_nothing_and_removes_the_cached_file(
+        tree: Tree, server: Server, tmp_path: Path):
+    archives = publish(server)
+    pins = pins_mod.PINS_FILE.read_text()
+    wrong = "0" * 64
+    # Pin a wrong hash for bzip2 on this host, in a pins file of our own.
+    pins = pins.replace('prebuilt.sha256 = { aarch64-linux-android = ""',
+                        f'prebuilt.sha256 = {{ aarch64-linux-android = "{wrong}"', 1)
+    pins_file = tmp_path / "pins.toml"
+    pins_file.write_text(pins)
+    result = tree.deps("--deps-mirror", server.url, "--deps-pins", pins_file, libs=("bzip2",))
+    assert result.returncode == 2
+    assert wrong in result.stderr and sha256(archives["bzip2"]) in result.stderr
+    assert not (tree.cache / archives["bzip2"].name).exists()
+    assert snapshot(tree.prefix) == {}
+
+
+def test_changed_archive_does_not_match_the_lock(tree: Tree, server: Server):
+    archives = publish(server)
+    assert tree.deps("--deps-mirror", server.url, libs=("xz",)).returncode == 0
+    recorded = tree.lock()[archives["xz"].name]["sha256"]
+    # Upstream (or an attacker) replaces the archive; the cache is gone.
+    make_tar(archives["xz"], {"include/evil.h": b"evil"})
+    (tree.cache / archives["xz"].name).unlink()
+    (tree.prefix / ".deps" / "xz.json").unlink()
+    result = tree.deps("--deps-mirror", server.url, libs=("xz",))
+    assert result.returncode == 2
+    assert recorded in result.stderr and sha256(archives["xz"]) in result.stderr
+    assert not (tree.prefix / "include" / "evil.h").exists()
+    assert not (tree.cache / archives["xz"].name).exists()
+
+
+def evil_member(kind: str) -> tuple[tarfile.TarInfo, str]:
+    if kind == "dotdot":
+        info = tarfile.TarInfo("lib/../../escaped.txt")
+        return info, "lib/../../escaped.txt"
+    if kind == "absolute":
+        return tarfile.TarInfo("/tmp/cpython-android-absolute.txt"), "/tmp/"
+    info = tarfile.TarInfo("lib/escape")
+    info.type = tarfile.SYMTYPE
+    info.linkname = "../../../../etc"
+    return info, "lib/escape"
+
+
+@pytest.mark.parametrize("kind", ["dotdot", "absolute", "symlink"])
+def test_archive_escaping_the_prefix_is_refused(tree: Tree, server: Server, kind: str):
+    archives = publish(server)
+    member, shown = evil_member(kind)
+    make_tar(archives["libffi"], {"include/ffi.h": b"ok"}, [member])
+    result = tree.deps("--deps-mirror", server.url, libs=("libffi",))
+    assert result.returncode == 2
+    assert archives["libffi"].name in result.stderr and shown in result.stderr
+    assert snapshot(tree.prefix) == {}
+    assert not (tree.cross_build / ANDROID_HOST / "escaped.txt").exists()
+    assert not (tree.cross_build / ANDROID_HOST / "deps" / "libffi" / "staging").exists()
+
+
+def test_offline_download_fails_clearly(tree: Tree):
+    result = tree.deps("--deps-mirror", "http://127.0.0.1:9", libs=("sqlite",))
+    assert result.returncode == 2
+    error = result.stderr.strip().splitlines()[-1]
+    assert "cannot download http://127.0.0.1:9/" in error and "--deps-dir" in error
+    assert "retrying" in result.stdout  # transient failures are retried first
+
+
+def test_unknown_library_name(tree: Tree):
+    result = tree.deps(libs=("nosuchlib",))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "unknown library 'nosuchlib'" in result.stderr and "openssl" in result.stderr
+
+
+def test_gnu_host_needs_deps_from_source(tree: Tree):
+    result = tree.deps(host=GNU_HOST)
+    assert result.returncode == 2
+    assert "--deps-from-source" in result.stderr
+
+
+@needs(f"{GNU_HOST}-gcc")
+def test_missing_source_archive(tree: Tree, tmp_path: Path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = tree.deps("--deps-from-source", "--deps-source", empty, libs=("openssl",),
+                       host=GNU_HOST)
+    assert result.returncode == 2
+    archive = pins_mod.load().libraries["openssl"].source.archive  # type: ignore[union-attr]
+    assert archive in result.stderr and "apt-get source --download-only openssl" in result.stderr
+    assert not (tree.gnu_prefix() / ".deps").exists()
+
+
+def test_interrupted_download_is_completed_by_the_next_run(tree: Tree, server: Server):
+    archives = publish(server)
+    stalled = "/" + archives["openssl"].relative_to(server.root).as_posix()
+    server.stall.add(stalled)
+    process = subprocess.Popen(
+        [sys.executable, str(ANDROID_PY), *map(str, tree.args(
+            "deps", ANDROID_HOST, "openssl", "--cache-dir", tree.cache, "--deps-mirror",
+            server.url))],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    partial = tree.cache / (archives["openssl"].name + ".partial")
+    deadline = time.monotonic() + 60
+    while not (partial.exists() and partial.stat().st_size > 0):
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert not (tree.prefix / ".deps" / "openssl.json").exists()
+    assert not (tree.cache / archives["openssl"].name).exists()
+    server.stall.clear()
+    server.release.set()
+    result = tree.deps("--deps-mirror", server.url, libs=("openssl",))
+    assert result.returncode == 0, result.stderr
+    assert (tree.prefix / "include" / "openssl.h").exists()
+    assert not partial.exists()
+
+
+# --- building from source: failures and interruptions --------------------------
+
+def fake_bzip2_source(tmp_path: Path, makefile: str) -> tuple[Path, Path]:
+    """A bzip2 'source archive' whose Makefile does what the test says, and a
+    pins file that pins it (the builder and everything around it are real)."""
+    source_dir = tmp_path / "sources"
+    archive = make_tar(source_dir / "bzip2-fake.tar.gz",
+                       {"bzip2-fake/Makefile": makefile.encode(),
+                        "bzip2-fake/bzlib.h": b"/* bzlib */\n"})
+    pins = (f'[libraries.bzip2]\nmodules = ["_bz2"]\nkinds = ["gnu"]\n'
+            f'source.version = "1.0.8"\nsource.archive = "{archive.name}"\n'
+            f'source.sha256 = "{sha256(archive)}"\nsource.builder = "bzip2"\n')
+    pins_file = tmp_path / "pins.toml"
+    pins_file.write_text(pins)
+    return source_dir, pins_file
+
+
+def seed_prefix(prefix: Path) -> dict[str, bytes]:
+    (prefix / "include").mkdir(parents=True)
+    (prefix / "include" / "keep.h").write_text("/* already here */\n")
+    return snapshot(prefix)
+
+
+@needs(f"{GNU_HOST}-gcc", "make")
+def test_library_build_failure_shows_command_and_log_and_leaves_prefix(tree: Tree,
+                                                                       tmp_path: Path):
+    source_dir, pins_file = fake_bzip2_source(
+        tmp_path, "libbz2.a:\n\t@echo 'compiling blocksort.c: error: no such thing'\n\t@exit 3\n")
+    before = seed_prefix(tree.gnu_prefix())
+    result = tree.deps("--deps-from-source", "--deps-source", source_dir, "--deps-pins",
+                       pins_file, host=GNU_HOST)
+    assert result.returncode == 1
+    assert "error: no such thing" in result.stderr  # the log's tail
+    assert "make -j" in result.stderr and "libbz2.a" in result.stderr  # the command
+    log = tree.cross_build / "logs" / f"deps-bzip2-{GNU_HOST}.log"
+    assert str(log) in result.stderr and "no such thing" in log.read_text()
+    assert snapshot(tree.gnu_prefix()) == before
+
+
+@needs(f"{GNU_HOST}-gcc", "make")
+def test_interrupted_build_is_completed_by_the_next_run(tree: Tree, tmp_path: Path):
+    import debian_sources
+
+    source_dir, pins_file = fake_bzip2_source(
+        tmp_path, "libbz2.a:\n\t@touch started; sleep 60; touch libbz2.a\n")
+    before = seed_prefix(tree.gnu_prefix())
+    process = subprocess.Popen(
+        [sys.executable, str(ANDROID_PY), *map(str, tree.args(
+            "deps", GNU_HOST, "--cache-dir", tree.cache, "--deps-from-source",
+            "--deps-source", source_dir, "--deps-pins", pins_file))],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The Makefile runs in the extracted tree and marks that it has started.
+    started = tree.cross_build / GNU_HOST / "deps" / "bzip2" / "src" / "bzip2-fake" / "started"
+    deadline = time.monotonic() + 60
+    while not started.exists():
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert snapshot(tree.gnu_prefix()) == before
+    # The next run, with the real pinned bzip2 source, needs no cleaning up.
+    real_sources = debian_sources.library_sources(["bzip2"])
+    result = tree.deps("--deps-from-source", "--deps-source", real_sources, libs=("bzip2",),
+                       host=GNU_HOST)
+    assert result.returncode == 0, result.stderr
+    prefix = tree.gnu_prefix()
+    assert (prefix / "lib" / "libbz2.a").stat().st_size > 10_000
+    assert "Version: 1.0.8" in (prefix / "lib" / "pkgconfig" / "bzip2.pc").read_text()
+    assert (prefix / "include" / "keep.h").exists()
+    again = tree.deps("--deps-from-source", "--deps-source", real_sources, libs=("bzip2",),
+                      host=GNU_HOST)
+    assert again.returncode == 0 and "up to date" in again.stdout

@@ -1,0 +1,188 @@
+"""`--avd NAME`: KVM check, AVD creation, boot, boot timeout, shutdown.
+
+There is no Android SDK here, so the SDK's programs (emulator, avdmanager,
+sdkmanager) are small shell scripts in a temporary ANDROID_HOME that behave
+as the real ones do at the points we depend on; the adb side is the ADB
+server double.  Our own code runs unmodified.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from adb_double import AdbDouble
+from cpython_android import emulators
+from cpython_android.console import Console
+from cpython_android.devices import Adb
+from cpython_android.errors import UserError
+from cpython_android.hosts import parse_host
+from cpython_android.layout import Layout
+from cpython_android.runners import RunnerSpec
+from cpython_android.runners.android import AndroidOptions, create_android_runners
+from test_devices import ANDROID_HOST, fake_apks
+
+HOST = parse_host(ANDROID_HOST)
+IMAGE = "system-images;android-34;default;arm64-v8a"
+
+
+def script(path: Path, body: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture
+def sdk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> emulators.Sdk:
+    home = tmp_path / "sdk"
+    home.mkdir()
+    monkeypatch.setenv("ANDROID_HOME", str(home))
+    monkeypatch.setenv("ANDROID_AVD_HOME", str(tmp_path / "avd"))
+    return emulators.Sdk(home)
+
+
+@pytest.fixture
+def double(monkeypatch: pytest.MonkeyPatch):
+    with AdbDouble() as server:
+        for name, value in server.env.items():
+            monkeypatch.setenv(name, value)
+        yield server
+
+
+def fake_avdmanager(sdk: emulators.Sdk, avd_home: Path) -> Path:
+    """Writes NAME.ini and NAME.avd/config.ini (with the 2 GB default) as avdmanager does."""
+    return script(sdk.avdmanager, f"""
+read answer  # "Do you wish to create a custom hardware profile? [no]"
+name=$4
+mkdir -p "{avd_home}/$name.avd"
+echo "path={avd_home}/$name.avd" > "{avd_home}/$name.ini"
+printf 'image.sysdir.1=system-images/android-34/default/arm64-v8a/\\nhw.ramSize=2048\\n' \\
+    > "{avd_home}/$name.avd/config.ini"
+echo "$@" > "{avd_home}/avdmanager-args"
+""")
+
+
+def test_no_kvm_is_said_before_anything_boots(sdk, double, tmp_path: Path) -> None:
+    ran = tmp_path / "emulator-ran"
+    script(sdk.emulator, f"touch {ran}\nsleep 60\n")
+    with pytest.raises(UserError) as error:
+        create_android_runners(
+            RunnerSpec(HOST, Layout(tmp_path / "xb"), "3.13", avd="py"),
+            AndroidOptions(kvm_device=tmp_path / "no-kvm"))
+    assert str(error.value).startswith("no KVM on this machine")
+    assert "\n" not in str(error.value)
+    assert not ran.exists()
+    assert not (tmp_path / "avd").exists()  # nothing created either
+
+
+def test_kvm_without_permission(tmp_path: Path) -> None:
+    device = tmp_path / "kvm"
+    device.touch()
+    device.chmod(0)
+    if os.access(device, os.R_OK | os.W_OK):
+        pytest.skip("running as root: permissions are not enforced")
+    with pytest.raises(UserError, match="no permission to use KVM"):
+        emulators.check_kvm(device, platform="linux")
+
+
+def test_missing_system_image_without_sdkmanager(sdk) -> None:
+    with pytest.raises(UserError) as error:
+        emulators.ensure_avd(sdk, "py", HOST, Console())
+    assert str(error.value) == (
+        f"system image '{IMAGE}' is not installed and there is no sdkmanager at "
+        f"{sdk.sdkmanager}: install the SDK command-line tools, or create the AVD with "
+        "Android Studio")
+
+
+def test_missing_system_image_sdkmanager_fails(sdk) -> None:
+    script(sdk.sdkmanager, 'echo "Loading package information..."\n'
+           'echo "Warning: Failed to find package \'$1\'" >&2\nexit 1\n')
+    with pytest.raises(UserError) as error:
+        emulators.ensure_avd(sdk, "py", HOST, Console())
+    assert str(error.value) == (f"system image '{IMAGE}' is missing and sdkmanager could not "
+                                f"install it: Warning: Failed to find package '{IMAGE}'")
+
+
+def test_avd_is_created_with_4_gb(sdk, tmp_path: Path) -> None:
+    avd_home = tmp_path / "avd"
+    script(sdk.sdkmanager, f'mkdir -p "{sdk.home}/system-images/android-34/default/arm64-v8a"\n')
+    fake_avdmanager(sdk, avd_home)
+    avd_dir = emulators.ensure_avd(sdk, "py", HOST, Console())
+    assert avd_dir == avd_home / "py.avd"
+    config = (avd_dir / "config.ini").read_text().splitlines()
+    assert "hw.ramSize = 4096" in config and "hw.ramSize=2048" not in config
+    args = (avd_home / "avdmanager-args").read_text().split()
+    assert args[:4] == ["create", "avd", "--name", "py"]
+    assert args[args.index("--package") + 1] == IMAGE
+
+
+def test_boot_timeout_shows_the_emulator_log(sdk, double, tmp_path: Path) -> None:
+    script(sdk.emulator, 'echo "INFO    | Android emulator version 35.1.4"\n'
+           'echo "WARNING | Running on a system with less than 6 cores."\n'
+           "exec sleep 120\n")
+    log = tmp_path / "logs" / "emulator.log"
+    emulator = emulators.start(sdk, "py", 5554, log, read_only=False, kvm=Path("/dev/null"))
+    started = time.monotonic()
+    with pytest.raises(emulators.EmulatorFailed) as error:
+        emulators.wait_until_booted(emulator, Adb.from_environment(), timeout=2, poll=0.2)
+    assert time.monotonic() - started < 30
+    text = error.value.describe()
+    assert "Running on a system with less than 6 cores." in text
+    assert "emulator py (emulator-5554) did not boot within 2 s: it was stopped" in text
+    assert f"full log: {log}" in text
+    assert emulator.process.poll() is not None  # not left running
+    assert emulator.command[emulator.command.index("-port") + 1:] == [
+        "5554", "-no-window", "-no-audio", "-no-boot-anim", "-no-snapshot-save"]
+
+
+def test_emulator_that_exits_says_why(sdk, double, tmp_path: Path) -> None:
+    script(sdk.emulator, 'echo "FATAL   | Missing emulator engine program for \'arm64\' CPU."'
+           "\nexit 1\n")
+    emulator = emulators.start(sdk, "py", 5556, tmp_path / "emu.log", read_only=True,
+                               kvm=Path("/dev/null"))
+    with pytest.raises(emulators.EmulatorFailed) as error:
+        emulators.wait_until_booted(emulator, Adb.from_environment(), timeout=30, poll=0.1)
+    assert "Missing emulator engine program" in error.value.describe()
+    assert "exited with status 1 before it booted" in error.value.describe()
+    assert "-read-only" in emulator.command
+
+
+def test_avd_runners_boot_use_and_shut_down(sdk, double, tmp_path: Path) -> None:
+    """--avd NAME --shards 2: two read-only instances on free ports, stopped by close()."""
+    import asyncio
+    avd_home = tmp_path / "avd"
+    (avd_home / "py.avd").mkdir(parents=True)
+    (avd_home / "py.ini").write_text("path=...\n")
+    double.add_device("emulator-5554", tmp_path / "busy")  # someone else's emulator
+    started = tmp_path / "started"
+    script(sdk.emulator, f'echo "$@" >> {started}\nexec sleep 120\n')
+    layout = Layout(tmp_path / "xb")
+    fake_apks(layout)
+    runners = create_android_runners(RunnerSpec(HOST, layout, "3.13", shards=2, avd="py"),
+                                     AndroidOptions(kvm_device=Path("/dev/null"),
+                                                    boot_timeout=30))
+    assert [r.name for r in runners] == ["emulator-5556", "emulator-5558"]
+
+    def plug_in_when_started() -> None:  # the "emulator" comes up on adb a little later
+        while not started.exists() or len(started.read_text().splitlines()) < 2:
+            time.sleep(0.05)
+        for serial in ("emulator-5556", "emulator-5558"):
+            double.add_device(serial, tmp_path / serial, boot_after=0.5)
+
+    threading.Thread(target=plug_in_when_started, daemon=True).start()
+
+    async def boot_both() -> list:
+        return await asyncio.gather(*(asyncio.to_thread(r.prepare) for r in runners))
+
+    booted = asyncio.run(boot_both())
+    assert sorted(d.serial for d in booted) == ["emulator-5556", "emulator-5558"]
+    assert all("-read-only" in line for line in started.read_text().splitlines())
+    processes = [r.target.emulator.process for r in runners]  # type: ignore[union-attr]
+    for runner in runners:
+        asyncio.run(runner.close())
+    assert all(p.poll() is not None for p in processes)

@@ -1,0 +1,175 @@
+"""`android.py check HOST` on ELF files made by real compilers.
+
+Android libraries are linked here with clang and lld for aarch64-linux-android
+(no NDK needed: the libc and libpython they link against are stubs built the
+same way, placed where the NDK sysroot and the prefix keep the real ones).
+GNU files come from gcc and aarch64-linux-gnu-gcc.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import needs, run_cli
+from cpython_android.toolchains.ndk import DEFAULT_NDK_VERSION
+from ndk_layout import PREBUILT, make_ndk
+from test_bad_input import fake_checkout
+
+ANDROID = "aarch64-linux-android"
+GNU = "aarch64-linux-gnu"
+EXT = ".cpython-313-aarch64-linux-android.so"
+
+
+def clang_so(out: Path, source: str, *args: str, target: str = f"{ANDROID}24") -> Path:
+    """A shared library linked by clang + lld without any sysroot."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    src = out.with_name(out.name + ".c")
+    src.write_text(source)
+    subprocess.run(["clang", f"--target={target}", "-shared", "-fPIC", "-nostdlib",
+                    "-fuse-ld=lld", "-o", str(out), str(src), *args], check=True)
+    src.unlink()
+    return out
+
+
+def gcc_so(compiler: str, out: Path, source: str, *args: str) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    src = out.with_name(out.name + ".c")
+    src.write_text(source)
+    subprocess.run([compiler, "-shared", "-fPIC", "-o", str(out), str(src), *args], check=True)
+    src.unlink()
+    return out
+
+
+EXTENSION_SOURCE = """
+void *malloc(unsigned long);
+void *PyLong_FromLong(long);
+void *PyInit_mod(void) { malloc(1); return PyLong_FromLong(1); }
+"""
+PAGES_16K = "-Wl,-z,max-page-size=16384"
+
+
+@dataclass
+class AndroidTree:
+    checkout: Path
+    prefix: Path
+    sysroot_lib: Path  # the NDK sysroot's libraries for API level 24
+    env: dict[str, str]  # ANDROID_HOME
+
+
+def android_tree(tmp_path: Path) -> AndroidTree:
+    """A checkout, a cross-build dir with an Android prefix, and a fake NDK."""
+    checkout = fake_checkout(tmp_path / "cpython")
+    home = tmp_path / "sdk"
+    ndk = make_ndk(home, DEFAULT_NDK_VERSION)
+    sysroot_lib = (ndk / "toolchains" / "llvm" / "prebuilt" / PREBUILT / "sysroot" / "usr" / "lib"
+                   / ANDROID / "24")
+    clang_so(sysroot_lib / "libc.so", "void *malloc(unsigned long n) { return 0; }",
+             "-Wl,-soname,libc.so", PAGES_16K)
+    prefix = tmp_path / "cross-build" / ANDROID / "prefix"
+    (prefix / "include" / "python3.13").mkdir(parents=True)
+    (prefix / "include" / "python3.13" / "patchlevel.h").write_text(
+        '#define PY_VERSION "3.13.5"\n')
+    lib = prefix / "lib"
+    clang_so(lib / "libpython3.13.so", "void *PyLong_FromLong(long v) { return 0; }",
+             "-Wl,-soname,libpython3.13.so", f"-L{sysroot_lib}", "-lc", PAGES_16K)
+    return AndroidTree(checkout, prefix, sysroot_lib, {"ANDROID_HOME": str(home)})
+
+
+def check(checkout: Path, cross_build: Path, host: str, env: dict[str, str] | None = None):
+    return run_cli("--checkout", checkout, "--cross-build-dir", cross_build, "check", host,
+                   env=env)
+
+
+def row(output: str, name: str) -> str:
+    lines = [line for line in output.splitlines() if name in line]
+    assert len(lines) == 1, output
+    return lines[0]
+
+
+@needs("clang", "ld.lld")
+def test_android_prefix_that_follows_every_rule_passes(tmp_path: Path):
+    tree = android_tree(tmp_path)
+    lib = tree.prefix / "lib"
+    clang_so(lib / "python3.13" / "lib-dynload" / f"good{EXT}", EXTENSION_SOURCE, f"-L{lib}",
+             "-lpython3.13", f"-L{tree.sysroot_lib}", "-lc", PAGES_16K)
+
+    result = check(tree.checkout, tmp_path / "cross-build", ANDROID, tree.env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert row(result.stdout, f"good{EXT}").split()[1:] == ["AARCH64", "16K", "yes", "ok"]
+    assert "2 ELF files checked for aarch64-linux-android: all ok" in result.stdout
+
+
+@needs("clang", "ld.lld")
+def test_android_rule_breakers_are_each_reported(tmp_path: Path):
+    tree = android_tree(tmp_path)
+    lib = tree.prefix / "lib"
+    sysroot = tree.sysroot_lib
+    dynload = lib / "python3.13" / "lib-dynload"
+    # Forgot libpython: its PyLong_FromLong stays unresolved (lld allows that
+    # in shared libraries, Android's loader does not).
+    clang_so(dynload / f"nolibpython{EXT}", EXTENSION_SOURCE, f"-L{sysroot}", "-lc", PAGES_16K)
+    clang_so(dynload / f"pages4k{EXT}", EXTENSION_SOURCE, f"-L{lib}", "-lpython3.13",
+             f"-L{sysroot}", "-lc", "-Wl,-z,max-page-size=4096")
+    clang_so(dynload / f"rpath{EXT}", EXTENSION_SOURCE, f"-L{lib}", "-lpython3.13",
+             f"-L{sysroot}", "-lc", PAGES_16K, "-Wl,-rpath,/home/builder/prefix/lib")
+    clang_so(dynload / f"x86{EXT}", EXTENSION_SOURCE, "-Wl,--allow-shlib-undefined",
+             PAGES_16K, target="x86_64-linux-android24")
+    clang_so(lib / "libmissing.so", "int f(void) { return 0; }", f"-L{sysroot}", "-lc",
+             PAGES_16K)
+    clang_so(dynload / f"missing{EXT}", EXTENSION_SOURCE, f"-L{lib}", "-lpython3.13",
+             "-lmissing", f"-L{sysroot}", "-lc", PAGES_16K)
+    (lib / "libmissing.so").unlink()  # now DT_NEEDED names a library that is not there
+
+    result = check(tree.checkout, tmp_path / "cross-build", ANDROID, tree.env)
+
+    assert result.returncode == 1
+    out = result.stdout
+    assert "libpython3.13.so is not in DT_NEEDED" in row(out, "nolibpython")
+    assert "1 unresolved symbol(s): PyLong_FromLong" in row(out, "nolibpython")
+    assert "PT_LOAD aligned to 4096 bytes, not 16 KB" in row(out, "pages4k")
+    assert "RPATH /home/builder/prefix/lib points at the build machine" in row(out, "rpath")
+    assert "machine is EM_X86_64, expected EM_AARCH64" in row(out, "x86")
+    assert "DT_NEEDED libmissing.so not found" in row(out, "missing")
+    assert row(out, "lib/libpython3.13.so ").endswith("ok")
+    assert "5 with problems" in out
+
+
+@needs("gcc", f"{GNU}-gcc")
+def test_gnu_prefix_with_a_build_machine_library_fails(tmp_path: Path):
+    checkout = fake_checkout(tmp_path / "cpython")
+    prefix = tmp_path / "cross-build" / GNU / "prefix"
+    (prefix / "include" / "python3.13").mkdir(parents=True)
+    (prefix / "include" / "python3.13" / "patchlevel.h").write_text(
+        '#define PY_VERSION "3.13.5"\n')
+    dynload = prefix / "lib" / "python3.13" / "lib-dynload"
+    gcc_so(f"{GNU}-gcc", dynload / "fine.cpython-313-aarch64-linux-gnu.so",
+           "int f(void){return 1;}")
+    gcc_so("gcc", dynload / "native.cpython-313-aarch64-linux-gnu.so", "int f(void){return 1;}")
+
+    result = check(checkout, tmp_path / "cross-build", GNU)
+
+    assert result.returncode == 1
+    assert row(result.stdout, "fine.").endswith("ok")
+    assert "machine is EM_X86_64, expected EM_AARCH64" in row(result.stdout, "native.")
+
+
+def test_check_without_a_built_host_is_a_one_line_error(tmp_path: Path):
+    checkout = fake_checkout(tmp_path / "cpython")
+    result = check(checkout, tmp_path / "cross-build", GNU)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "run `android.py build aarch64-linux-gnu` first" in result.stderr
+
+
+@pytest.mark.integration
+def test_our_gnu_build_passes_check(gnu_build):
+    result = gnu_build.cli("check", GNU)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert row(result.stdout, "lib/libpython3.13.so.1.0").split()[1] == "AARCH64"
+    assert row(result.stdout, "bin/python3.13 ").split()[1] == "AARCH64"
+    assert ": all ok" in result.stdout

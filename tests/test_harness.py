@@ -1,0 +1,182 @@
+"""The test harness without a target: command lines, selection, sharding, bad input.
+
+These run in well under a second; the runs on real targets are in
+test_harness_runs.py.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from cpython_android.errors import UserError
+from cpython_android.harness import (
+    TestOptions,
+    build_command,
+    load_durations,
+    plan_shards,
+    split_regrtest_args,
+    subset_args,
+)
+
+
+def test_default_is_the_regression_tests():
+    command = build_command(TestOptions(args=("-u", "all", "test_os")))
+    assert command.argv() == ["-m", "test", "-u", "all", "test_os"]
+    assert command.is_regrtest_run
+
+
+def test_fast_ci_adds_upstreams_options_in_front_of_the_users():
+    command = build_command(TestOptions(ci_mode="fast", args=("test_os",)))
+    # Upstream main's Android/android.py: -W error -bb -E -m test --fast-ci
+    # --single-process --no-randomize, then the user's arguments.
+    assert command.argv() == ["-W", "error", "-bb", "-E", "-m", "test", "--fast-ci",
+                              "--single-process", "--no-randomize", "test_os"]
+
+
+def test_slow_ci_with_a_timeout():
+    command = build_command(TestOptions(ci_mode="slow", timeout=90))
+    assert command.argv()[-5:] == ["--timeout", "90", "--slow-ci", "--single-process",
+                                   "--no-randomize"]
+
+
+def test_arguments_holding_c_or_m_are_a_whole_python_command_line():
+    command = build_command(TestOptions(args=("-X", "dev", "-c", "print(1)", "x")))
+    assert command.argv() == ["-X", "dev", "-c", "print(1)", "x"]
+    assert not command.is_regrtest_run
+    command = build_command(TestOptions(args=("-m", "pip", "--version")))
+    assert command.argv() == ["-m", "pip", "--version"]
+
+
+def test_with_the_m_option_a_later_m_is_regrtests_match():
+    command = build_command(TestOptions(module="test", args=("-m", "test_x*", "test_os")))
+    assert command.argv() == ["-m", "test", "-m", "test_x*", "test_os"]
+    assert command.is_regrtest_run
+
+
+def test_listing_is_not_a_run():
+    assert not build_command(TestOptions(args=("--list-tests",))).is_regrtest_run
+
+
+@pytest.mark.parametrize("options, words", [
+    (TestOptions(code="1", module="test"), "-c and -m"),
+    (TestOptions(code="1", ci_mode="fast"), "--fast-ci"),
+    (TestOptions(code="1", timeout=5), "--timeout"),
+    (TestOptions(code="1", shards=2), "--shards"),
+    (TestOptions(args=("--list-tests",), junit_xml=Path("x.xml")), "--junit-xml"),
+    (TestOptions(args=("-c",)), "needs a value"),
+])
+def test_contradictions_are_user_errors(options, words):
+    with pytest.raises(UserError, match=words):
+        build_command(options)
+
+
+def test_split_tells_names_from_option_values():
+    options, names = split_regrtest_args(
+        ["-u", "all", "-v", "--timeout", "30", "test_os", "-m", "test_a*", "test_sys",
+         "--junit-xml", "x.xml", "-j2"])
+    assert names == ["test_os", "test_sys"]
+    assert options == ["-u", "all", "-v", "--timeout", "30", "-m", "test_a*",
+                       "--junit-xml", "x.xml", "-j2"]
+
+
+def test_subset_replaces_the_users_selection():
+    args = ["--fast-ci", "-x", "test_os", "--start", "test_a", "-f", "list.txt", "-v"]
+    assert subset_args(args, ["test_b", "test_c"]) == ["--fast-ci", "-v", "test_b", "test_c"]
+
+
+FILES = [f"test_{i:02d}" for i in range(20)]
+
+
+def test_shards_by_count_are_even_and_cover_everything_once():
+    plan = plan_shards(FILES, 3)
+    assert sorted(sum(plan, [])) == FILES
+    assert sorted(len(shard) for shard in plan) == [6, 7, 7]
+    for shard in plan:  # each shard keeps the selection's order
+        assert shard == sorted(shard)
+
+
+def test_shards_are_deterministic_whatever_the_dict_order():
+    durations = {name: float(i % 7 + 1) for i, name in enumerate(FILES)}
+    shuffled = dict(random.Random(4).sample(sorted(durations.items()), len(durations)))
+    assert plan_shards(FILES, 4, durations) == plan_shards(FILES, 4, shuffled)
+
+
+def test_shards_by_duration_balance_the_time():
+    durations = {"test_big": 100.0, **{f"test_s{i}": 10.0 for i in range(10)}}
+    files = sorted(durations)
+    plan = plan_shards(files, 2, durations)
+    loads = [sum(durations[f] for f in shard) for shard in plan]
+    assert loads == [100.0, 100.0]
+    assert ["test_big"] in plan
+    # By count, the same files would be 6 + 5, one shard holding test_big.
+    by_count = plan_shards(files, 2)
+    assert sorted(len(s) for s in by_count) == [5, 6]
+
+
+def test_unknown_files_weigh_the_mean_of_the_known_ones():
+    plan = plan_shards(["test_a", "test_b", "test_new"], 2, {"test_a": 10.0, "test_b": 2.0})
+    # test_new weighs 6: test_a alone, test_b and test_new together.
+    assert plan == [["test_a"], ["test_b", "test_new"]]
+
+
+def _write_junit(path: Path, suites: dict[str, list[tuple[str, str, float]]]) -> None:
+    import junitparser
+
+    xml = junitparser.JUnitXml()
+    for suite_name, cases in suites.items():
+        suite = junitparser.TestSuite(suite_name)
+        for classname, name, seconds in cases:
+            case = junitparser.TestCase(name, classname, seconds)
+            suite.add_testcase(case)
+        xml.add_testsuite(suite)
+    xml.write(str(path))
+
+
+def test_durations_from_regrtest_style_junit(tmp_path):
+    # regrtest's own XML: one nameless suite, cases named by dotted path.
+    path = tmp_path / "regrtest.xml"
+    _write_junit(path, {"": [("", "test.test_os.FileTests.test_a", 1.5),
+                             ("", "test.test_os.FileTests.test_b", 2.5),
+                             ("", "test.test_asyncio.test_tasks.T.test_x", 4.0),
+                             ("", "test.test_gone.T.test_y", 9.0)]})
+    found = load_durations(path, ["test_os", "test_asyncio.test_tasks", "test_sys"])
+    assert found == {"test_os": 4.0, "test_asyncio.test_tasks": 4.0}
+
+
+def test_durations_from_our_junit(tmp_path):
+    path = tmp_path / "ours.xml"
+    _write_junit(path, {"test_os": [("test.test_os.FileTests", "test_a", 3.0)],
+                        "test_sys": [("test.test_sys.T", "test_b", 1.0),
+                                     ("test.test_sys.T", "test_c", 1.0)]})
+    assert load_durations(path, ["test_os", "test_sys"]) == {"test_os": 3.0, "test_sys": 2.0}
+
+
+def test_unreadable_durations_are_a_user_error(tmp_path):
+    path = tmp_path / "broken.xml"
+    path.write_text("<testsuites><testsuite>")
+    with pytest.raises(UserError, match="--durations"):
+        load_durations(path, ["test_os"])
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--shards", "0"], "number of shards"),
+    (["--timeout", "-3"], "positive number"),
+    (["-c", "1", "-m", "test"], "not allowed with"),
+    (["--fast-ci", "--slow-ci"], "not allowed with"),
+    (["--durations", "/nonexistent.xml"], "is not a file"),
+])
+def test_bad_test_options_are_one_line_and_exit_2(args, words, tmp_path):
+    result = run_cli("--checkout", tmp_path, "test", "aarch64-linux-gnu", *args)
+    assert result.returncode == 2
+    assert words in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_host_is_reported_before_anything_else(tmp_path):
+    result = run_cli("--checkout", tmp_path, "test", "sparc-sun-solaris", "-c", "1")
+    assert result.returncode == 2
+    assert "unknown host 'sparc-sun-solaris'" in result.stderr

@@ -1,0 +1,297 @@
+"""`android.py test` on real targets: the aarch64 python under qemu-user and
+the native build python, running regrtest over test files each test writes
+(`--testdir`): passing, failing, crashing (SIGSEGV) and hanging ones.
+
+The JUnit file is read back with junitparser and compared with what those
+test files do; nothing here is compared with output the harness wrote
+before.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ANDROID_PY, BuiltHost
+
+pytestmark = pytest.mark.integration
+
+TEST_FILES = {
+    "test_pass": """
+        import unittest
+        class Pass(unittest.TestCase):
+            def test_one(self): pass
+            def test_two(self): pass
+            @unittest.skip("not here")
+            def test_skipped(self): pass
+        """,
+    "test_fail": """
+        import unittest
+        class Fail(unittest.TestCase):
+            def test_ok(self): pass
+            def test_wrong(self): self.assertEqual(1, 2)
+            def test_error(self): raise RuntimeError("boom")
+        """,
+    "test_crash": """
+        import os, signal, unittest
+        class Crash(unittest.TestCase):
+            def test_a_before(self): pass
+            def test_b_segfault(self): os.kill(os.getpid(), signal.SIGSEGV)
+            def test_c_never(self): pass
+        """,
+    "test_hang": """
+        import time, unittest
+        class Hang(unittest.TestCase):
+            def test_sleep(self): time.sleep(600)
+        """,
+    "test_zz_after": """
+        import unittest
+        class After(unittest.TestCase):
+            def test_runs(self): pass
+        """,
+    # Starts a grandchild in its own session (out of our process group) and
+    # then waits: only a harness that kills every descendant cleans it up.
+    "test_sleepy": """
+        import subprocess, time, unittest
+        class Sleepy(unittest.TestCase):
+            def test_sleep(self):
+                subprocess.Popen(["sleep", "300"], start_new_session=True)
+                time.sleep(300)
+        """,
+}
+
+
+def write_tests(directory: Path, *names: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (directory / f"{name}.py").write_text(textwrap.dedent(TEST_FILES[name]))
+    return directory
+
+
+def junit_cases(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """(suite, case name) -> (outcome, message) from a JUnit file."""
+    import junitparser
+
+    xml = junitparser.JUnitXml.fromfile(str(path))
+    cases = {}
+    for suite in xml:
+        for case in suite:
+            results = case.result
+            outcome = type(results[0]).__name__.lower() if results else "passed"
+            message = (results[0].message or "") if results else ""
+            cases[(suite.name, case.name)] = (outcome, message)
+    return cases
+
+
+def test_two_qemu_shards_with_a_crash_and_a_hang(gnu_build: BuiltHost, tmp_path: Path):
+    testdir = write_tests(tmp_path / "tests", "test_pass", "test_fail", "test_crash",
+                          "test_hang", "test_zz_after")
+    junit = tmp_path / "junit.xml"
+    started = time.monotonic()
+    result = gnu_build.cli("test", "aarch64-linux-gnu", "--shards", "2", "--timeout", "10",
+                           "--junit-xml", junit, "--", "-v", "--testdir", testdir,
+                           "test_crash", "test_fail", "test_hang", "test_pass",
+                           "test_zz_after", timeout=600)
+    elapsed = time.monotonic() - started
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]
+    cases = junit_cases(junit)
+    assert cases[("test_pass", "test_one")][0] == "passed"
+    assert cases[("test_pass", "test_two")][0] == "passed"
+    assert cases[("test_pass", "test_skipped")][0] == "skipped"
+    assert cases[("test_fail", "test_ok")][0] == "passed"
+    assert cases[("test_fail", "test_wrong")] == ("failure", "AssertionError: 1 != 2")
+    assert cases[("test_fail", "test_error")][0] == "error"
+    assert "boom" in cases[("test_fail", "test_error")][1]
+    # The crash is attributed to the test that was running; the test after
+    # it in the same file never ran, and is not made up.
+    assert cases[("test_crash", "test_a_before")][0] == "passed"
+    crash = [v for (suite, name), v in cases.items() if suite == "test_crash"
+             and name not in ("test_a_before",)]
+    assert len(crash) == 1 and crash[0][0] == "error", crash
+    assert "SIGSEGV" in crash[0][1] and "test_b_segfault" in crash[0][1]
+    assert ("test_crash", "test_c_never") not in cases
+    hang = [v for (suite, _), v in cases.items() if suite == "test_hang"]
+    assert len(hang) == 1 and hang[0][0] == "error" and "timed out" in hang[0][1]
+    assert "test_sleep" in hang[0][1]
+    # Resume: the file after the crash and the hang in the same shard ran.
+    assert cases[("test_zz_after", "test_runs")][0] == "passed"
+    assert "resuming in a fresh process" in result.stdout
+    assert "[qemu-aarch64-1]" in result.stdout and "[qemu-aarch64-2]" in result.stdout
+    assert "Crashed: test_crash" in result.stdout
+    assert "Timed out: test_hang" in result.stdout
+    assert elapsed < 300
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().split("\0")[:-1]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_sigterm_kills_every_child_and_writes_the_junit(gnu_build: BuiltHost, tmp_path: Path):
+    testdir = write_tests(tmp_path / "tests", "test_pass", "test_sleepy")
+    junit = tmp_path / "junit.xml"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("CPYTHON_CHECKOUT", None)
+    process = subprocess.Popen(
+        [sys.executable, str(ANDROID_PY), "--checkout", str(gnu_build.checkout),
+         "--cross-build-dir", str(gnu_build.cross_build), "test", "aarch64-linux-gnu",
+         "--junit-xml", str(junit), "--", "-v", "--testdir", str(testdir),
+         "test_pass", "test_sleepy"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    assert process.stdout is not None
+    seen = []
+    try:
+        for line in process.stdout:
+            seen.append(line)
+            if line.rstrip().endswith("] test_sleepy"):
+                break
+        else:
+            pytest.fail("the run ended before the sleeping test started:\n" + "".join(seen))
+        # regrtest --junit-xml captures a test's prints: watch for its child.
+        for _ in range(600):
+            children = _descendants(process.pid)
+            if any(_cmdline(pid) == ["sleep", "300"] for pid in children):
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the test's `sleep 300` never started:\n" + "".join(seen))
+        process.send_signal(signal.SIGTERM)
+        rest = process.stdout.read()
+        returncode = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert returncode != 0
+    time.sleep(0.5)  # let the kernel finish tearing down the killed processes
+    left = [pid for pid in children if _alive(pid)]
+    assert not left, f"still running after SIGTERM: {left}"
+    cases = junit_cases(junit)  # parses: the file is valid JUnit
+    assert cases[("test_pass", "test_one")][0] == "passed"
+    stopped = [v for (suite, _), v in cases.items() if suite == "test_sleepy"]
+    assert len(stopped) == 1 and stopped[0][0] == "error"
+    assert "SIGTERM" in stopped[0][1]
+    assert "interrupted" in rest
+
+
+def test_deadline_kills_the_run_and_names_the_test(gnu_build: BuiltHost, tmp_path: Path):
+    testdir = write_tests(tmp_path / "tests", "test_pass", "test_hang", "test_zz_after")
+    junit = tmp_path / "junit.xml"
+    started = time.monotonic()
+    result = gnu_build.cli("test", "build", "--deadline", "6", "--junit-xml", junit, "--",
+                           "-v", "--testdir", testdir, "test_pass", "test_hang",
+                           "test_zz_after", timeout=120)
+    assert time.monotonic() - started < 60
+    assert result.returncode == 1
+    cases = junit_cases(junit)
+    assert cases[("test_pass", "test_one")][0] == "passed"
+    hang = [v for (suite, _), v in cases.items() if suite == "test_hang"]
+    assert hang[0][0] == "error" and "timed out" in hang[0][1] and "test_sleep" in hang[0][1]
+    # After the deadline nothing else starts (not even a listing of the names):
+    # regrtest's "[n/N]" count says how many files did not run.
+    assert not [suite for suite, _ in cases if suite == "test_zz_after"]
+    assert "Not run: 1 more test file(s)" in result.stdout
+
+
+def test_no_resume_stops_at_the_first_crash(gnu_build: BuiltHost, tmp_path: Path):
+    testdir = write_tests(tmp_path / "tests", "test_crash", "test_pass")
+    junit = tmp_path / "junit.xml"
+    result = gnu_build.cli("test", "build", "--no-resume", "--junit-xml", junit, "--",
+                           "--testdir", testdir, "test_crash", "test_pass", timeout=120)
+    assert result.returncode == 1
+    cases = junit_cases(junit)
+    not_run = [v for (suite, _), v in cases.items() if suite == "test_pass"]
+    assert len(not_run) == 1 and "not run" in not_run[0][1] and "--no-resume" in not_run[0][1]
+    assert "Not run (1): test_pass" in result.stdout
+
+
+def test_a_run_that_ran_no_test_fails(gnu_build: BuiltHost, tmp_path: Path):
+    testdir = write_tests(tmp_path / "tests", "test_pass")
+    result = gnu_build.cli("test", "build", "--", "--testdir", testdir,
+                           "--match", "no_such_test", "test_pass", timeout=120)
+    assert result.returncode != 0
+    assert "No tests ran" in result.stdout
+
+
+def test_all_passing_exits_0(gnu_build: BuiltHost, tmp_path: Path):
+    testdir = write_tests(tmp_path / "tests", "test_pass", "test_zz_after")
+    result = gnu_build.cli("test", "build", "--shards", "2", "--", "--testdir", testdir,
+                           timeout=120)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Tests: 4 total, 3 passed, 0 failed, 0 errors, 1 skipped" in result.stdout
+
+
+def test_code_runs_on_the_aarch64_python_and_its_status_is_ours(gnu_build: BuiltHost):
+    result = gnu_build.cli("test", "aarch64-linux-gnu", "-c",
+                           "import platform, sys; print(platform.machine()); sys.exit(3)",
+                           timeout=120)
+    assert result.returncode == 3
+    assert result.stdout.strip() == "aarch64"
+
+
+def test_site_packages_and_a_copy_of_cwd(gnu_build: BuiltHost, tmp_path: Path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "extra_module.py").write_text("VALUE = 'from site-packages'\n")
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    (cwd / "data.txt").write_text("original")
+    code = ("import pathlib, extra_module; print(extra_module.VALUE); "
+            "print(pathlib.Path('data.txt').read_text()); "
+            "pathlib.Path('data.txt').write_text('changed')")
+    result = gnu_build.cli("test", "build", "--site-packages", site, "--cwd", cwd,
+                           "-c", code, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["from", "site-packages", "original"]
+    assert (cwd / "data.txt").read_text() == "original"
+
+
+def test_output_is_live(gnu_build: BuiltHost):
+    env = {**os.environ}
+    env.pop("CPYTHON_CHECKOUT", None)
+    process = subprocess.Popen(
+        [sys.executable, str(ANDROID_PY), "--checkout", str(gnu_build.checkout),
+         "--cross-build-dir", str(gnu_build.cross_build), "test", "build", "-c",
+         "import time; print('first'); time.sleep(3); print('second')"],
+        stdout=subprocess.PIPE, text=True, env=env)
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    got_first = time.monotonic()
+    rest = process.stdout.read()
+    process.wait(timeout=60)
+    ended = time.monotonic()
+    assert first.strip() == "first" and rest.strip() == "second"
+    assert ended - got_first > 2.0  # "first" came while the python was still sleeping
