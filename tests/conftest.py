@@ -91,11 +91,12 @@ def deps_source_args() -> list[str]:
     return ["--deps-source", str(debian_sources.library_sources(DEPS_LIBRARIES))]
 
 
-def build_command(host: str, cross_build: Path | None = None) -> Sequence[str]:
+def build_command(host: str) -> Sequence[str]:
     """The session build.  A reused cross-build directory (while developing)
     gets the from-source libraries only if it already has them, so reusing a
     shared build never rebuilds it."""
-    if cross_build is not None and not (cross_build / host / "prefix" / ".deps").is_dir():
+    reuse = os.environ.get("CPYTHON_ANDROID_TEST_CROSS_BUILD")
+    if reuse and not (Path(reuse) / host / "prefix" / ".deps").is_dir():
         return ["build", host, "--ccache"]
     return ["build", host, "--ccache", *BUILD_EXTRA_ARGS, *deps_source_args()]
 
@@ -110,6 +111,5 @@ def gnu_build(cpython_source: Path, tmp_path_factory: pytest.TempPathFactory) ->
     reuse = os.environ.get("CPYTHON_ANDROID_TEST_CROSS_BUILD")
     cross_build = Path(reuse) if reuse else tmp_path_factory.mktemp("cross-build")
     built = BuiltHost(cpython_source, cross_build, GNU_HOST, None)  # type: ignore[arg-type]
-    built.first_build = built.cli(*build_command(GNU_HOST, Path(reuse) if reuse else None),
-                                  env=ccache_env(), check=True)
+    built.first_build = built.cli(*build_command(GNU_HOST), env=ccache_env(), check=True)
     return built

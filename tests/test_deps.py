@@ -408,3 +408,46 @@ def test_interrupted_build_is_completed_by_the_next_run(tree: Tree, tmp_path: Pa
     again = tree.deps("--deps-from-source", "--deps-source", real_sources, libs=("bzip2",),
                       host=GNU_HOST)
     assert again.returncode == 0 and "up to date" in again.stdout
+
+
+# --- the pinned table ------------------------------------------------------------
+
+def needed_names(host: str, python: tuple[int, int]) -> list[str]:
+    pins = pins_mod.load()
+    return [lib.name for lib in pins.needed(parse_host(host), python)]
+
+
+def test_pins_choose_libraries_by_host_kind_and_python_version():
+    assert needed_names(ANDROID_HOST, PY313) == ["bzip2", "libffi", "openssl", "sqlite", "xz"]
+    assert "zlib" in needed_names(GNU_HOST, PY313)  # the NDK provides zlib, Debian does not
+    assert "zstd" not in needed_names(GNU_HOST, PY313)
+    assert "zstd" in needed_names(ANDROID_HOST, (3, 14))
+
+
+def test_every_source_archive_is_pinned_by_hash():
+    for library in pins_mod.load().libraries.values():
+        assert library.source is not None, library.name
+        assert len(library.source.sha256) == 64, library.name
+
+
+def test_prebuilt_url_is_upstreams():
+    pins = pins_mod.load()
+    pre = pins.prebuilt(pins.libraries["openssl"], parse_host(ANDROID_HOST))
+    assert pre.url == ("https://github.com/beeware/cpython-android-source-deps/releases/"
+                       "download/openssl-3.0.15-4/openssl-3.0.15-4-aarch64-linux-android.tar.gz")
+
+
+@needs("perl")
+def test_openssl_configure_knows_every_target_we_use():
+    import debian_sources
+
+    from cpython_android.deps.builders import OPENSSL_ANDROID_TARGETS, OPENSSL_GNU_TARGETS
+
+    source = pins_mod.load().libraries["openssl"].source
+    assert source is not None
+    tree = debian_sources.extract(debian_sources.fetch(source.debian,
+                                                       (source.archive, source.sha256)))
+    listed = subprocess.run(["perl", "Configure", "LIST"], cwd=tree, capture_output=True,
+                            text=True, check=True).stdout.split()
+    used = set(OPENSSL_ANDROID_TARGETS.values()) | set(OPENSSL_GNU_TARGETS.values())
+    assert used - set(listed) == set()

@@ -90,6 +90,23 @@ def test_unusable_device_is_one_clear_line(double: AdbDouble, tmp_path: Path,
     assert not any(r.startswith("shell") for r in double.requests)  # nothing was started
 
 
+@pytest.mark.parametrize("fields, expected", [
+    ({"connected": ("A",), "shards": 2}, "--shards 2 needs 2 devices: pass them as "
+     "--connected SERIAL1,SERIAL2,..."),
+    ({}, "choose where to run with exactly one of --connected SERIAL, --managed NAME or "
+     "--avd NAME (got none)"),
+    ({"connected": ("A",), "avd": "py"}, "(got --connected and --avd)"),
+    ({"managed": "maxVersion", "shards": 2}, "--managed runs on one Gradle managed device"),
+])
+def test_where_to_run_is_checked_first(double: AdbDouble, tmp_path: Path, fields: dict,
+                                       expected: str) -> None:
+    spec = RunnerSpec(parse_host(ANDROID_HOST), Layout(tmp_path), "3.13", **fields)
+    with pytest.raises(UserError) as error:
+        create_android_runners(spec)
+    assert expected in str(error.value)
+    assert double.requests == []  # decided before asking adb anything
+
+
 def test_install_failure_shows_pm_reason(double: AdbDouble, tmp_path: Path) -> None:
     reason = "INSTALL_FAILED_NO_MATCHING_ABIS: Failed to extract native libraries, res=-113"
     double.add_device("emulator-5554", tmp_path / "dev", install_failure=reason)

@@ -10,8 +10,8 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
+from conftest import run_cli
 from cpython_android.errors import UserError
 from cpython_android.harness import (
     TestOptions,
@@ -35,6 +35,11 @@ def test_fast_ci_adds_upstreams_options_in_front_of_the_users():
     # --single-process --no-randomize, then the user's arguments.
     assert command.argv() == ["-W", "error", "-bb", "-E", "-m", "test", "--fast-ci",
                               "--single-process", "--no-randomize", "test_os"]
+
+
+def test_fast_ci_on_a_regrtest_without_no_randomize_fixes_the_seed():
+    command = build_command(TestOptions(ci_mode="fast", regrtest_has_no_randomize=False))
+    assert command.args == ("--fast-ci", "--single-process", "--randseed", "1")
 
 
 def test_slow_ci_with_a_timeout():

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import ANDROID_PY, BuiltHost
 
 pytestmark = pytest.mark.integration
@@ -203,7 +204,7 @@ def test_sigterm_kills_every_child_and_writes_the_junit(gnu_build: BuiltHost, tm
     assert cases[("test_pass", "test_one")][0] == "passed"
     stopped = [v for (suite, _), v in cases.items() if suite == "test_sleepy"]
     assert len(stopped) == 1 and stopped[0][0] == "error"
-    assert "SIGTERM" in stopped[0][1]
+    assert "SIGTERM" in stopped[0][1] and "test_sleep" in stopped[0][1]
     assert "interrupted" in rest
 
 
@@ -252,6 +253,20 @@ def test_all_passing_exits_0(gnu_build: BuiltHost, tmp_path: Path):
                            timeout=120)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "Tests: 4 total, 3 passed, 0 failed, 0 errors, 1 skipped" in result.stdout
+
+
+def test_fast_ci_on_the_aarch64_python(gnu_build: BuiltHost, tmp_path: Path):
+    # Upstream's option set (-W error -bb -E ... --fast-ci --single-process)
+    # and regrtest's own re-exec must work through the qemu wrapper.
+    testdir = write_tests(tmp_path / "tests", "test_pass")
+    junit = tmp_path / "junit.xml"
+    result = gnu_build.cli("test", "aarch64-linux-gnu", "--fast-ci", "--junit-xml", junit,
+                           "--", "--testdir", testdir, "test_pass", timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "--fast-ci" in result.stdout  # regrtest's header shows its command line
+    cases = junit_cases(junit)
+    assert cases[("test_pass", "test_one")][0] == "passed"
+    assert cases[("test_pass", "test_skipped")][0] == "skipped"
 
 
 def test_code_runs_on_the_aarch64_python_and_its_status_is_ours(gnu_build: BuiltHost):

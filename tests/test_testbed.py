@@ -275,3 +275,64 @@ def test_build_testbed_errors(cpython_source: Path, tmp_path: Path) -> None:
                      env={"ANDROID_HOME": ""})
     assert result.returncode == 2
     assert "ANDROID_HOME is not set" in result.stderr
+
+
+# --- the JNI half, compiled and run on this machine ------------------------------------------
+
+ANDROID_INCLUDES = [Path("/usr/include/android"), Path("/usr/include/android/nativehelper")]
+LIBLOG_DIR = Path("/usr/lib/x86_64-linux-gnu/android")
+
+
+@pytest.fixture(scope="module")
+def jni_host(gnu_build, tmp_path_factory) -> tuple[Path, Path]:
+    """main_activity.c linked with the native libpython and a stand-in JNIEnv.
+
+    jni.h and android/log.h (+ liblog) come from Debian's android-libnativehelper-dev
+    and android-liblog-dev; Python.h from the session's CPython 3.13 source and build.
+    """
+    if not (all(d.is_dir() for d in ANDROID_INCLUDES) and (LIBLOG_DIR / "liblog.so").exists()):
+        pytest.skip("needs Debian's android-liblog-dev and android-libnativehelper-dev")
+    build = gnu_build.cross_build / "build"
+    work = tmp_path_factory.mktemp("jni")
+    exe = work / "jni_host"
+    subprocess.run(
+        ["gcc", "-O0", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
+         *(f"-I{d}" for d in ANDROID_INCLUDES), f"-I{gnu_build.checkout / 'Include'}",
+         f"-I{build}", "-o", str(exe), str(REPO / "tests" / "jni_host.c"),
+         str(APP / "src/main/c/main_activity.c"), str(build / "libpython3.13.a"),
+         f"-L{LIBLOG_DIR}", f"-Wl,-rpath,{LIBLOG_DIR}", "-llog", "-ldl", "-lm",
+         "-Xlinker", "-export-dynamic"], check=True)
+    # PYTHONHOME as the app lays it out: lib/python3.13 with lib-dynload and
+    # site-packages holding android_testbed_main.py.
+    stdlib = work / "home" / "lib" / "python3.13"
+    (stdlib / "site-packages").mkdir(parents=True)
+    for entry in (gnu_build.checkout / "Lib").iterdir():
+        if entry.name != "site-packages":
+            (stdlib / entry.name).symlink_to(entry)
+    (stdlib / "lib-dynload").symlink_to(build / (build / "pybuilddir.txt").read_text().strip())
+    (stdlib / "site-packages" / MAIN_PY.name).symlink_to(MAIN_PY)
+    return exe, work / "home"
+
+
+@pytest.mark.integration
+def test_jni_starts_python_in_process(jni_host, tmp_path: Path) -> None:
+    exe, home = jni_host
+    code = ("import sys, os; print(sys.flags.bytes_warning, 'error' in sys.warnoptions, "
+            "sys.argv, os.getcwd() == os.environ['PYTHON_CWD']); sys.exit(7)")
+    env = dict(os.environ, PYTHON_MODE="-c", PYTHON_MODULE=code, PYTHON_ARGS="a 'b c'",
+               PYTHON_CWD=str(tmp_path / "cwd"))
+    # As MainActivity.kt calls it: options (pythonOptions), then -m android_testbed_main.
+    argv = ["python", "-W", "error", "-bb", "-m", "android_testbed_main"]
+    out = subprocess.run([exe, home, *argv], env=env, capture_output=True, text=True)
+    assert (out.returncode, out.stdout) == (7, "2 True ['-c', 'a', 'b c'] True\n"), out.stderr
+    # A bad option: Python's own message, its exit status, no exception for Java.
+    out = subprocess.run([exe, home, "python", "--bogus"], env=env, capture_output=True,
+                         text=True)
+    assert out.returncode == 2 and "unknown option --bogus" in out.stderr
+    assert "RuntimeException" not in out.stderr
+    # redirectStdioToLogcat: file descriptor 1 no longer reaches our pipe.
+    env["PYTHON_MODULE"] = "print('to fd 1')"
+    quiet = subprocess.run([exe, home, "python", "-m", "android_testbed_main"],
+                           env={**env, "JNI_HOST_REDIRECT": "1"}, capture_output=True,
+                           text=True)
+    assert (quiet.returncode, quiet.stdout) == (0, "")

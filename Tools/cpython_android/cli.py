@@ -233,7 +233,7 @@ def build_parser() -> Parser:
     add_build_arguments(p, configure=False)
     p.set_defaults(handler=cmd_make_host)
 
-    p = sub.add_parser("build", help="configure-build, make-build, configure-host, make-host")
+    p = sub.add_parser("build", help="configure-build, make-build, deps, configure-host, make-host")
     add_host_arguments(p)
     add_build_arguments(p, configure=True)
     add_deps_arguments(p)
@@ -243,7 +243,8 @@ def build_parser() -> Parser:
                        "into the host prefix and say where each came from")
     add_host_arguments(p)
     p.add_argument("libraries", nargs="*", metavar="LIB",
-                   help="only these libraries (default: all the host needs)")
+                   help="only these libraries, named right after HOST (default: all the "
+                   "host needs)")
     add_build_arguments(p, configure=False)
     add_deps_arguments(p)
     p.set_defaults(handler=cmd_deps)
@@ -478,7 +479,7 @@ def _sigterm_as_interrupt() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
-            stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+            stream.reconfigure(line_buffering=True)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

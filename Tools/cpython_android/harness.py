@@ -31,7 +31,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from .results import RunResults
     from .steps import BuildContext
 
-CI_MODES = ("fast", "slow")
+FIXED_RANDOM_SEED = "1"
 #: `android.py test build`: the native build python (see runners.native).
 NATIVE_HOST = "build"
 REGRTEST = "test"
@@ -87,6 +87,8 @@ class TestOptions:
     timeout: float | None = None  # per test file, passed to regrtest --timeout
     deadline: float | None = None  # seconds for the whole run
     verbose: int = 0
+    # Whether the target's regrtest has --no-randomize (3.13's does not).
+    regrtest_has_no_randomize: bool = True
 
 
 # --- the python command line -------------------------------------------------
@@ -141,7 +143,11 @@ def build_command(options: TestOptions) -> PythonCommand:
         # python with (impossible on Android), then single-process, in a fixed
         # order (an order-dependent failure must be reproducible on a rerun).
         python_options = ["-W", "error", "-bb", "-E", *python_options]
-        args = [f"--{options.ci_mode}-ci", "--single-process", "--no-randomize", *args]
+        # 3.13's regrtest cannot turn off the shuffling --*-ci implies; a fixed
+        # seed at least gives the same order on every run.
+        fixed_order = (["--no-randomize"] if options.regrtest_has_no_randomize
+                       else ["--randseed", FIXED_RANDOM_SEED])
+        args = [f"--{options.ci_mode}-ci", "--single-process", *fixed_order, *args]
     command = PythonCommand(tuple(python_options), code, module, tuple(args))
     regrtest = command.is_regrtest_run
     if options.timeout is not None:
@@ -391,10 +397,18 @@ class ShardRun:
             await self._mark_rest(results, f"not run: {running} {what} and --no-resume "
                                   "stops at the first crash")
             return False
+        before = self._pending
         remaining = await self._not_done()
         # The files regrtest announced but never reached are accounted by name now.
         results.missing_files = 0
         if not remaining:
+            return False
+        if before is not None and set(remaining) == set(before):
+            # Nothing got done (the crash is not where the names say): do not loop.
+            mark_not_run_reason = f"not run: {running} {what} and no test file finished"
+            await self._mark_rest(results, mark_not_run_reason)
+            self.problems.append(f"{self.label}: {running} {what} before any listed "
+                                 "test file finished; not resuming again")
             return False
         ctx.console.write(f"[{self.label}] {running} {what} ({outcome.detail}); resuming "
                           f"in a fresh process with the {len(remaining)} test file(s) not run")
@@ -454,7 +468,8 @@ class ShardRun:
             if running and how:
                 stopped = results.file(running)
                 stopped.status = FILE_INTERRUPTED
-                stopped.reason = how
+                where = f" while running {stopped.running_test}" if stopped.running_test else ""
+                stopped.reason = how + where
             self.parts.append(results)
         rest = self._known_rest()
         if rest:
@@ -574,12 +589,22 @@ def junit_properties(runners: Sequence[Runner], ctx: RunContext) -> dict[str, st
     }
 
 
+def has_no_randomize(ctx: BuildContext) -> bool:
+    """Whether the checkout's regrtest (which the target runs) has --no-randomize."""
+    cmdline = ctx.checkout.root / "Lib" / "test" / "libregrtest" / "cmdline.py"
+    try:
+        return "'--no-randomize'" in cmdline.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # a release package has no Lib/: judge by the version
+        return ctx.checkout.version_tuple >= (3, 14)
+
+
 def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tuple[str, ...] = (),
                      managed: str | None = None, avd: str | None = None) -> int:
     """`android.py test`: validate, find the runners, run.  `ctx.host` None
     means the native build python."""
     from .runners import RunnerSpec, create_runners
 
+    options = replace(options, regrtest_has_no_randomize=has_no_randomize(ctx))
     build_command(options)  # bad options are reported before anything starts
     spec = RunnerSpec(host=ctx.host or NATIVE_HOST, layout=ctx.layout,
                       python_version=ctx.checkout.short_version, shards=options.shards,

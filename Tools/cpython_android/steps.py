@@ -1,6 +1,6 @@
 """The two-phase build: small step functions over one `BuildContext`.
 
-    configure-build → make-build → configure-host → make-host
+    configure-build → make-build → deps → configure-host → make-host
 
 Each step knows when it is up to date, so `build` on an unchanged tree
 re-runs neither configure nor make: configure re-runs only when its command,

@@ -4,6 +4,7 @@ failed build never touches the prefix."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Callable
@@ -84,13 +85,27 @@ def build_xz(job: BuildJob) -> None:
 
 
 def build_sqlite(job: BuildJob) -> None:
-    # Both the amalgamation tarball and the full source tree (which builds the
-    # amalgamation first, with the build machine's tclsh) have a configure.
-    if (job.tree / "tool" / "mksqlite3c.tcl").exists() and not shutil.which("tclsh"):
+    configure = ["--disable-tcl", "--disable-readline", "--enable-shared", "--disable-static"]
+    if not (job.tree / "tool" / "mksqlite3c.tcl").exists():
+        _autotools(job, *configure)  # the sqlite-autoconf amalgamation tarball
+        return
+    # The full source tree (Debian's orig tarball) builds the amalgamation
+    # first, with the build machine's tclsh.  Its `install` also builds the
+    # sqlite3 shell, which compiles the whole amalgamation again in a link
+    # command ccache cannot cache: build and install the library alone.
+    if not shutil.which("tclsh"):
         raise UserError("building sqlite from its full source tree needs tclsh on the build "
                         "machine: install tcl, or use the sqlite-autoconf amalgamation archive")
-    _autotools(job, "--disable-tcl", "--disable-readline", "--enable-shared",
-               "--disable-static")
+    job.run(["./configure", f"--host={job.host.triplet}", f"--build={job.build_triplet}",
+             f"--prefix={job.prefix}", f"--libdir={job.prefix}/lib", *configure])
+    job.run(job.make("libsqlite3.la", "sqlite3.h", "sqlite3.pc"))
+    job.run(["make", "lib_install", f"DESTDIR={job.destdir}"])
+    staged = job.staged_prefix
+    (staged / "include").mkdir(parents=True, exist_ok=True)
+    (staged / "lib" / "pkgconfig").mkdir(parents=True, exist_ok=True)
+    for header in (job.tree / "sqlite3.h", job.tree / "src" / "sqlite3ext.h"):
+        shutil.copy2(header, staged / "include" / header.name)
+    shutil.copy2(job.tree / "sqlite3.pc", staged / "lib" / "pkgconfig" / "sqlite3.pc")
 
 
 def build_zlib(job: BuildJob) -> None:
@@ -144,8 +159,8 @@ def openssl_target(host: Host) -> str:
 
 def build_openssl(job: BuildJob) -> None:
     command = ["perl", "./Configure", openssl_target(job.host), f"--prefix={job.prefix}",
-               "--libdir=lib", f"--openssldir={job.prefix}/etc/ssl", "no-apps", "no-tests", "no-docs",
-               "shared"]
+               "--libdir=lib", f"--openssldir={job.prefix}/etc/ssl", "no-apps", "no-tests",
+               "no-docs", "shared"]
     if job.host.is_android:
         # OpenSSL's android-* targets find the NDK through ANDROID_NDK_ROOT and
         # its clang on PATH.
@@ -175,6 +190,12 @@ BUILDERS: dict[str, Callable[[BuildJob], None]] = {
     "zlib": build_zlib,
     "zstd": build_zstd,
 }
+
+
+def recipe_id() -> str:
+    """Names this module's build recipes: a library built by an older
+    version of them is built again."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def builder(name: str) -> Callable[[BuildJob], None]:

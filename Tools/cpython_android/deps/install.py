@@ -57,7 +57,8 @@ class Deps:
     def wanted(self, library: Library) -> Manifest:
         if self.options.from_source:
             src = self.pins.source(library)
-            return Manifest(library.name, src.version, "source", src.archive, src.sha256)
+            return Manifest(library.name, src.version, "source", src.archive, src.sha256,
+                            recipe=builders.recipe_id())
         pre = self.pins.prebuilt(library, self.host, self.options.mirror)
         sha = pre.sha256 or self.verifier.lock.get(pre.archive)
         return Manifest(library.name, pre.version, "prebuilt", pre.archive, sha, pre.url)
@@ -112,7 +113,7 @@ class Deps:
                 if path.is_symlink() or path.is_file():
                     path.unlink()
         done = Manifest(want.library, want.version, want.origin, want.archive, sha, want.url,
-                        tuple(files))
+                        want.recipe, tuple(files))
         manifest.write(self.prefix, done)
         return done
 

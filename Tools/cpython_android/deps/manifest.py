@@ -21,13 +21,14 @@ class Manifest:
     archive: str
     sha256: str
     url: str = ""
+    recipe: str = ""  # for builds from source: which build recipe made it
     files: tuple[str, ...] = field(default=())
     installed: str = ""
 
     def matches(self, other: Manifest) -> bool:
         """Same library from the same archive (files and time aside)."""
-        return (self.library, self.version, self.origin, self.archive) == (
-            other.library, other.version, other.origin, other.archive) and (
+        return (self.library, self.version, self.origin, self.archive, self.recipe) == (
+            other.library, other.version, other.origin, other.archive, other.recipe) and (
             not other.sha256 or self.sha256 == other.sha256)
 
 
@@ -40,7 +41,7 @@ def read(prefix: Path, library: str) -> Manifest | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         data["files"] = tuple(data.get("files", ()))
-        return Manifest(**data)
+        return Manifest(**{k: v for k, v in data.items() if k in Manifest.__dataclass_fields__})
     except FileNotFoundError:
         return None
     except (ValueError, TypeError):

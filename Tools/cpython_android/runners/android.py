@@ -554,6 +554,7 @@ class Session:
         try:
             if await asyncio.to_thread(self.device.pull, launch.junit_remote, launch.junit_local):
                 self.junit_pulled = launch.junit_local
+                await asyncio.to_thread(self.device.shell, ["rm", "-f", launch.junit_remote])
         except DeviceGone:
             pass
         return self.junit_pulled

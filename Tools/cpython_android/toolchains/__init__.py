@@ -26,8 +26,11 @@ class ToolchainOptions:
 
 
 class Toolchain(Protocol):
-    host: Host
-    prefix: Path
+    @property
+    def host(self) -> Host: ...
+
+    @property
+    def prefix(self) -> Path: ...
 
     def environment(self) -> dict[str, str]:
         """Variables to add to the environment to build for the host."""
