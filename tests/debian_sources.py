@@ -155,8 +155,11 @@ def library_sources(names: list[str] | None = None) -> Path:
         link = into / source["archive"]
         if not link.exists():
             tarball = fetch(source["debian"], (source["archive"], source["sha256"]))
-            link.unlink(missing_ok=True)
-            link.symlink_to(tarball)
+            # Atomically: pytest-xdist workers may get here at the same time.
+            tmp = link.with_name(f".{link.name}.{os.getpid()}")
+            tmp.unlink(missing_ok=True)
+            tmp.symlink_to(tarball)
+            os.replace(tmp, link)
     return into
 
 

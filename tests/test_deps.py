@@ -21,8 +21,10 @@ from pathlib import Path
 
 import pytest
 
+import debian_sources
 from conftest import ANDROID_PY, needs, run_cli
 from cpython_android.deps import pins as pins_mod
+from cpython_android.deps.builders import OPENSSL_ANDROID_TARGETS, OPENSSL_GNU_TARGETS
 from cpython_android.hosts import parse_host
 
 ANDROID_HOST = "aarch64-linux-android"
@@ -376,8 +378,6 @@ def test_library_build_failure_shows_command_and_log_and_leaves_prefix(tree: Tre
 
 @needs(f"{GNU_HOST}-gcc", "make")
 def test_interrupted_build_is_completed_by_the_next_run(tree: Tree, tmp_path: Path):
-    import debian_sources
-
     source_dir, pins_file = fake_bzip2_source(
         tmp_path, "libbz2.a:\n\t@touch started; sleep 60; touch libbz2.a\n")
     before = seed_prefix(tree.gnu_prefix())
@@ -439,10 +439,6 @@ def test_prebuilt_url_is_upstreams():
 
 @needs("perl")
 def test_openssl_configure_knows_every_target_we_use():
-    import debian_sources
-
-    from cpython_android.deps.builders import OPENSSL_ANDROID_TARGETS, OPENSSL_GNU_TARGETS
-
     source = pins_mod.load().libraries["openssl"].source
     assert source is not None
     tree = debian_sources.extract(debian_sources.fetch(source.debian,
@@ -451,3 +447,48 @@ def test_openssl_configure_knows_every_target_we_use():
                             text=True, check=True).stdout.split()
     used = set(OPENSSL_ANDROID_TARGETS.values()) | set(OPENSSL_GNU_TARGETS.values())
     assert used - set(listed) == set()
+
+
+class Zeros(io.RawIOBase):
+    """`size` zero bytes, read without holding them in memory."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001 (a writable buffer)
+        n = min(len(buffer), self.left)
+        buffer[:n] = bytes(n)
+        self.left -= n
+        return n
+
+
+def test_interrupted_extraction_is_completed_by_the_next_run(tree: Tree, server: Server):
+    archives = publish(server)
+    big = 256 << 20  # compresses to almost nothing, takes a while to write out
+    with tarfile.open(archives["sqlite"], "w:gz", compresslevel=1) as tar:
+        info = tarfile.TarInfo("lib/libsqlite3.so")
+        info.size = big
+        tar.addfile(info, io.BufferedReader(Zeros(big)))
+    process = subprocess.Popen(
+        [sys.executable, str(ANDROID_PY), *map(str, tree.args(
+            "deps", ANDROID_HOST, "sqlite", "--cache-dir", tree.cache, "--deps-mirror",
+            server.url))],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    staging = tree.cross_build / ANDROID_HOST / "deps" / "sqlite" / "staging"
+    deadline = time.monotonic() + 60
+    while not staging.exists():
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, (out, err)
+    assert "interrupted" in err
+    assert not (tree.prefix / ".deps" / "sqlite.json").exists()
+    assert not (tree.prefix / "lib" / "libsqlite3.so").exists()
+    result = tree.deps("--deps-mirror", server.url, libs=("sqlite",))
+    assert result.returncode == 0, result.stderr
+    assert (tree.prefix / "lib" / "libsqlite3.so").stat().st_size == big
+    assert not staging.exists()
