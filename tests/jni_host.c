@@ -4,13 +4,18 @@
  *
  *     jni_host PYTHON_HOME [ARG...]    runs runPython(home, {ARG...})
  *
- * With JNI_HOST_REDIRECT set, redirectStdioToLogcat() runs first.  The exit
- * status is what runPython returned; an exception Java would see is printed
- * as "RuntimeException: MESSAGE" on stderr, with status 99. */
+ * With JNI_HOST_REDIRECT set, redirectStdioToLogcat() runs first, and what
+ * reaches liblog is printed on the original standard output as `logcat -v tag`
+ * shows it ("I/native.stdout: text").  (Host liblog would print it on stderr,
+ * which the redirection feeds back into itself.)  The exit status is what
+ * runPython returned; an exception Java would see is printed as
+ * "RuntimeException: MESSAGE" on stderr, with status 99. */
+#include <android/log.h>
 #include <jni.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
     jsize length;
@@ -40,6 +45,40 @@ static jobject get_object_array_element(JNIEnv *env, jobjectArray array, jsize i
     return (jobject)((StringArray *)array)->items[i];
 }
 
+static FILE *logcat = NULL;
+static const char SENTINEL[] = "jni_host: end of output\n";
+static volatile int sentinels_seen = 0;
+
+static void log_like_logcat(const struct __android_logger_data *data, const char *message) {
+    static const char levels[] = "??VDIWEF";
+    char level = data->priority >= 0 && data->priority < 8 ? levels[data->priority] : '?';
+    size_t length = strlen(message);
+    const char *sentinel = strstr(message, SENTINEL);
+    if (sentinel) {  // everything written before it has been logged now
+        length = (size_t)(sentinel - message);
+    }
+    if (length && message[length - 1] == '\n') {
+        length--;
+    }
+    if (length) {
+        fprintf(logcat, "%c/%s: %.*s\n", level, data->tag, (int)length, message);
+        fflush(logcat);
+    }
+    if (sentinel) {
+        __atomic_add_fetch(&sentinels_seen, 1, __ATOMIC_SEQ_CST);
+    }
+}
+
+// On a device the app lives on after Python returns; here the process would
+// exit before the redirection threads have passed everything to liblog.
+static void wait_for_logging(void) {
+    write(STDOUT_FILENO, SENTINEL, strlen(SENTINEL));
+    write(STDERR_FILENO, SENTINEL, strlen(SENTINEL));
+    for (int i = 0; i < 5000 && __atomic_load_n(&sentinels_seen, __ATOMIC_SEQ_CST) < 2; i++) {
+        usleep(1000);
+    }
+}
+
 JNIEXPORT void JNICALL Java_org_python_testbed_PythonTestRunner_redirectStdioToLogcat(
     JNIEnv *env, jobject obj);
 JNIEXPORT jint JNICALL Java_org_python_testbed_PythonTestRunner_runPython(
@@ -62,11 +101,16 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (getenv("JNI_HOST_REDIRECT")) {
+        logcat = fdopen(dup(STDOUT_FILENO), "w");
+        __android_log_set_logger(log_like_logcat);
         Java_org_python_testbed_PythonTestRunner_redirectStdioToLogcat(env, NULL);
     }
     StringArray args = {argc - 2, argv + 2};
     jint status = Java_org_python_testbed_PythonTestRunner_runPython(
         env, NULL, (jstring)argv[1], (jobjectArray)&args);
+    if (logcat) {
+        wait_for_logging();
+    }
     if (thrown) {
         fprintf(stderr, "RuntimeException: %s\n", thrown);
         return 99;

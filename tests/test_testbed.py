@@ -323,16 +323,21 @@ def test_jni_starts_python_in_process(jni_host, tmp_path: Path) -> None:
                PYTHON_CWD=str(tmp_path / "cwd"))
     # As MainActivity.kt calls it: options (pythonOptions), then -m android_testbed_main.
     argv = ["python", "-W", "error", "-bb", "-m", "android_testbed_main"]
-    out = subprocess.run([exe, home, *argv], env=env, capture_output=True, text=True)
+    out = subprocess.run([exe, home, *argv], env=env, capture_output=True, text=True,
+                         timeout=60)
     assert (out.returncode, out.stdout) == (7, "2 True ['-c', 'a', 'b c'] True\n"), out.stderr
     # A bad option: Python's own message, its exit status, no exception for Java.
     out = subprocess.run([exe, home, "python", "--bogus"], env=env, capture_output=True,
-                         text=True)
+                         text=True, timeout=60)
     assert out.returncode == 2 and "unknown option --bogus" in out.stderr
     assert "RuntimeException" not in out.stderr
-    # redirectStdioToLogcat: file descriptor 1 no longer reaches our pipe.
-    env["PYTHON_MODULE"] = "print('to fd 1')"
-    quiet = subprocess.run([exe, home, "python", "-m", "android_testbed_main"],
-                           env={**env, "JNI_HOST_REDIRECT": "1"}, capture_output=True,
-                           text=True)
-    assert (quiet.returncode, quiet.stdout) == (0, "")
+    # redirectStdioToLogcat: what C code writes to file descriptors 1 and 2
+    # reaches liblog with the native.stdout (I) and native.stderr (W) tags.
+    env["PYTHON_MODULE"] = ("import os; os.write(1, b'to fd 1\\n'); "
+                            "os.write(2, b'to fd 2\\n')")
+    out = subprocess.run([exe, home, "python", "-m", "android_testbed_main"],
+                         env={**env, "JNI_HOST_REDIRECT": "1"}, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert sorted(out.stdout.splitlines()) == ["I/native.stdout: to fd 1",
+                                               "W/native.stderr: to fd 2"]

@@ -43,7 +43,6 @@ from ..devices import (
     APP_EXTERNAL_FILES,
     APP_ID,
     INSTRUMENTATION,
-    TEST_APP_ID,
     Adb,
     Device,
     DeviceGone,
@@ -142,10 +141,7 @@ class Launch:
     junit_local: Path | None = None
 
 
-_run_numbers = itertools.count(1)
-
-
-def plan_launch(invocation: Invocation, name: str) -> Launch:
+def plan_launch(invocation: Invocation, name: str, run_number: int = 1) -> Launch:
     """Instrumentation arguments for `am instrument -e` (or Gradle's -P...)."""
     args = list(invocation.args)
     where = next((i for i, a in enumerate(args) if a in ("-c", "-m")), None)
@@ -159,7 +155,7 @@ def plan_launch(invocation: Invocation, name: str) -> Launch:
     launch = Launch({"pythonMode": mode, "pythonModule": module})
     if options:  # e.g. -W error -bb (--fast-ci): the app hands them to Python's startup
         launch.extras["pythonOptions"] = " ".join(options)
-    remote = str(APP_EXTERNAL_FILES / f"junit-{safe(name)}-{next(_run_numbers)}.xml")
+    remote = str(APP_EXTERNAL_FILES / f"junit-{safe(name)}-{run_number}.xml")
     for i, arg in enumerate(rest):  # regrtest's own option: write it where adb can read
         if arg == "--junit-xml" and i + 1 < len(rest):
             launch.junit_local = invocation.junit_xml or Path(rest[i + 1])
@@ -243,10 +239,11 @@ class AndroidRunner:
         self.apks = list(apks)
         self.gradle = gradle
         self.installed = False
+        self.run_numbers = itertools.count(1)  # names each run's XML file on the device
 
     # -- the Runner protocol --
     async def run(self, invocation: Invocation, on_line: LineCallback) -> Outcome:
-        launch = plan_launch(invocation, self.name)
+        launch = plan_launch(invocation, self.name, next(self.run_numbers))
         session = Session(self, launch, on_line)
         try:
             if invocation.timeout:
@@ -700,7 +697,3 @@ def managed_runner(spec: RunnerSpec, options: AndroidOptions, adb: Adb, host: Ho
                             options.ndk_version or DEFAULT_NDK_VERSION, spec.verbose, env)
     return AndroidRunner(f"managed-{spec.managed}", None, adb=adb, spec=spec, options=options,
                          gradle=gradle)
-
-
-# Names the device options' values use in cli.py.
-__all__ = ["AndroidOptions", "AndroidRunner", "create_android_runners", "TEST_APP_ID"]
