@@ -113,3 +113,15 @@ def gnu_build(cpython_source: Path, tmp_path_factory: pytest.TempPathFactory) ->
     built = BuiltHost(cpython_source, cross_build, GNU_HOST, None)  # type: ignore[arg-type]
     built.first_build = built.cli(*build_command(GNU_HOST), env=ccache_env(), check=True)
     return built
+
+
+@pytest.fixture
+def double(monkeypatch: pytest.MonkeyPatch):
+    """An ADB server test double on a loopback port (tests/adb_double.py), with
+    adbutils and our device layer pointed at it for the test."""
+    from adb_double import AdbDouble
+
+    with AdbDouble() as server:
+        for name, value in server.env.items():
+            monkeypatch.setenv(name, value)
+        yield server

@@ -17,7 +17,6 @@ costs nothing.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import re
 import shutil
@@ -25,6 +24,11 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
+
+# Also run as a script (by .ci/run and benchmarks): make the library importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "Tools"))
+
+from cpython_android.digest import sha256_file  # noqa: E402
 
 SUITE = "trixie"
 CACHE_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / \
@@ -90,19 +94,11 @@ def private_apt(root: Path) -> list[str]:
     return options
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def fetch(package: str, expected: tuple[str, str] | None = None) -> Path:
     """The upstream tarball of a Debian source package, downloaded once and verified."""
     name, digest = expected or PINNED.get(package, (None, None))  # type: ignore[assignment]
     target_dir = CACHE_ROOT / "debian-sources" / package
-    if name and (target_dir / name).exists() and sha256(target_dir / name) == digest:
+    if name and (target_dir / name).exists() and sha256_file(target_dir / name) == digest:
         return target_dir / name
     options = private_apt(CACHE_ROOT / "apt")
     download = target_dir.with_name(package + ".partial")
@@ -114,8 +110,8 @@ def fetch(package: str, expected: tuple[str, str] | None = None) -> Path:
     if not origs:
         raise RuntimeError(f"apt-get source {package} gave no .orig tarball")
     tarball = origs[0] if name is None else download / name
-    if digest and sha256(tarball) != digest:
-        raise RuntimeError(f"{tarball.name}: sha256 {sha256(tarball)} is not the pinned "
+    if digest and sha256_file(tarball) != digest:
+        raise RuntimeError(f"{tarball.name}: sha256 {sha256_file(tarball)} is not the pinned "
                            f"{digest}")
     shutil.rmtree(target_dir, ignore_errors=True)
     download.rename(target_dir)

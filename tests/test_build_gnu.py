@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from conftest import GNU_HOST, build_command, ccache_env, run_cli
 
 pytestmark = pytest.mark.integration

@@ -30,14 +30,6 @@ from cpython_android.testbed import Testbed
 ANDROID_HOST = "aarch64-linux-android"
 
 
-@pytest.fixture
-def double(monkeypatch: pytest.MonkeyPatch):
-    with AdbDouble() as server:
-        for name, value in server.env.items():
-            monkeypatch.setenv(name, value)
-        yield server
-
-
 def fake_apks(layout: Layout) -> Testbed:
     """APK files where build-testbed puts them (the double installs by file name)."""
     bed = Testbed(parse_host(ANDROID_HOST), layout)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from adb_double import AdbDouble
 from cpython_android import emulators
 from cpython_android.console import Console
 from cpython_android.devices import Adb
@@ -44,14 +43,6 @@ def sdk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> emulators.Sdk:
     monkeypatch.setenv("ANDROID_HOME", str(home))
     monkeypatch.setenv("ANDROID_AVD_HOME", str(tmp_path / "avd"))
     return emulators.Sdk(home)
-
-
-@pytest.fixture
-def double(monkeypatch: pytest.MonkeyPatch):
-    with AdbDouble() as server:
-        for name, value in server.env.items():
-            monkeypatch.setenv(name, value)
-        yield server
 
 
 def fake_avdmanager(sdk: emulators.Sdk, avd_home: Path) -> Path:

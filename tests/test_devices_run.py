@@ -37,14 +37,6 @@ def build_python(gnu_build: BuiltHost) -> list[str]:
 
 
 @pytest.fixture
-def double(monkeypatch: pytest.MonkeyPatch):
-    with AdbDouble() as server:
-        for name, value in server.env.items():
-            monkeypatch.setenv(name, value)
-        yield server
-
-
-@pytest.fixture
 def layout(tmp_path: Path) -> Layout:
     layout = Layout(tmp_path / "xb")
     fake_apks(layout)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import run_cli
 from test_bad_input import fake_checkout
 

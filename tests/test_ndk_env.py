@@ -14,10 +14,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
-from ndk_layout import make_ndk
 
+from conftest import run_cli
 from cpython_android.hosts import ANDROID_ABIS
+from ndk_layout import make_ndk
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 

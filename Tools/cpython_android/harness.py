@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import re
 import signal
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -618,10 +619,21 @@ def run_tests(options: TestOptions, runners: Sequence[Runner], console: Console)
     deadline_at = time.monotonic() + options.deadline if options.deadline else None
     ctx = RunContext(options, command, console, labelled=len(runners) > 1,
                      deadline_at=deadline_at)
-    if not command.is_regrtest_run:
-        return asyncio.run(run_plain(runners[0], ctx))
-    report = asyncio.run(run_regrtest(runners, ctx))
+    try:
+        if not command.is_regrtest_run:
+            return asyncio.run(run_plain(runners[0], ctx))
+        report = asyncio.run(run_regrtest(runners, ctx))
+    finally:
+        asyncio.run(close_runners(runners))  # e.g. shut down emulators we booted
     return finish_report(report, runners, ctx)
+
+
+async def close_runners(runners: Sequence[Runner]) -> None:
+    results = await asyncio.gather(*(runner.close() for runner in runners),
+                                   return_exceptions=True)
+    for runner, result in zip(runners, results, strict=True):
+        if isinstance(result, Exception):
+            print(f"warning: could not release {runner.name}: {result}", file=sys.stderr)
 
 
 def finish_report(report: Report, runners: Sequence[Runner], ctx: RunContext) -> int:

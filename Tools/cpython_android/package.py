@@ -17,7 +17,6 @@ HOST` runs against the prefix inside it (see `checkout.find`, "package mode"):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -31,6 +30,7 @@ from pathlib import Path
 
 from . import elfcheck
 from .checkout import PACKAGE_FILE, read_py_version
+from .digest import sha256_file
 from .errors import CommandFailed, UserError
 from .hosts import Host
 from .steps import BuildContext
@@ -163,14 +163,6 @@ def strip_libraries(root: Path, strip: Path) -> int:
     return count
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_manifest(root: Path) -> Path:
     """`sha256  relative/path` for every file (symlinks by their target's content),
     sorted: `sha256sum -c MANIFEST` verifies an extracted package."""
@@ -182,7 +174,7 @@ def write_manifest(root: Path) -> Path:
             relative = path.relative_to(root).as_posix()
             if relative == MANIFEST or not path.is_file():
                 continue
-            lines.append(f"{sha256(path)}  {relative}\n")
+            lines.append(f"{sha256_file(path)}  {relative}\n")
     manifest = root / MANIFEST
     manifest.write_text("".join(sorted(lines, key=lambda line: line[66:])))
     return manifest

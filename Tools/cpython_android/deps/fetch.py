@@ -7,7 +7,6 @@ complete, so an interrupted download is simply started again next time.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import time
@@ -17,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..digest import sha256_file
 from ..errors import UserError
 from .lock import LockFile
 
@@ -35,14 +35,6 @@ def default_cache_dir() -> Path:
     else:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "cpython-android" / "deps"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def download(url: str, target: Path, *, say: Callable[[str], None],
@@ -107,7 +99,7 @@ class Verifier:
         been extracted or built (a damaged archive is never trusted).
         """
         self.check_allowed(archive, pinned)
-        actual = sha256_of(path)
+        actual = sha256_file(path)
         recorded = self.lock.get(archive)
         expected, source = (pinned, "pinned") if pinned else (recorded, f"recorded in "
                                                               f"{self.lock.path}")

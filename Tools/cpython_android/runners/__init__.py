@@ -52,6 +52,11 @@ class Runner(Protocol):
         process it started if cancelled or past the invocation's timeout."""
         ...
 
+    async def close(self) -> None:
+        """Release what the runner holds (e.g. stop the emulator it booted);
+        called once after its last run."""
+        ...
+
 
 @dataclass(frozen=True)
 class RunnerSpec:

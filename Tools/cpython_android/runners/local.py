@@ -41,6 +41,9 @@ class LocalRunner:
     command: Sequence[str]  # the interpreter, e.g. [wrapper] or [build/python]
     env: Mapping[str, str] = field(default_factory=dict)  # replaces os.environ
 
+    async def close(self) -> None:
+        """Nothing outlives a local run."""
+
     async def run(self, invocation: Invocation, on_line: LineCallback) -> Outcome:
         env = dict(self.env)
         env.update(invocation.env)
