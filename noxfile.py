@@ -1,4 +1,5 @@
-"""nox sessions: `nox -s tests`, `nox -s lint`, `nox -s typecheck`, `nox -s build -- HOST`.
+"""nox sessions: `nox -s tests`, `nox -s lint`, `nox -s typecheck`, `nox -s build -- HOST`,
+`nox -s integration`, `nox -s benchmarks`.
 
 Each session installs this project into its own virtualenv and calls the
 library (through its `cpython-android` console script or pytest).
@@ -19,6 +20,28 @@ def tests(session: nox.Session) -> None:
     """The test suite (pass pytest options after --, e.g. `-- -m 'not integration'`)."""
     session.install("-e", ".[dev]")
     session.run("pytest", *(session.posargs or ["-ra"]))
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """Only the tests that build CPython for aarch64-linux-gnu and run it under qemu."""
+    session.install("-e", ".[dev]")
+    session.run("pytest", "-m", "integration", "-ra", *session.posargs)
+
+
+@nox.session
+def benchmarks(session: nox.Session) -> None:
+    """Every benchmark (ratios measured side by side; several minutes each).
+
+    benchmarks/harness.py needs a built host: `nox -s benchmarks -- --checkout DIR
+    --cross-build-dir DIR` passes those to it; without them it is left out."""
+    session.install("-e", ".[dev]")
+    for script in ("build.py", "deps.py", "results.py"):
+        session.run("python", f"benchmarks/{script}")
+    if session.posargs:
+        session.run("python", "benchmarks/harness.py", *session.posargs)
+    else:
+        session.log("benchmarks/harness.py skipped: give --checkout DIR --cross-build-dir DIR")
 
 
 @nox.session

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +27,15 @@ from cpython_android.textutil import export_lines  # noqa: E402
 HELP = {"checkout": "CPython source tree", "cross_build_dir": "where builds go",
         "host": "target triplet", "api_level": "Android API level",
         "ccache": "compile through ccache", "clean": "delete build directories first",
-        "jobs": "parallel make jobs"}
+        "jobs": "parallel make jobs",
+        "from_source": "build the prerequisite libraries from source archives",
+        "deps_source": "directory of the libraries' source archives",
+        "module": "python module to run (default: test)", "code": "python code to run",
+        "args": "arguments, as one shell-quoted string", "junit_xml": "JUnit XML to write",
+        "shards": "parallel runners", "timeout": "seconds per test file",
+        "connected": "device serials, comma-separated", "log": "saved regrtest output",
+        "debug": "keep debug information", "directory": "where to create it",
+        "project": "project directory", "outdir": "where the wheel goes"}
 
 
 def library_task(function: Callable[..., Any]) -> Any:
@@ -94,3 +103,91 @@ def env(c, host, checkout=None, cross_build_dir=None, api_level=24):
 def clean(c, host=None, checkout=None, cross_build_dir=None):
     ctx = context(checkout, cross_build_dir, host)
     steps.clean(ctx.layout, ctx.console, ctx.host)
+
+
+@library_task
+def deps(c, host, checkout=None, cross_build_dir=None, api_level=24, from_source=False,
+         deps_source=None, ccache=False):
+    from cpython_android.deps import DepsOptions
+    from cpython_android.deps.install import prepare
+
+    ctx = context(checkout, cross_build_dir, host, api_level=int(api_level), ccache=ccache)
+    ctx.deps = DepsOptions(from_source=from_source,
+                           source_dirs=(Path(deps_source),) if deps_source else ())
+    prepare(ctx, explicit=True)
+
+
+@library_task
+def test(c, host, checkout=None, cross_build_dir=None, api_level=24, module=None, code=None,
+         args="", junit_xml=None, shards=1, timeout=None, connected=""):
+    from cpython_android import harness
+
+    options = harness.TestOptions(
+        code=code, module=module, args=tuple(shlex.split(args)), shards=int(shards),
+        junit_xml=Path(junit_xml) if junit_xml else None,
+        timeout=float(timeout) if timeout else None)
+    native = host == harness.NATIVE_HOST
+    ctx = context(checkout, cross_build_dir, None if native else host, api_level=int(api_level))
+    status = harness.run_test_command(options, ctx, connected=tuple(
+        serial for serial in connected.split(",") if serial))
+    if status:
+        raise Exit(code=status)
+
+
+@library_task
+def results(c, log, junit_xml=None):
+    from cpython_android.results import convert_log
+
+    converted = convert_log(Path(log), Path(junit_xml) if junit_xml else None)
+    print(converted.summary())
+    if status := converted.exit_status():
+        raise Exit(code=status)
+
+
+@library_task
+def check(c, host, checkout=None, cross_build_dir=None, api_level=24):
+    from cpython_android import package as packaging
+
+    if status := packaging.check(context(checkout, cross_build_dir, host,
+                                         api_level=int(api_level))):
+        raise Exit(code=status)
+
+
+@library_task
+def package(c, host, checkout=None, cross_build_dir=None, api_level=24, debug=False):
+    from cpython_android import package as packaging
+
+    if status := packaging.package(context(checkout, cross_build_dir, host,
+                                           api_level=int(api_level)), debug=debug):
+        raise Exit(code=status)
+
+
+@library_task
+def cross_env(c, host, directory, checkout=None, cross_build_dir=None, api_level=24):
+    from cpython_android import crossenv
+
+    crossenv.create(context(checkout, cross_build_dir, host, api_level=int(api_level)),
+                    Path(directory))
+
+
+@library_task
+def build_wheel(c, host, project, outdir, checkout=None, cross_build_dir=None, api_level=24):
+    from cpython_android import wheels
+
+    wheels.build_wheel(context(checkout, cross_build_dir, host, api_level=int(api_level)),
+                       Path(project), Path(outdir))
+
+
+@library_task
+def build_testbed(c, host, checkout=None, cross_build_dir=None, api_level=24):
+    from cpython_android import testbed
+
+    testbed.build_testbed(context(checkout, cross_build_dir, host, api_level=int(api_level)))
+
+
+@library_task
+def devices(c):
+    from cpython_android.devices import describe_devices
+
+    for line in describe_devices():
+        print(line)

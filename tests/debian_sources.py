@@ -12,6 +12,7 @@ costs nothing.
 
     python tests/debian_sources.py python3.13          # prints the tarball path
     python tests/debian_sources.py --extract python3.13  # prints the source tree
+    python tests/debian_sources.py --library-sources     # prints a --deps-source DIR
 """
 
 from __future__ import annotations
@@ -161,9 +162,17 @@ def library_sources(names: list[str] | None = None) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("package")
-    parser.add_argument("--extract", action="store_true")
+    parser.add_argument("package", nargs="?", help="a Debian source package, e.g. python3.13")
+    parser.add_argument("--extract", action="store_true", help="print the extracted tree")
+    parser.add_argument("--library-sources", action="store_true",
+                        help="print a directory of every source archive pins.toml pins "
+                        "(for --deps-source)")
     args = parser.parse_args()
+    if args.library_sources:
+        print(library_sources())
+        return 0
+    if not args.package:
+        parser.error("give a package, or --library-sources")
     tarball = fetch(args.package)
     print(extract(tarball) if args.extract else tarball)
     return 0

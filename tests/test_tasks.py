@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -15,7 +17,8 @@ def invoke(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
 def test_tasks_mirror_the_subcommands():
     listed = invoke("--list").stdout.split()
     for name in ("configure-build", "make-build", "configure-host", "make-host", "build",
-                 "env", "clean"):
+                 "env", "clean", "deps", "test", "results", "check", "package", "cross-env",
+                 "build-wheel", "build-testbed", "devices"):
         assert name in listed
 
 
@@ -33,3 +36,23 @@ def test_bad_host_is_one_line_and_status_2(cpython_source, tmp_path):
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert "unknown host 'nonsense'" in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_results_task_converts_a_log_like_the_command(tmp_path):
+    """The same saved crash log through invoke and android.py: same JUnit, same status."""
+    from conftest import run_cli
+
+    log = REPO / "tests" / "data" / "regrtest" / "seq-crash-v.log"
+    by_task = invoke("results", "--log", str(log), "--junit-xml", str(tmp_path / "task.xml"))
+    by_cli = run_cli("results", log, "--junit-xml", tmp_path / "cli.xml")
+    assert by_task.returncode == by_cli.returncode == 1
+    assert (tmp_path / "task.xml").read_text() == (tmp_path / "cli.xml").read_text()
+    assert "crash" in (tmp_path / "task.xml").read_text().lower()
+
+
+@pytest.mark.integration
+def test_test_task_runs_regrtest_on_the_host(gnu_build):
+    result = invoke("test", "--host", gnu_build.host, "--checkout", str(gnu_build.checkout),
+                    "--cross-build-dir", str(gnu_build.cross_build), "--args", "test_bool")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Result: SUCCESS" in result.stdout
