@@ -515,6 +515,32 @@ def test_fresh_run_of_real_test_files_counts_every_test(gnu_build):
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("mode", [[], ["-v"]], ids=["plain", "verbose"])
+def test_regrtest_xml_merge_of_real_test_files(gnu_build, tmp_path, mode):
+    """What `test` does: streamed output plus regrtest's own XML.  Each test
+    file stays one suite under its own name (test_json's first case is a
+    module doctest with no class), and a doctest that really ran twice is
+    counted twice, as regrtest counts it."""
+    import re
+
+    python = gnu_build.cross_build / "build" / "python"
+    xml = tmp_path / "regrtest.xml"
+    proc = subprocess.run([str(python), "-m", "test", *mode, "test_json", "test_textwrap",
+                           "--junit-xml", str(xml)], cwd=python.parent, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+    results = parse_log(proc.stdout)
+    merge_regrtest_xml(results, xml)
+    total = re.search(r"^Total tests: run=([\d,]+)", proc.stdout, re.M)
+    assert total is not None, proc.stdout[-2000:]
+    assert sorted(results.files) == ["test_json", "test_textwrap"]
+    assert results.counts().tests == int(total.group(1).replace(",", ""))
+    out = tmp_path / "junit.xml"
+    write_junit(results, out)
+    validate(out)
+    assert set(junit_suites(out)) == {"test_json", "test_textwrap"}
+
+
+@pytest.mark.integration
 def test_durations_as_regrtest_formats_them(gnu_build):
     """File durations and -j's "running" notes, formatted by regrtest's own code."""
     import json

@@ -15,6 +15,7 @@ valid against the Jenkins/GitLab JUnit schema (tests/data/junit-10.xsd).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ from .model import (
     TestCase,
     TestFile,
 )
+from .regrtest import doctest_key
 
 if TYPE_CHECKING:
     import junitparser
@@ -69,7 +71,7 @@ def _case_from_xml(case: junitparser.TestCase, outcome: type[junitparser.Element
     if case.classname:
         classname, name = case.classname, full
     else:
-        classname, _, name = full.rpartition(".")
+        classname, name = doctest_key(full)
     result = TestCase(classname, name, time=float(case.time or 0.0))
     for item in case.result:
         if isinstance(item, junitparser.Skipped):
@@ -97,6 +99,39 @@ def _file_for(results: RunResults, classname: str) -> str:
     return parts[1] if parts[0] == "test" and len(parts) > 1 else parts[0]
 
 
+def _suite_file(results: RunResults, cases: list[TestCase]) -> str:
+    """The test file one of regrtest's suites (one per test file) is about.
+
+    Judged by the first case that names a test module: the first case can be a
+    doctest of the module under test (classname "" or "json.encoder...")."""
+    for case in cases:
+        if case.classname.startswith("test.") or _known_file(results, case.classname):
+            return _file_for(results, case.classname)
+    return _file_for(results, cases[0].classname)
+
+
+def _known_file(results: RunResults, classname: str) -> bool:
+    return _file_for(results, classname) in results.files
+
+
+def _merge_cases(f: TestFile, cases: list[TestCase]) -> None:
+    """The n-th XML case with a given class and name completes the n-th one the
+    output showed; more of them than that really ran again (the same doctest
+    collected by two suites), so they are added, not merged."""
+    existing: dict[tuple[str, str], list[TestCase]] = {}
+    for case in f.cases:
+        existing.setdefault(case.key, []).append(case)
+    seen: Counter[tuple[str, str]] = Counter()
+    for case in cases:
+        n = seen[case.key]
+        seen[case.key] += 1
+        same = existing.get(case.key, [])
+        if n < len(same):
+            same[n].absorb(case)
+        else:
+            f.add_case(case, duplicate=n > 0 or bool(same))
+
+
 def merge_regrtest_xml(results: RunResults, xml: str | Path) -> None:
     """Add what regrtest's own `--junit-xml` (a path, or its text) knows to `results`."""
     import junitparser
@@ -118,11 +153,10 @@ def merge_regrtest_xml(results: RunResults, xml: str | Path) -> None:
         cases = [c for c in (_case_from_xml(c, outcome) for c in suite) if c is not None]
         if not cases:
             continue  # e.g. a setUpModule error: an empty suite that names nothing
-        name = _file_for(results, cases[0].classname)
+        name = _suite_file(results, cases)
         is_new = name not in results.files
         f = results.file(name)
-        for case in cases:
-            f.add_case(case)
+        _merge_cases(f, cases)
         if is_new or f.status == FILE_RUNNING and not f.running_test:
             f.status = FILE_FAILED if any(c.status in (FAILED, ERROR) for c in cases) \
                 else FILE_PASSED

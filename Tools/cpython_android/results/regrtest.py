@@ -122,11 +122,22 @@ def _split_case_head(text: str) -> tuple[str, str, str] | None:
 
 
 def _doctest_head(head: str) -> tuple[str, str, str] | None:
-    """`Doctest: test.test_x.Class.method` -> ("test.test_x.Class", "method", "")."""
+    """`Doctest: test.test_x.Class.method` -> ("test.test_x.Class", "method", "");
+    a module's own doctest, `Doctest: json`, -> ("json", "json", "") as in XML."""
     if not head.startswith("Doctest: "):
         return None
-    classname, _, name = head[len("Doctest: "):].rpartition(".")
-    return (classname, name, "") if classname and name else None
+    ident = head[len("Doctest: "):].strip()
+    if not ident or " " in ident:
+        return None
+    classname, name = doctest_key(ident)
+    return classname, name, ""
+
+
+def doctest_key(ident: str) -> tuple[str, str]:
+    """(classname, name) of a test id; a dotless id (a module's doctest) is both,
+    so the -v output and regrtest's XML name it alike."""
+    classname, _, name = ident.rpartition(".")
+    return (classname, name) if classname else (ident, ident)
 
 
 def _verbose_status(text: str) -> tuple[str, str] | None:
