@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools"))
 from cpython_android import steps  # noqa: E402
 from cpython_android.console import Console  # noqa: E402
 from cpython_android.errors import CommandFailed, UserError  # noqa: E402
+from cpython_android.hosts import DEFAULT_API_LEVEL  # noqa: E402
 from cpython_android.textutil import export_lines  # noqa: E402
 
 HELP = {"checkout": "CPython source tree", "cross_build_dir": "where builds go",
@@ -46,9 +47,9 @@ def library_task(function: Callable[..., Any]) -> Any:
         try:
             return function(*args, **kwargs)
         except UserError as e:
-            raise Exit(f"error: {e}", code=2) from None
+            raise Exit(f"error: {e}", code=e.exit_status) from None
         except CommandFailed as e:
-            raise Exit(e.describe(), code=1) from None
+            raise Exit(e.describe(), code=e.exit_status) from None
 
     params = inspect.signature(function).parameters
     return task(wrapper, help={k: v for k, v in HELP.items() if k in params})
@@ -73,28 +74,28 @@ def make_build(c, checkout=None, cross_build_dir=None, jobs=None, ccache=False):
 
 
 @library_task
-def configure_host(c, host, checkout=None, cross_build_dir=None, api_level=24, clean=False,
-                   ccache=False):
+def configure_host(c, host, checkout=None, cross_build_dir=None, api_level=DEFAULT_API_LEVEL,
+                   clean=False, ccache=False):
     steps.configure_host(context(checkout, cross_build_dir, host, api_level=int(api_level),
                                  clean=clean, ccache=ccache))
 
 
 @library_task
-def make_host(c, host, checkout=None, cross_build_dir=None, api_level=24, jobs=None,
+def make_host(c, host, checkout=None, cross_build_dir=None, api_level=DEFAULT_API_LEVEL, jobs=None,
               ccache=False):
     steps.make_host(context(checkout, cross_build_dir, host, api_level=int(api_level),
                             jobs=jobs, ccache=ccache))
 
 
 @library_task
-def build(c, host, checkout=None, cross_build_dir=None, api_level=24, clean=False,
+def build(c, host, checkout=None, cross_build_dir=None, api_level=DEFAULT_API_LEVEL, clean=False,
           ccache=False, jobs=None):
     steps.build_all(context(checkout, cross_build_dir, host, api_level=int(api_level),
                             clean=clean, ccache=ccache, jobs=jobs))
 
 
 @library_task
-def env(c, host, checkout=None, cross_build_dir=None, api_level=24):
+def env(c, host, checkout=None, cross_build_dir=None, api_level=DEFAULT_API_LEVEL):
     ctx = context(checkout, cross_build_dir, host, api_level=int(api_level))
     sys.stdout.write(export_lines(steps.export_environment(ctx, ctx.toolchain())))
 
@@ -106,8 +107,8 @@ def clean(c, host=None, checkout=None, cross_build_dir=None):
 
 
 @library_task
-def deps(c, host, checkout=None, cross_build_dir=None, api_level=24, from_source=False,
-         deps_source=None, ccache=False):
+def deps(c, host, checkout=None, cross_build_dir=None, api_level=DEFAULT_API_LEVEL,
+         from_source=False, deps_source=None, ccache=False):
     from cpython_android.deps import DepsOptions
     from cpython_android.deps.install import prepare
 
@@ -118,8 +119,8 @@ def deps(c, host, checkout=None, cross_build_dir=None, api_level=24, from_source
 
 
 @library_task
-def test(c, host, checkout=None, cross_build_dir=None, api_level=24, module=None, code=None,
-         args="", junit_xml=None, shards=1, timeout=None, connected=""):
+def test(c, host, checkout=None, cross_build_dir=None, api_level=DEFAULT_API_LEVEL, module=None,
+         code=None, args="", junit_xml=None, shards=1, timeout=None, connected=""):
     from cpython_android import harness
 
     options = harness.TestOptions(
@@ -145,7 +146,7 @@ def results(c, log, junit_xml=None):
 
 
 @library_task
-def check(c, host, checkout=None, cross_build_dir=None, api_level=24):
+def check(c, host, checkout=None, cross_build_dir=None, api_level=DEFAULT_API_LEVEL):
     from cpython_android import package as packaging
 
     if status := packaging.check(context(checkout, cross_build_dir, host,
@@ -154,7 +155,7 @@ def check(c, host, checkout=None, cross_build_dir=None, api_level=24):
 
 
 @library_task
-def package(c, host, checkout=None, cross_build_dir=None, api_level=24, debug=False):
+def package(c, host, checkout=None, cross_build_dir=None, api_level=DEFAULT_API_LEVEL, debug=False):
     from cpython_android import package as packaging
 
     if status := packaging.package(context(checkout, cross_build_dir, host,
@@ -163,7 +164,7 @@ def package(c, host, checkout=None, cross_build_dir=None, api_level=24, debug=Fa
 
 
 @library_task
-def cross_env(c, host, directory, checkout=None, cross_build_dir=None, api_level=24):
+def cross_env(c, host, directory, checkout=None, cross_build_dir=None, api_level=DEFAULT_API_LEVEL):
     from cpython_android import crossenv
 
     crossenv.create(context(checkout, cross_build_dir, host, api_level=int(api_level)),
@@ -171,7 +172,8 @@ def cross_env(c, host, directory, checkout=None, cross_build_dir=None, api_level
 
 
 @library_task
-def build_wheel(c, host, project, outdir, checkout=None, cross_build_dir=None, api_level=24):
+def build_wheel(c, host, project, outdir, checkout=None, cross_build_dir=None,
+                api_level=DEFAULT_API_LEVEL):
     from cpython_android import wheels
 
     wheels.build_wheel(context(checkout, cross_build_dir, host, api_level=int(api_level)),
@@ -179,7 +181,7 @@ def build_wheel(c, host, project, outdir, checkout=None, cross_build_dir=None, a
 
 
 @library_task
-def build_testbed(c, host, checkout=None, cross_build_dir=None, api_level=24):
+def build_testbed(c, host, checkout=None, cross_build_dir=None, api_level=DEFAULT_API_LEVEL):
     from cpython_android import testbed
 
     testbed.build_testbed(context(checkout, cross_build_dir, host, api_level=int(api_level)))

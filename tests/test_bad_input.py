@@ -160,3 +160,44 @@ def test_a_configure_that_cannot_start_is_reported_not_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     assert "cannot start" in result.stderr and "Permission denied" in result.stderr
     assert "full log:" in result.stderr
+
+
+def test_sdkmanager_that_cannot_run(checkout, tmp_path):
+    sdkmanager = tmp_path / "sdk" / "cmdline-tools" / "latest" / "bin" / "sdkmanager"
+    sdkmanager.parent.mkdir(parents=True)
+    sdkmanager.write_text("#!/bin/sh\nexit 0\n")  # not executable
+    result = cli(checkout, "env", "aarch64-linux-android",
+                 env={"ANDROID_HOME": str(tmp_path / "sdk")})
+    assert result.returncode == 2, result.stderr
+    # sdkmanager's own progress goes to stderr first; the error is the last line.
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("android.py: error: cannot run ")
+    assert "sdkmanager" in last and "ndk;27.3.13750724" in last
+    assert "Traceback" not in result.stderr
+
+
+def test_damaged_cross_env_description(checkout, tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "setup.py").write_text("")
+    env_dir = tmp_path / "env"
+    env_dir.mkdir()
+    (env_dir / "cross-env.json").write_text("{not json")
+    result = cli(checkout, "build-wheel", "aarch64-linux-gnu", str(project), "--outdir",
+                 str(tmp_path / "out"), "--env", str(env_dir))
+    assert_one_line_error(result, "cross-env.json", "cross-env")
+
+
+def test_an_unwritable_cross_build_directory_is_one_line(tmp_path):
+    """The OS refusing (here: a file where the build directory should be) is
+    reported in one line, not a traceback."""
+    checkout = fake_checkout(tmp_path / "cpython")
+    blocker = tmp_path / "cross-build"
+    blocker.write_text("not a directory")
+    result = run_cli("--checkout", checkout, "--cross-build-dir", blocker, "configure-build")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("android.py: error: ")
+    assert str(blocker) in lines[0]
+    assert blocker.read_text() == "not a directory"

@@ -18,7 +18,7 @@ import pytest
 from cpython_android import emulators
 from cpython_android.console import Console
 from cpython_android.devices import Adb
-from cpython_android.errors import UserError
+from cpython_android.errors import CommandFailed, UserError
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import RunnerSpec
@@ -141,6 +141,20 @@ def test_emulator_that_exits_says_why(sdk, double, tmp_path: Path) -> None:
     assert "Missing emulator engine program" in error.value.describe()
     assert "exited with status 1 before it booted" in error.value.describe()
     assert "-read-only" in emulator.command
+
+
+def test_sdk_programs_that_cannot_start_are_one_error(sdk, tmp_path: Path) -> None:
+    for program in (sdk.emulator, sdk.avdmanager):
+        program.parent.mkdir(parents=True, exist_ok=True)
+        program.write_text("not a program")  # not executable, even for root
+    (sdk.home / "system-images" / "android-34" / "default" / "arm64-v8a").mkdir(parents=True)
+    with pytest.raises(CommandFailed) as error:
+        emulators.ensure_avd(sdk, "py", HOST, Console())
+    assert error.value.returncode == 126
+    with pytest.raises(CommandFailed) as error:
+        emulators.start(sdk, "py", 5554, tmp_path / "emu.log", read_only=False,
+                        kvm=Path("/dev/null"))
+    assert (error.value.returncode, error.value.log_path) == (126, tmp_path / "emu.log")
 
 
 def test_avd_runners_boot_use_and_shut_down(sdk, double, tmp_path: Path) -> None:

@@ -6,21 +6,27 @@ test_harness_runs.py.
 
 from __future__ import annotations
 
+import io
 import random
 from pathlib import Path
 
 import pytest
 
 from conftest import run_cli
+from cpython_android.console import Console
 from cpython_android.errors import UserError
 from cpython_android.harness import (
+    Report,
+    RunContext,
     TestOptions,
     build_command,
+    finish_report,
     load_durations,
     plan_shards,
     split_regrtest_args,
     subset_args,
 )
+from cpython_android.results import RunResults
 
 
 def test_default_is_the_regression_tests():
@@ -185,3 +191,18 @@ def test_unknown_host_is_reported_before_anything_else(tmp_path):
     result = run_cli("--checkout", tmp_path, "test", "sparc-sun-solaris", "-c", "1")
     assert result.returncode == 2
     assert "unknown host 'sparc-sun-solaris'" in result.stderr
+
+
+def test_an_unwritable_junit_file_still_shows_the_summary(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    results = RunResults()
+    results.file("test_os").status = "passed"
+    options = TestOptions(junit_xml=blocker / "junit.xml")
+    out = io.StringIO()
+    ctx = RunContext(options, build_command(options), Console(out, out, live=False),
+                     labelled=False)
+    assert finish_report(Report(results, [], False), [], ctx) == 1
+    text = out.getvalue()
+    assert "Result: SUCCESS" in text
+    assert f"Error: cannot write the JUnit XML {blocker / 'junit.xml'}:" in text

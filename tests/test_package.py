@@ -15,7 +15,7 @@ import pytest
 from packaging.version import Version
 
 from conftest import GNU_HOST, needs, run_cli
-from cpython_android.package import package_version
+from cpython_android.package import package_version, write_tarball
 from test_bad_input import fake_checkout
 from test_elfcheck import gcc_so
 
@@ -233,3 +233,17 @@ void *PyLong_FromLong(long);
 static int helper(int x) { return x + 1; }
 void *PyInit_mod(void) { malloc(helper(1)); return PyLong_FromLong(1); }
 """
+
+
+def test_interrupted_tarball_leaves_no_partial_file(tmp_path, monkeypatch):
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    (staging / "package.json").write_text("{}")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tarfile.TarFile, "add", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_tarball(staging, tmp_path / TARBALL)
+    assert sorted(tmp_path.iterdir()) == [staging]

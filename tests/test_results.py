@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from conftest import BuiltHost, run_cli
+from cpython_android.errors import UserError
 from cpython_android.results import (
     RegrtestParser,
     RunResults,
@@ -258,6 +259,13 @@ def test_sequential_crash_ends_run_and_later_files_are_not_dropped(tmp_path):
     write_junit(results, out)
     validate(out)
     assert "not run" in junit_suites(out)
+
+
+def test_an_unwritable_junit_path_is_a_user_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(UserError, match="cannot write the JUnit XML"):
+        write_junit(RunResults(), blocker / "junit.xml")
 
 
 def test_sequential_timeout_names_the_hung_test():

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -481,12 +482,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(line_buffering=True)
     parser = build_parser()
+    verbose = 0
     try:
         args = parser.parse_args(argv)
-        console = Console(verbose=args.verbose)
+        verbose = args.verbose
+        console = Console(verbose=verbose)
         _sigterm_as_interrupt()
         handler: Handler = args.handler
         return handler(args, console)
+    except OSError as e:
+        # The file system or a program said no (permissions, a full disk, a
+        # missing program): one line, and the traceback only when asked for.
+        if verbose:
+            traceback.print_exc()
+        where = f": {e.filename}" if e.filename else ""
+        print(f"{PROG}: error: {e.strerror or e}{where} (-v shows the traceback)",
+              file=sys.stderr)
+        return 1
     except UserError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return USAGE_EXIT_STATUS

@@ -24,6 +24,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from .errors import CommandFailed, UserError
+from .process import cannot_start
+from .textutil import join_command
 
 if TYPE_CHECKING:  # adbutils is imported lazily: the shim must start without it
     import adbutils
@@ -101,8 +103,14 @@ class Adb:
         if self.server_running():
             return
         command = [str(self.executable), "start-server"]
-        result = subprocess.run(command, env=self.server_env(), capture_output=True, text=True,
-                                timeout=60)
+        try:
+            result = subprocess.run(command, env=self.server_env(), capture_output=True,
+                                    text=True, timeout=60)
+        except OSError as e:
+            raise cannot_start(command, e) from None
+        except subprocess.TimeoutExpired:
+            raise UserError(f"`{join_command(command)}` did not finish within 60 s: the adb "
+                            f"server on port {self.port} does not start") from None
         if result.returncode != 0 or not self.server_running():
             raise CommandFailed(command, result.returncode,
                                 tail=(result.stdout + result.stderr)[-2000:])
@@ -263,8 +271,11 @@ class Device:
                 return False
             local.parent.mkdir(parents=True, exist_ok=True)
             partial = local.with_name(local.name + ".partial")
-            sync.pull_file(remote, partial)
-            partial.replace(local)  # never leave a half-copied file under the real name
+            try:
+                sync.pull_file(remote, partial)
+                partial.replace(local)  # never leave a half-copied file under the real name
+            finally:
+                partial.unlink(missing_ok=True)
             return True
         except (AdbError, OSError) as e:
             raise self._gone(e) from e

@@ -15,6 +15,7 @@ Rules (pyelftools reads every file; nothing is hand-parsed):
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,7 +192,7 @@ def check_file(info: ElfInfo, relative: Path, rules: Rules,
     if info.machine != rules.host.elf_machine:
         result.problems.append(f"machine is {info.machine}, expected {rules.host.elf_machine}")
     for rpath in info.rpaths:
-        if os.path.isabs(rpath):
+        if posixpath.isabs(rpath):  # an ELF path, wherever the check runs
             result.problems.append(f"RPATH {rpath} points at the build machine")
     if not rules.host.is_android:
         return result

@@ -22,7 +22,7 @@ from .console import Console
 from .devices import Adb, Device, DeviceGone
 from .errors import CommandFailed, UserError
 from .hosts import Host
-from .process import terminate
+from .process import cannot_start, terminate
 
 #: API level of AVDs we create: Python's test suite is run on recent images.
 DEFAULT_AVD_API_LEVEL = 34
@@ -112,8 +112,9 @@ def ensure_avd(sdk: Sdk, name: str, host: Host, console: Console,
                api_level: int = DEFAULT_AVD_API_LEVEL, env: Mapping[str, str] | None = None
                ) -> Path:
     """The AVD NAME, created from the host's system image if it does not exist."""
-    avd_dir = avd_home(env) / f"{name}.avd"
-    if (avd_home(env) / f"{name}.ini").is_file():
+    home = avd_home(env)
+    avd_dir = home / f"{name}.avd"
+    if (home / f"{name}.ini").is_file():
         return avd_dir
     image = system_image(host, api_level)
     if not sdk.system_image_dir(image).is_dir():
@@ -122,8 +123,7 @@ def ensure_avd(sdk: Sdk, name: str, host: Host, console: Console,
                             f"sdkmanager at {sdk.sdkmanager}: install the SDK command-line "
                             "tools, or create the AVD with Android Studio")
         console.write(f"Installing system image {image} (this may take several minutes)")
-        result = subprocess.run([str(sdk.sdkmanager), image], input="y\n" * 20, text=True,
-                                capture_output=True)
+        result = _answer([str(sdk.sdkmanager), image], "y\n" * 20)
         if result.returncode != 0 or not sdk.system_image_dir(image).is_dir():
             last = (result.stdout + result.stderr).strip().splitlines()[-1:] or ["no output"]
             raise UserError(f"system image {image!r} is missing and sdkmanager could not "
@@ -134,12 +134,20 @@ def ensure_avd(sdk: Sdk, name: str, host: Host, console: Console,
     command = [str(sdk.avdmanager), "create", "avd", "--name", name, "--package", image,
                "--device", "small_phone"]
     # avdmanager asks whether to create a custom hardware profile.
-    result = subprocess.run(command, input="no\n", text=True, capture_output=True)
+    result = _answer(command, "no\n")
     if result.returncode != 0:
         raise CommandFailed(command, result.returncode,
                             tail=(result.stdout + result.stderr)[-2000:])
     set_ram(avd_dir / "config.ini")
     return avd_dir
+
+
+def _answer(command: list[str], answers: str) -> subprocess.CompletedProcess[str]:
+    """Run an SDK tool that asks questions; a tool that cannot start is a CommandFailed."""
+    try:
+        return subprocess.run(command, input=answers, text=True, capture_output=True)
+    except OSError as e:
+        raise cannot_start(command, e) from None
 
 
 @dataclass
@@ -190,8 +198,11 @@ def start(sdk: Sdk, name: str, port: int, log_path: Path, *, read_only: bool,
         command.append("-read-only")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        except OSError as e:
+            raise cannot_start(command, e, log_path) from None
     return Emulator(name, port, process, command, log_path)
 
 

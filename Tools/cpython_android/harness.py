@@ -28,7 +28,6 @@ import asyncio
 import contextlib
 import re
 import signal
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -38,15 +37,14 @@ from typing import TYPE_CHECKING
 
 from .console import Console
 from .errors import CommandFailed, UserError
-from .runners import Invocation, Outcome, Runner
+from .runners import NATIVE_HOST, Invocation, Outcome, Runner
+from .textutil import join_command
 
 if TYPE_CHECKING:
-    from .results import RunResults
+    from .results import RegrtestParser, RunResults
     from .steps import BuildContext
 
 FIXED_RANDOM_SEED = "1"
-#: `android.py test build`: the native build python (see runners.native).
-NATIVE_HOST = "build"
 REGRTEST = "test"
 
 # regrtest (3.13/3.14) options that take a value as the next argument: needed
@@ -316,7 +314,7 @@ class ShardRun:
     files: list[str] | None  # None: the user's own selection, not listed yet
     parts: list[RunResults] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # harness-level failures
-    _parser: object | None = None
+    _parser: RegrtestParser | None = None
     _pending: list[str] | None = None
 
     @property
@@ -366,7 +364,7 @@ class ShardRun:
                 command.argv(args), cwd=options.cwd, site_packages=options.site_packages,
                 junit_xml=Path(scratch) / "regrtest.xml", timeout=ctx.remaining())
             if options.verbose:
-                ctx.console.write(f"[{self.label}] > python {' '.join(invocation.args)}")
+                ctx.console.write(f"[{self.label}] > python {join_command(invocation.args)}")
             outcome = await self.runner.run(invocation, on_line)
             running = parser.current_file
             results = parser.finish()
@@ -463,8 +461,8 @@ class ShardRun:
 
         parser = self._parser
         if parser is not None:
-            running = parser.current_file  # type: ignore[attr-defined]
-            results = parser.finish()  # type: ignore[attr-defined]
+            running = parser.current_file
+            results = parser.finish()
             self._parser = None
             if running and how:
                 stopped = results.file(running)
@@ -624,29 +622,33 @@ def run_tests(options: TestOptions, runners: Sequence[Runner], console: Console)
             return asyncio.run(run_plain(runners[0], ctx))
         report = asyncio.run(run_regrtest(runners, ctx))
     finally:
-        asyncio.run(close_runners(runners))  # e.g. shut down emulators we booted
+        asyncio.run(close_runners(runners, console))  # e.g. shut down emulators we booted
     return finish_report(report, runners, ctx)
 
 
-async def close_runners(runners: Sequence[Runner]) -> None:
+async def close_runners(runners: Sequence[Runner], console: Console) -> None:
     results = await asyncio.gather(*(runner.close() for runner in runners),
                                    return_exceptions=True)
     for runner, result in zip(runners, results, strict=True):
         if isinstance(result, Exception):
-            print(f"warning: could not release {runner.name}: {result}", file=sys.stderr)
+            console.warn(f"warning: could not release {runner.name}: {result}")
 
 
 def finish_report(report: Report, runners: Sequence[Runner], ctx: RunContext) -> int:
     from .results import write_junit
 
     console = ctx.console
+    problems = list(report.problems)
     if ctx.options.junit_xml:
-        write_junit(report.results, ctx.options.junit_xml, junit_properties(runners, ctx))
-        console.write(f"JUnit XML: {ctx.options.junit_xml}")
+        try:
+            write_junit(report.results, ctx.options.junit_xml, junit_properties(runners, ctx))
+            console.write(f"JUnit XML: {ctx.options.junit_xml}")
+        except UserError as e:  # the summary still says how the run went
+            problems.append(str(e))
     console.write(report.results.summary())
-    for problem in report.problems:
+    for problem in problems:
         console.write(f"Error: {problem}")
     if report.interrupted:
         raise KeyboardInterrupt  # the cli says so and exits 130
     status = report.results.exit_status()
-    return status or (1 if report.problems else 0)
+    return status or (1 if problems else 0)

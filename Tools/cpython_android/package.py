@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
@@ -31,8 +30,9 @@ from pathlib import Path
 from . import elfcheck
 from .checkout import PACKAGE_FILE, read_py_version
 from .digest import sha256_file
-from .errors import CommandFailed, UserError
+from .errors import UserError
 from .hosts import Host
+from .process import capture
 from .steps import BuildContext
 
 MANIFEST = "MANIFEST"
@@ -141,9 +141,7 @@ def read_short_version(prefix: Path) -> str:
 
 
 def shared_libraries(root: Path) -> Iterator[Path]:
-    for path in sorted(root.rglob("*.so*")):
-        if path.is_file() and not path.is_symlink() and elfcheck.is_elf(path):
-            yield path
+    return (path for path in elfcheck.elf_files(root) if ".so" in path.name)
 
 
 def strip_libraries(root: Path, strip: Path) -> int:
@@ -153,11 +151,7 @@ def strip_libraries(root: Path, strip: Path) -> int:
     for path in shared_libraries(root):
         mode = path.stat().st_mode
         path.chmod(mode | 0o200)  # make install leaves some libraries read-only
-        result = subprocess.run([str(strip), "--strip-unneeded", str(path)],
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            raise CommandFailed([str(strip), "--strip-unneeded", str(path)], result.returncode,
-                                tail=result.stderr)
+        capture([strip, "--strip-unneeded", path])
         path.chmod(mode)
         count += 1
     return count
@@ -192,10 +186,13 @@ def write_tarball(staging: Path, target: Path) -> None:
     upstream's); written beside the target and renamed, so an interrupted run
     never leaves a truncated package behind."""
     partial = target.with_name(target.name + ".part")
-    with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
-        for entry in sorted(staging.iterdir()):
-            tar.add(entry, arcname=entry.name, filter=_normalise)
-    os.replace(partial, target)
+    try:
+        with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
+            for entry in sorted(staging.iterdir()):
+                tar.add(entry, arcname=entry.name, filter=_normalise)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def create(request: PackageRequest, version: str, log: list[str]) -> Path:
@@ -208,10 +205,7 @@ def create(request: PackageRequest, version: str, log: list[str]) -> Path:
         if request.strip is not None:
             log.append(f"stripped {strip_libraries(staging, request.strip)} shared libraries")
         write_manifest(staging)
-        try:
-            write_tarball(staging, target)
-        finally:
-            target.with_name(target.name + ".part").unlink(missing_ok=True)
+        write_tarball(staging, target)
     return target
 
 
@@ -265,10 +259,10 @@ def package(ctx: BuildContext, *, debug: bool = False) -> int:
         return 1
     ctx.console.write(f"check: {len(report.results)} ELF files ok")
     version = package_version(prefix)
+    tool = tool_root()
     request = PackageRequest(
-        host=host, prefix=prefix, dist_dir=ctx.layout.dist_dir(host), tool_root=tool_root(),
-        testbed=find_testbed(tool_root()),
-        strip=strip)
+        host=host, prefix=prefix, dist_dir=ctx.layout.dist_dir(host), tool_root=tool,
+        testbed=find_testbed(tool), strip=strip)
     notes: list[str] = []
     with ctx.console.step(f"package {host}"):
         target = create(request, version, notes)

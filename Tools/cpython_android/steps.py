@@ -10,6 +10,7 @@ a source file is newer than the last successful make (or install).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -24,6 +25,7 @@ from . import toolchains
 from .checkout import Checkout
 from .console import Console
 from .deps.options import DepsOptions
+from .digest import sha256_file
 from .errors import UserError
 from .hosts import DEFAULT_API_LEVEL, Host, parse_host
 from .layout import Layout
@@ -53,7 +55,7 @@ class BuildContext:
     host: Host | None = None
     configure_args: Sequence[str] = ()
     clean: bool = False
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    jobs: int = field(default_factory=toolchains.cpu_count)
     toolchain_options: ToolchainOptions = field(default_factory=ToolchainOptions)
     deps: DepsOptions = field(default_factory=DepsOptions)
     # Directories --clean already deleted in this run: the deps step cleans the
@@ -99,7 +101,7 @@ def make_context(*, console: Console, checkout: Path | None = None,
     layout = Layout(root.resolve(), package_prefix=found.package_prefix)
     return BuildContext(
         checkout=found, layout=layout, console=console, host=parsed_host,
-        configure_args=configure_args, clean=clean, jobs=jobs or os.cpu_count() or 1,
+        configure_args=configure_args, clean=clean, jobs=jobs or toolchains.cpu_count(),
         toolchain_options=ToolchainOptions(ndk_version=ndk_version, ccache=ccache))
 
 
@@ -110,7 +112,7 @@ def _fingerprint(command: Sequence[str], env: Mapping[str, str], configure: Path
                 if k in CONFIGURE_ENV_VARS or k.startswith("ac_cv_") or k.endswith(
                     ("_CFLAGS", "_LIBS"))}
     data = {"command": list(command), "env": sorted(relevant.items()),
-            "configure": hashlib.sha256(configure.read_bytes()).hexdigest()}
+            "configure": sha256_file(configure)}
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()
 
 
@@ -156,16 +158,16 @@ def _touch_stamp(path: Path) -> None:
 def _configure(ctx: BuildContext, name: str, directory: Path, command: list[str],
                env: dict[str, str]) -> None:
     stamp = directory / CONFIGURE_STAMP
+    host = ctx.host if directory != ctx.layout.build_dir else None
+    label = f"{name} {host}" if host else name
     fingerprint = _fingerprint(command, env, ctx.checkout.configure)
     if (not ctx.clean and (directory / "Makefile").exists() and stamp.exists()
             and stamp.read_text().strip() == fingerprint):
-        ctx.console.skipped(f"{name} {ctx.host}" if directory != ctx.layout.build_dir else name,
-                            "same arguments, environment and configure script")
+        ctx.console.skipped(label, "same arguments, environment and configure script")
         return
     stamp.unlink(missing_ok=True)
-    host = ctx.host if directory != ctx.layout.build_dir else None
     log = ctx.layout.log_path(name, host)
-    with ctx.console.step(f"{name} {host}" if host else name, log) as step:
+    with ctx.console.step(label, log) as step:
         run_logged(command, step=step, log_path=log, cwd=directory, env=env)
     stamp.write_text(fingerprint + "\n")
 
@@ -213,8 +215,10 @@ def make_build(ctx: BuildContext) -> None:
     _touch_stamp(directory / MAKE_STAMP)
 
 
+@functools.cache
 def build_triplet(checkout: Checkout) -> str:
-    """The build machine's GNU triplet, as CPython's own config.guess says."""
+    """The build machine's GNU triplet, as CPython's own config.guess says
+    (asked once: the deps step builds several libraries, then configure-host)."""
     return capture(["sh", str(checkout.root / "config.guess")]).strip()
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import crossenv
+from .elfcheck import ELF_MAGIC
 from .errors import UserError
 from .hosts import Host
 from .process import capture, run_logged
@@ -103,7 +104,7 @@ def elf_machines(wheel: Path) -> dict[str, str]:
     with zipfile.ZipFile(wheel) as archive:
         for member in archive.namelist():
             with archive.open(member) as f:
-                if f.read(4) != b"\x7fELF":
+                if f.read(len(ELF_MAGIC)) != ELF_MAGIC:
                     continue
             data = io.BytesIO(archive.read(member))
             machines[member] = ELFFile(data).header["e_machine"]

@@ -101,7 +101,7 @@ def backend_environ(target: CrossTarget, env_dir: Path) -> dict[str, str]:
 
 
 def hook_config(target: CrossTarget, env_dir: Path) -> dict[str, object]:
-    values = target.build_time_vars()
+    values = target.build_time_vars
     return {
         "host": str(target.host),
         "environ": backend_environ(target, env_dir),
@@ -175,7 +175,11 @@ def load(ctx: BuildContext, directory: Path) -> CrossEnv | None:
     description = directory / DESCRIPTION
     if not description.is_file():
         return None
-    host = json.loads(description.read_text())["host"]
+    try:
+        host = json.loads(description.read_text(encoding="utf-8"))["host"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserError(f"{description} is not a cross environment description: delete "
+                        f"{directory} and run `android.py cross-env` again") from None
     if host != str(ctx.require_host()):
         raise UserError(f"{directory} is a cross environment for {host}, not "
                         f"{ctx.require_host()}: pass another --env DIR")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import runpy
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -47,16 +48,15 @@ class CrossTarget:
         setuptools, meson-python and packaging derive it."""
         return self.sysconfig_platform.replace("-", "_").replace(".", "_").lower()
 
+    @cached_property
     def build_time_vars(self) -> dict[str, Any]:
+        """The host's sysconfig values, read once (the cross files and the
+        hook all need them)."""
         return load_build_time_vars(self.sysconfigdata)
 
     @property
     def soabi(self) -> str:
-        return str(self.build_time_vars()["SOABI"])
-
-    @property
-    def ext_suffix(self) -> str:
-        return str(self.build_time_vars()["EXT_SUFFIX"])
+        return str(self.build_time_vars["SOABI"])
 
 
 def load_build_time_vars(path: Path) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def relocated_build_time_vars(target: CrossTarget) -> dict[str, Any]:
     """The host's sysconfig values with the configured prefix (e.g. /usr/local,
     as `make install prefix=...` does not change them) replaced by where the
     prefix really is, so INCLUDEPY, LIBDIR and friends point at real files."""
-    values = target.build_time_vars()
+    values = target.build_time_vars
     old = str(values.get("prefix") or "")
     new = str(target.prefix)
     if not old or old == new:

@@ -14,6 +14,7 @@ valid against the Jenkins/GitLab JUnit schema (tests/data/junit-10.xsd).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import Counter
 from pathlib import Path
@@ -24,6 +25,7 @@ from .model import (
     ERROR,
     FAILED,
     FILE_FAILED,
+    FILE_NOT_RUN,
     FILE_PASSED,
     FILE_RUNNING,
     PASSED,
@@ -223,7 +225,7 @@ def write_junit(results: RunResults, path: Path, properties: dict[str, str] | No
     for f in results.files.values():
         doc.append(_junit_suite(f, timestamp, hostname, properties or {}))
     if results.missing_files:
-        lost = TestFile("not run", status="not_run", module="regrtest",
+        lost = TestFile("not run", status=FILE_NOT_RUN, module="regrtest",
                         reason=f"{results.missing_files} test file(s) regrtest announced never "
                         "reported: the output ends early")
         doc.append(_junit_suite(lost, timestamp, hostname, properties or {}))
@@ -231,7 +233,12 @@ def write_junit(results: RunResults, path: Path, properties: dict[str, str] | No
     doc.failures = c.tests_failed
     doc.errors = c.tests_errored + (1 if results.missing_files else 0)
     doc.time = round(sum(f.duration for f in results.files.values()), 3)
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    doc.write(str(partial))
-    partial.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc.write(str(partial))
+        partial.replace(path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise UserError(f"cannot write the JUnit XML {path}: {e.strerror or e}") from None

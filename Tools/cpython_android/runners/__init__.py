@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+#: The HOST argument of `android.py test` that selects the native build python.
+NATIVE_HOST = "build"
+
 
 @dataclass(frozen=True)
 class Invocation:
@@ -76,7 +79,7 @@ class RunnerSpec:
 def create_runners(spec: RunnerSpec) -> list[Runner]:
     """One runner per shard for the target the spec names.
 
-    `spec.host` is a `hosts.Host`, or the string "build" for the native build
+    `spec.host` is a `hosts.Host`, or NATIVE_HOST ("build") for the native build
     python.  Each implementation is imported only when needed, so a missing
     third-party library (adbutils) only matters for Android.
     """
@@ -85,7 +88,7 @@ def create_runners(spec: RunnerSpec) -> list[Runner]:
     layout = spec.layout
     assert isinstance(layout, Layout)
     count = max(1, spec.shards)
-    if spec.host == "build":
+    if spec.host == NATIVE_HOST:
         from .native import create_native_runners
 
         return list(create_native_runners(layout.require_build_python(), count))

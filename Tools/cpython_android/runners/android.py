@@ -27,6 +27,7 @@ import asyncio
 import atexit
 import contextlib
 import itertools
+import os
 import re
 import shlex
 import signal
@@ -51,6 +52,7 @@ from ..errors import UserError
 from ..hosts import Host
 from ..layout import Layout
 from . import Invocation, LineCallback, Outcome, RunnerSpec
+from .local import signal_name
 
 STARTUP_TIMEOUT = 600.0  # to find the device and then the app's PID (upstream's value)
 PID_POLL_SECONDS = 0.2  # the app lives >= 2 s (PythonSuite.kt): several chances to see it
@@ -289,6 +291,7 @@ class Session:
         self.device: Device | None = None
         self.readers: list[LineReader] = []
         self.process: asyncio.subprocess.Process | None = None
+        self.gradle_reader: asyncio.Task[None] | None = None  # held: the loop keeps weak refs
         self.queue: asyncio.Queue[tuple[str, str | None]] = asyncio.Queue()
         self.junit_pulled: Path | None = None
         self.stopped = False
@@ -348,7 +351,7 @@ class Session:
         self.process = await asyncio.create_subprocess_exec(
             *command, cwd=gradle.project, env=gradle.env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-        asyncio.get_running_loop().create_task(self.read_gradle())
+        self.gradle_reader = asyncio.create_task(self.read_gradle())
         self.emit("Waiting for the managed device: this may take several minutes", "stdout")
         self.device = await self.wait_for_new_device(before)
 
@@ -568,18 +571,12 @@ class Session:
                 await asyncio.to_thread(self.device.force_stop, APP_ID)
         if self.process is not None and self.process.returncode is None:
             await stop_process(self.process)
-
-
-def signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
+        if self.gradle_reader is not None:
+            self.gradle_reader.cancel()
 
 
 async def stop_process(process: asyncio.subprocess.Process, grace: float = 10.0) -> None:
     """Gradle gets a grace period to shut its emulator down, then is killed."""
-    import os
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     try:
@@ -672,18 +669,20 @@ def testbed_apks(spec: RunnerSpec, options: AndroidOptions, host: Host, layout: 
                  console: Console) -> list[Path]:
     """The app and test APKs, built once (here) if missing or older than the Python."""
     from .. import testbed as tb
-    from ..toolchains.ndk import DEFAULT_NDK_VERSION
     bed = tb.Testbed(host, layout, options.testbed_project or tb.PROJECT_DIR)
     if not bed.apks_current():
-        tb.build_apks(bed, tb.GradleOptions(spec.python_version,
-                                            options.ndk_version or DEFAULT_NDK_VERSION), console)
+        tb.build_apks(bed, tb.GradleOptions(spec.python_version, ndk_version(options)), console)
     return [bed.app_apk, bed.test_apk]
+
+
+def ndk_version(options: AndroidOptions) -> str:
+    from ..toolchains.ndk import DEFAULT_NDK_VERSION
+    return options.ndk_version or DEFAULT_NDK_VERSION
 
 
 def managed_runner(spec: RunnerSpec, options: AndroidOptions, adb: Adb, host: Host,
                    layout: Layout) -> AndroidRunner:
     from .. import testbed as tb
-    from ..toolchains.ndk import DEFAULT_NDK_VERSION
     assert spec.managed is not None
     if spec.shards != 1:
         raise UserError("--managed runs on one Gradle managed device: for shards use "
@@ -693,7 +692,7 @@ def managed_runner(spec: RunnerSpec, options: AndroidOptions, adb: Adb, host: Ho
     env = tb.gradle_env()
     tb.setup_wrapper(bed.project)
     adb.ensure_server()
-    gradle = GradleLauncher(bed, spec.managed, spec.python_version,
-                            options.ndk_version or DEFAULT_NDK_VERSION, spec.verbose, env)
+    gradle = GradleLauncher(bed, spec.managed, spec.python_version, ndk_version(options),
+                            spec.verbose, env)
     return AndroidRunner(f"managed-{spec.managed}", None, adb=adb, spec=spec, options=options,
                          gradle=gradle)

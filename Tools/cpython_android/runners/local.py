@@ -33,6 +33,15 @@ DUMP_GRACE_SECONDS = 2.0
 _READ_CHUNK = 64 * 1024
 
 
+def target_environment() -> dict[str, str]:
+    """This environment without the settings meant for the python running
+    android.py: they would send the target python to another standard library."""
+    env = dict(os.environ)
+    for name in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONEXECUTABLE"):
+        env.pop(name, None)
+    return env
+
+
 @dataclass
 class LocalRunner:
     """Runs `command + args` here; satisfies the `Runner` protocol."""
@@ -152,10 +161,15 @@ def _decode(line: bytes) -> str:
 def describe_returncode(returncode: int) -> str:
     if returncode >= 0:
         return f"exit status {returncode}"
+    return f"killed by {signal_name(-returncode)}"
+
+
+def signal_name(number: int) -> str:
+    """"SIGSEGV", or "signal 99" for a number this platform does not name."""
     try:
-        return f"killed by {signal.Signals(-returncode).name}"
+        return signal.Signals(number).name
     except ValueError:
-        return f"killed by signal {-returncode}"
+        return f"signal {number}"
 
 
 def descendants(pid: int) -> list[int]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..hosts import Host
-from .local import LocalRunner
+from .local import LocalRunner, target_environment
 
 WRAPPER_SUFFIX = "-qemu"
 
@@ -79,10 +79,7 @@ def create_qemu_runners(host: Host, python: Path, count: int) -> list[LocalRunne
     GNU host are processes on this machine.
     """
     wrapper = QemuPython(host, python).ensure_wrapper()
-    env = dict(os.environ)
-    # This machine's python settings must not leak into the guest python.
-    for name in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONEXECUTABLE"):
-        env.pop(name, None)
+    env = target_environment()
     return [LocalRunner(name=f"qemu-{host.qemu_arch}-{index + 1}" if count > 1
                         else f"qemu-{host.qemu_arch}", command=[str(wrapper)], env=env)
             for index in range(count)]

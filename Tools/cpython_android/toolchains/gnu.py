@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +50,7 @@ class GnuToolchain:
         tools = {"CC": str(self.gcc)}
         for var, name in {"CXX": "g++", **_BINUTILS}.items():
             tool = bin_dir / f"{self.host.triplet}-{name}"
-            if tool.exists() or os.access(tool, os.X_OK):
+            if tool.exists():
                 tools[var] = str(tool)
         return tools
 

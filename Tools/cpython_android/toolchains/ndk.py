@@ -63,8 +63,12 @@ def install_sdk_package(home: Path, package: str) -> None:
     # Everything goes to stderr: `env` prints export lines on stdout for eval.
     print(f"Installing {package} with {sdkmanager}: this may take several minutes",
           file=sys.stderr, flush=True)
-    result = subprocess.run([str(sdkmanager), package], input="y\n" * 100, text=True,
-                            stdout=sys.stderr)
+    try:
+        result = subprocess.run([str(sdkmanager), package], input="y\n" * 100, text=True,
+                                stdout=sys.stderr)
+    except OSError as e:
+        raise UserError(f"cannot run {sdkmanager} to install {package!r}: "
+                        f"{e.strerror or e}") from None
     if result.returncode != 0:
         raise UserError(f"sdkmanager could not install {package!r} (exit status "
                         f"{result.returncode}): see its output above")
