@@ -115,6 +115,16 @@ def gnu_build(cpython_source: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return built
 
 
+@pytest.fixture(scope="session")
+def cross_env(gnu_build: BuiltHost, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`android.py cross-env` for the session build, made once: the cross-env
+    tests probe it, the wheel tests build with it."""
+    directory = tmp_path_factory.mktemp("crossenv") / "env"
+    result = gnu_build.cli("cross-env", GNU_HOST, directory)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return directory
+
+
 @pytest.fixture
 def double(monkeypatch: pytest.MonkeyPatch):
     """An ADB server test double on a loopback port (tests/adb_double.py), with

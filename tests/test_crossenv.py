@@ -60,17 +60,9 @@ def meson_value(parser: configparser.ConfigParser, section: str, key: str):
     return ast.literal_eval(parser[section][key])  # meson's quoting is Python's
 
 
-@pytest.fixture(scope="module")
-def gnu_env(gnu_build, tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("crossenv") / "env"
-    result = gnu_build.cli("cross-env", GNU_HOST, directory)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return directory
-
-
 @pytest.mark.integration
-def test_gnu_env_python_answers_as_the_host(gnu_env, gnu_build):
-    answers = probe(gnu_env / "bin" / "python")
+def test_gnu_env_python_answers_as_the_host(cross_env, gnu_build):
+    answers = probe(cross_env / "bin" / "python")
     assert answers["platform"] == "linux-aarch64"
     assert answers["host_platform"] == "linux-aarch64"
     assert answers["ext_suffix"] == ".cpython-313-aarch64-linux-gnu.so"
@@ -84,38 +76,38 @@ def test_gnu_env_python_answers_as_the_host(gnu_env, gnu_build):
 
 
 @pytest.mark.integration
-def test_gnu_env_keeps_the_users_flags_after_its_own(gnu_env, gnu_build):
-    answers = probe(gnu_env / "bin" / "python", CFLAGS="-DFROM_USER")
+def test_gnu_env_keeps_the_users_flags_after_its_own(cross_env, gnu_build):
+    answers = probe(cross_env / "bin" / "python", CFLAGS="-DFROM_USER")
     include = (gnu_build.prefix / "include").resolve()
     assert answers["cflags"] == f"-I{include} -DFROM_USER"
 
 
 @pytest.mark.integration
-def test_gnu_env_can_be_the_build_machine_again(gnu_env):
-    answers = probe(gnu_env / "bin" / "python", CPYTHON_ANDROID_CROSS="0")
+def test_gnu_env_can_be_the_build_machine_again(cross_env):
+    answers = probe(cross_env / "bin" / "python", CPYTHON_ANDROID_CROSS="0")
     assert answers["platform"] == "linux-x86_64"
     assert not answers["cross"]
 
 
 @pytest.mark.integration
-def test_gnu_cross_files(gnu_env, gnu_build):
+def test_gnu_cross_files(cross_env, gnu_build):
     prefix = gnu_build.prefix.resolve()
-    cmake = (gnu_env / "toolchain.cmake").read_text()
+    cmake = (cross_env / "toolchain.cmake").read_text()
     assert "set(CMAKE_SYSTEM_NAME Linux)" in cmake
     assert "set(CMAKE_SYSTEM_PROCESSOR aarch64)" in cmake
     assert f'set(Python3_INCLUDE_DIR "{prefix}/include/python3.13")' in cmake
     assert 'set(Python3_SOABI cpython-313-aarch64-linux-gnu CACHE STRING "")' in cmake
-    meson = meson_file(gnu_env / "meson-cross.ini")
+    meson = meson_file(cross_env / "meson-cross.ini")
     assert meson_value(meson, "binaries", "c")[0].endswith(f"{GNU_HOST}-gcc")
-    assert meson_value(meson, "binaries", "python") == [str(gnu_env / "bin" / "python")]
+    assert meson_value(meson, "binaries", "python") == [str(cross_env / "bin" / "python")]
     assert meson_value(meson, "host_machine", "cpu_family") == "aarch64"
     assert meson_value(meson, "host_machine", "system") == "linux"
-    pbc = tomllib.loads((gnu_env / "py-build-cmake.cross.toml").read_text())
+    pbc = tomllib.loads((cross_env / "py-build-cmake.cross.toml").read_text())
     assert pbc == {
         "implementation": "cp", "version": "313", "abi": "cp313", "arch": "linux_aarch64",
         "prefix": str(prefix), "library": f"{prefix}/lib/libpython3.13.so",
         "include_dir": f"{prefix}/include/python3.13", "soabi": "cpython-313-aarch64-linux-gnu",
-        "toolchain_file": str(gnu_env / "toolchain.cmake")}
+        "toolchain_file": str(cross_env / "toolchain.cmake")}
     for name in ("library", "include_dir", "toolchain_file"):
         assert Path(pbc[name]).exists(), name
 

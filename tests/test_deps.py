@@ -15,7 +15,7 @@ import sys
 import tarfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,6 +164,17 @@ def snapshot(directory: Path) -> dict[str, bytes]:
 
 
 # --- prebuilt archives ---------------------------------------------------------
+
+
+def interrupt_when(process: subprocess.Popen[str], under_way: Callable[[], bool], *,
+                   poll: float) -> tuple[str, str]:
+    """Ctrl-C `process` as soon as `under_way()` says the step has started; its output."""
+    deadline = time.monotonic() + 60
+    while not under_way():
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(poll)
+    process.send_signal(signal.SIGINT)
+    return process.communicate(timeout=60)
 
 def test_first_download_is_trusted_on_first_use_and_recorded(tree: Tree, server: Server):
     archives = publish(server)
@@ -320,12 +331,8 @@ def test_interrupted_download_is_completed_by_the_next_run(tree: Tree, server: S
             server.url))],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     partial = tree.cache / (archives["openssl"].name + ".partial")
-    deadline = time.monotonic() + 60
-    while not (partial.exists() and partial.stat().st_size > 0):
-        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    out, err = interrupt_when(
+        process, lambda: partial.exists() and partial.stat().st_size > 0, poll=0.05)
     assert process.returncode == 130, err
     assert not (tree.prefix / ".deps" / "openssl.json").exists()
     assert not (tree.cache / archives["openssl"].name).exists()
@@ -388,12 +395,7 @@ def test_interrupted_build_is_completed_by_the_next_run(tree: Tree, tmp_path: Pa
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # The Makefile runs in the extracted tree and marks that it has started.
     started = tree.cross_build / GNU_HOST / "deps" / "bzip2" / "src" / "bzip2-fake" / "started"
-    deadline = time.monotonic() + 60
-    while not started.exists():
-        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    out, err = interrupt_when(process, started.exists, poll=0.05)
     assert process.returncode == 130, err
     assert snapshot(tree.gnu_prefix()) == before
     # The next run, with the real pinned bzip2 source, needs no cleaning up.
@@ -478,12 +480,7 @@ def test_interrupted_extraction_is_completed_by_the_next_run(tree: Tree, server:
             server.url))],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     staging = tree.cross_build / ANDROID_HOST / "deps" / "sqlite" / "staging"
-    deadline = time.monotonic() + 60
-    while not staging.exists():
-        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
-        time.sleep(0.01)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    out, err = interrupt_when(process, staging.exists, poll=0.01)
     assert process.returncode == 130, (out, err)
     assert "interrupted" in err
     assert not (tree.prefix / ".deps" / "sqlite.json").exists()

@@ -159,14 +159,6 @@ def fibonacci(n: int) -> int:
     return a
 
 
-@pytest.fixture(scope="module")
-def cross_env(gnu_build, tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("wheels") / "env"
-    result = gnu_build.cli("cross-env", GNU_HOST, directory)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return directory
-
-
 def build_wheel(gnu_build, cross_env: Path, project: Path, dist: Path):
     return gnu_build.cli("build-wheel", GNU_HOST, project, "-o", dist, "--env", cross_env,
                          timeout=900)
