@@ -36,13 +36,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .console import Console
-from .errors import CommandFailed, UserError
-from .runners import NATIVE_HOST, Invocation, Outcome, Runner
+from .errors import CommandFailed, UserError, error_line
+from .runners import Invocation, Outcome, Runner
 from .textutil import join_command
 
 if TYPE_CHECKING:
+    from .context import BuildContext
     from .results import RegrtestParser, RunResults
-    from .steps import BuildContext
 
 FIXED_RANDOM_SEED = "1"
 REGRTEST = "test"
@@ -335,7 +335,7 @@ class ShardRun:
             # the other shards carry on, and the report says what happened.
             text = str(e).strip().splitlines()
             message = f"{self.label}: {type(e).__name__}: {text[-1] if text else ''}"
-            self.ctx.console.warn(f"android.py: error: {message}")
+            self.ctx.console.warn(error_line(message))
             self.problems.append(message)
             self._record_stop(None, f"not run: {message}")
 
@@ -420,7 +420,7 @@ class ShardRun:
         if code in (0, 2, 3, 4, 5, 130):  # regrtest's EXITCODE_* values
             return
         message = f"{self.label}: python ended with {outcome.detail or code} outside any test file"
-        self.ctx.console.warn(f"android.py: error: {message}")
+        self.ctx.console.warn(error_line(message))
         self.problems.append(message)
 
     async def _selection(self) -> list[str]:
@@ -571,7 +571,7 @@ async def run_plain(runner: Runner, ctx: RunContext) -> int:
                 raise
             raise KeyboardInterrupt from None
     if outcome.timed_out:
-        ctx.console.warn(f"android.py: error: the deadline expired: {outcome.detail}")
+        ctx.console.warn(error_line(f"the deadline expired: {outcome.detail}"))
         return 1
     return 1 if outcome.returncode is None else outcome.returncode
 
@@ -605,9 +605,10 @@ def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tupl
 
     options = replace(options, regrtest_has_no_randomize=has_no_randomize(ctx))
     build_command(options)  # bad options are reported before anything starts
-    spec = RunnerSpec(host=ctx.host or NATIVE_HOST, layout=ctx.layout,
+    spec = RunnerSpec(host=ctx.host, layout=ctx.layout,
                       python_version=ctx.checkout.short_version, shards=options.shards,
-                      verbose=options.verbose, connected=connected, managed=managed, avd=avd)
+                      verbose=options.verbose, connected=connected, managed=managed, avd=avd,
+                      ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console)
     return run_tests(options, create_runners(spec), ctx.console)
 
 

@@ -29,11 +29,11 @@ from pathlib import Path
 
 from . import elfcheck
 from .checkout import PACKAGE_FILE, read_py_version
+from .context import BuildContext
 from .digest import sha256_file
 from .errors import UserError
 from .hosts import Host
 from .process import capture
-from .steps import BuildContext
 
 MANIFEST = "MANIFEST"
 # (directory in the prefix, glob patterns): what upstream ships for embedding

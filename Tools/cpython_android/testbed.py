@@ -24,7 +24,7 @@ from .layout import Layout
 from .process import run_logged
 
 if TYPE_CHECKING:
-    from .steps import BuildContext
+    from .context import BuildContext
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "testbed"
 
@@ -52,7 +52,7 @@ class Testbed:
 
     @property
     def build_dir(self) -> Path:
-        return self.layout.host_dir(self.host) / "testbed"
+        return self.layout.testbed_dir(self.host)
 
     @property
     def app_apk(self) -> Path:

@@ -27,12 +27,9 @@ import asyncio
 import atexit
 import contextlib
 import itertools
-import os
 import re
 import shlex
-import signal
 import socket
-import subprocess
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -51,13 +48,16 @@ from ..devices import (
 from ..errors import UserError
 from ..hosts import Host
 from ..layout import Layout
+from ..process import aio
+from ..process.aio import AsyncProcess
+from ..process.tree import signal_name
 from . import Invocation, LineCallback, Outcome, RunnerSpec
-from .local import signal_name
 
 STARTUP_TIMEOUT = 600.0  # to find the device and then the app's PID (upstream's value)
 PID_POLL_SECONDS = 0.2  # the app lives >= 2 s (PythonSuite.kt): several chances to see it
 DRAIN_IDLE_SECONDS = 2.0  # logcat silence after the app ended that means "no more output"
 AFTER_EXIT_SECONDS = 10.0  # how long to wait for `am instrument` once Python has exited
+GRADLE_GRACE_SECONDS = 10.0  # for Gradle to shut its managed emulator down before a kill
 
 PYTHON_TAGS = {"python.stdout": "stdout", "python.stderr": "stderr"}
 EXIT_MARKER = re.compile(r"Python exited with status (-?\d+)")
@@ -78,7 +78,6 @@ class AndroidOptions:
     pid_poll: float = PID_POLL_SECONDS
     drain_idle: float = DRAIN_IDLE_SECONDS
     boot_timeout: float = 600.0
-    ndk_version: str | None = None  # for building the testbed (default: the pinned NDK)
     avd_api_level: int | None = None  # for AVDs we create (default emulators.DEFAULT_...)
     kvm_device: Path = Path("/dev/kvm")
     testbed_project: Path | None = None  # another copy of testbed/ (default: ours)
@@ -268,7 +267,8 @@ class AndroidRunner:
     def prepare(self) -> Device:
         assert self.target is not None
         device = self.target.acquire(self.options)
-        abi = self.spec.host.android.abi  # type: ignore[attr-defined]
+        assert self.spec.host is not None
+        abi = self.spec.host.android.abi
         abis = device.abis()
         if abis and abi not in abis:
             raise UserError(f"device {device.serial} runs {', '.join(abis)}, not {abi}: use a "
@@ -290,7 +290,7 @@ class Session:
         self.state = RunState()
         self.device: Device | None = None
         self.readers: list[LineReader] = []
-        self.process: asyncio.subprocess.Process | None = None
+        self.process: AsyncProcess | None = None
         self.gradle_reader: asyncio.Task[None] | None = None  # held: the loop keeps weak refs
         self.queue: asyncio.Queue[tuple[str, str | None]] = asyncio.Queue()
         self.junit_pulled: Path | None = None
@@ -348,9 +348,7 @@ class Session:
         before = {d.serial for d in await asyncio.to_thread(self.runner.adb.devices)}
         command = gradle.command(self.launch, invocation)
         self.emit(f"> {shlex.join(command)}", "stdout", hidden=not self.verbose)
-        self.process = await asyncio.create_subprocess_exec(
-            *command, cwd=gradle.project, env=gradle.env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = await aio.start(command, cwd=gradle.project, env=gradle.env)
         self.gradle_reader = asyncio.create_task(self.read_gradle())
         self.emit("Waiting for the managed device: this may take several minutes", "stdout")
         self.device = await self.wait_for_new_device(before)
@@ -570,21 +568,9 @@ class Session:
             with contextlib.suppress(DeviceGone, Exception):
                 await asyncio.to_thread(self.device.force_stop, APP_ID)
         if self.process is not None and self.process.returncode is None:
-            await stop_process(self.process)
+            await aio.stop_process_tree(self.process, GRADLE_GRACE_SECONDS)
         if self.gradle_reader is not None:
             self.gradle_reader.cancel()
-
-
-async def stop_process(process: asyncio.subprocess.Process, grace: float = 10.0) -> None:
-    """Gradle gets a grace period to shut its emulator down, then is killed."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        await asyncio.wait_for(process.wait(), grace)
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        await process.wait()
 
 
 @dataclass(frozen=True)
@@ -614,18 +600,16 @@ class GradleLauncher:
 
 # --- the factory the harness calls -------------------------------------------------------
 
-def create_android_runners(spec: RunnerSpec, options: AndroidOptions | None = None,
-                           console: Console | None = None) -> list[AndroidRunner]:
+def create_android_runners(spec: RunnerSpec,
+                           options: AndroidOptions | None = None) -> list[AndroidRunner]:
     """One runner per device; checks everything that can be checked before a run.
 
     The harness calls `await runner.close()` on each runner at the end: that
     shuts down the emulators `--avd` booted.
     """
     options = options or AndroidOptions()
-    console = console or Console(verbose=spec.verbose)
-    host: Host = spec.host  # type: ignore[assignment]
-    layout: Layout = spec.layout  # type: ignore[assignment]
-    if not host.is_android:
+    host, layout, console = spec.host, spec.layout, spec.console
+    if host is None or not host.is_android:
         raise UserError(f"{host} is not an Android host: --connected/--managed/--avd are for "
                         "Android hosts")
     chosen = [flag for flag, value in (("--connected", spec.connected),
@@ -671,13 +655,13 @@ def testbed_apks(spec: RunnerSpec, options: AndroidOptions, host: Host, layout: 
     from .. import testbed as tb
     bed = tb.Testbed(host, layout, options.testbed_project or tb.PROJECT_DIR)
     if not bed.apks_current():
-        tb.build_apks(bed, tb.GradleOptions(spec.python_version, ndk_version(options)), console)
+        tb.build_apks(bed, tb.GradleOptions(spec.python_version, ndk_version(spec)), console)
     return [bed.app_apk, bed.test_apk]
 
 
-def ndk_version(options: AndroidOptions) -> str:
+def ndk_version(spec: RunnerSpec) -> str:
     from ..toolchains.ndk import DEFAULT_NDK_VERSION
-    return options.ndk_version or DEFAULT_NDK_VERSION
+    return spec.ndk_version or DEFAULT_NDK_VERSION
 
 
 def managed_runner(spec: RunnerSpec, options: AndroidOptions, adb: Adb, host: Host,
@@ -692,7 +676,7 @@ def managed_runner(spec: RunnerSpec, options: AndroidOptions, adb: Adb, host: Ho
     env = tb.gradle_env()
     tb.setup_wrapper(bed.project)
     adb.ensure_server()
-    gradle = GradleLauncher(bed, spec.managed, spec.python_version, ndk_version(options),
+    gradle = GradleLauncher(bed, spec.managed, spec.python_version, ndk_version(spec),
                             spec.verbose, env)
     return AndroidRunner(f"managed-{spec.managed}", None, adb=adb, spec=spec, options=options,
                          gradle=gradle)
