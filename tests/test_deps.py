@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 import debian_sources
-from conftest import ANDROID_PY, needs, run_cli
 from cpython_android.deps import pins as pins_mod
 from cpython_android.deps.builders import OPENSSL_ANDROID_TARGETS, OPENSSL_GNU_TARGETS
 from cpython_android.hosts import parse_host
+from support.cli import ANDROID_PY, needs, run_cli
 
 ANDROID_HOST = "aarch64-linux-android"
 GNU_HOST = "aarch64-linux-gnu"

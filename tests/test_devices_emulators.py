@@ -23,7 +23,7 @@ from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import RunnerSpec
 from cpython_android.runners.android import AndroidOptions, create_android_runners
-from test_devices import ANDROID_HOST, fake_apks
+from support.devices import ANDROID_HOST, fake_apks
 
 HOST = parse_host(ANDROID_HOST)
 IMAGE = "system-images;android-34;default;arm64-v8a"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import needs, run_cli
 from cpython_android.toolchains.ndk import DEFAULT_NDK_VERSION
-from ndk_layout import PREBUILT, make_ndk
-from test_bad_input import fake_checkout
+from support.cli import needs, run_cli
+from support.ndk_layout import PREBUILT, make_ndk
+from support.trees import fake_checkout, gcc_so
 
 ANDROID = "aarch64-linux-android"
 GNU = "aarch64-linux-gnu"
@@ -31,15 +31,6 @@ def clang_so(out: Path, source: str, *args: str, target: str = f"{ANDROID}24") -
     src.write_text(source)
     subprocess.run(["clang", f"--target={target}", "-shared", "-fPIC", "-nostdlib",
                     "-fuse-ld=lld", "-o", str(out), str(src), *args], check=True)
-    src.unlink()
-    return out
-
-
-def gcc_so(compiler: str, out: Path, source: str, *args: str) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    src = out.with_name(out.name + ".c")
-    src.write_text(source)
-    subprocess.run([compiler, "-shared", "-fPIC", "-o", str(out), str(src), *args], check=True)
     src.unlink()
     return out
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
 from cpython_android.console import Console
 from cpython_android.errors import UserError
 from cpython_android.harness import (
@@ -27,6 +26,7 @@ from cpython_android.harness import (
     subset_args,
 )
 from cpython_android.results import RunResults
+from support.cli import run_cli
 
 
 def test_default_is_the_regression_tests():

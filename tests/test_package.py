@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from conftest import GNU_HOST, needs, run_cli
 from cpython_android.package import package_version, write_tarball
-from test_bad_input import fake_checkout
-from test_elfcheck import gcc_so
+from support.cli import GNU_HOST, needs, run_cli
+from support.trees import fake_checkout, gcc_so
 
 TARBALL = f"python-3.13.5-{GNU_HOST}.tar.gz"
 

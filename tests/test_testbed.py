@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_cli
 from cpython_android import devices, emulators, testbed
 from cpython_android.errors import UserError
 from cpython_android.hosts import ANDROID_ABIS, parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import Invocation
 from cpython_android.runners.android import EXIT_MARKER, EXIT_STATUS, plan_launch
+from support.cli import REPO, run_cli
 
 TESTBED = REPO / "testbed"
 APP = TESTBED / "app"
