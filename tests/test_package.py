@@ -194,7 +194,7 @@ def test_package_without_a_built_host_is_a_one_line_error(tmp_path: Path):
 def test_android_package_from_an_ndk_layout(tmp_path: Path):
     """An Android prefix linked by clang + lld, packaged with the NDK's
     llvm-strip (the fake NDK's is the real llvm-strip; its other tools are stubs)."""
-    from test_elfcheck import EXT, PAGES_16K, android_tree, clang_so
+    from support.elf import EXT, PAGES_16K, android_tree, clang_so
 
     tree = android_tree(tmp_path)
     lib = tree.prefix / "lib"

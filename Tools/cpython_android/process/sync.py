@@ -22,6 +22,8 @@ from .tree import kill_tree, tree_alive
 TAIL_LINES = 30
 #: Seconds between SIGTERM and SIGKILL when a command's process tree is stopped.
 TERMINATE_GRACE_SECONDS = 10.0
+#: Seconds to read what is left in the output pipe once a command has exited.
+DRAIN_SECONDS = 2.0
 
 Command = Sequence[str | os.PathLike[str]]
 #: A command started in the background (an emulator): poll(), returncode, pid.
@@ -57,16 +59,34 @@ def run_logged(command: Command, *, step: Step, log_path: Path, cwd: Path | None
             raise cannot_start(argv, e, log_path, step.name) from None
         if stdin_text is not None:
             _feed_stdin(process, stdin_text)
-        try:
-            _pump(process, log, tail, step)
-            returncode = process.wait()
-        except BaseException:
-            stop_tree(process)
-            raise
+        returncode = _wait_logging(process, log, tail, step)
     if returncode != 0:
         stop_tree(process)  # what the command left running in its group
         raise CommandFailed(argv, returncode, log_path=log_path, tail="".join(tail),
                             step=step.name)
+
+
+def _wait_logging(process: subprocess.Popen[str], log: IO[str], tail: deque[str],
+                  step: Step) -> int:
+    """Wait for `process` while a thread copies its output to the log.
+
+    Once it has exited, a process it left behind (a recipe's background job)
+    may still hold the output pipe open: after DRAIN_SECONDS its group is
+    stopped rather than waited for forever.  On KeyboardInterrupt the whole
+    group is stopped before re-raising."""
+    reader = threading.Thread(target=_pump, args=(process, log, tail, step), daemon=True)
+    reader.start()
+    try:
+        returncode = process.wait()
+        reader.join(DRAIN_SECONDS)
+        if reader.is_alive():
+            stop_tree(process)
+            reader.join()
+    except BaseException:
+        stop_tree(process)
+        reader.join(DRAIN_SECONDS)
+        raise
+    return returncode
 
 
 def cannot_start(argv: Sequence[str], error: OSError, log_path: Path | None = None,
