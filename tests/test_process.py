@@ -53,6 +53,15 @@ def wait_for(condition, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+def clean_up(process: subprocess.Popen[str], build: Path) -> None:
+    """When the test fails: kill what is left, so it does not outlive the test."""
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    for pid in processes_in(build):
+        os.kill(pid, signal.SIGKILL)
+
+
 def make_build(tmp_path: Path, makefile: str) -> tuple[subprocess.Popen[str], Path]:
     checkout = fake_checkout(tmp_path / "cpython")
     build = (tmp_path / "cross-build" / "build").resolve()
@@ -75,18 +84,20 @@ def test_an_interrupted_make_leaves_no_process_behind(tmp_path: Path, sig: signa
         wait_for(lambda: len(processes_in(build)) >= 4)
         process.send_signal(sig)
         out, err = process.communicate(timeout=60)
+        assert process.returncode == 130, err
+        assert "interrupted" in err
+        assert processes_in(build) == []
     finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 130, err
-    assert "interrupted" in err
-    assert processes_in(build) == []
+        clean_up(process, build)
 
 
 @needs("make")
 def test_a_failed_make_leaves_no_process_behind(tmp_path: Path):
     process, build = make_build(tmp_path, FAILING_MAKEFILE)
-    out, err = process.communicate(timeout=60)
-    assert process.returncode == 1, err
-    assert "exited with status 2" in err and "make -j 2" in err
-    assert processes_in(build) == []
+    try:
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 1, err
+        assert "exited with status 2" in err and "make -j 2" in err
+        assert processes_in(build) == []
+    finally:
+        clean_up(process, build)
