@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TESTBED_MAIN = REPO / "testbed/app/src/main/python/android_testbed_main.py"
 APP_ID = "org.python.testbed"
 TEST_APP_ID = APP_ID + ".test"
