@@ -170,7 +170,8 @@ def plan_launch(invocation: Invocation, name: str, run_number: int = 1) -> Launc
         launch.junit_local = invocation.junit_xml
     if launch.junit_local is not None:
         launch.junit_remote = remote
-    launch.extras["pythonArgs"] = shlex.join(rest)
+    if rest:  # an empty extra would reach Gradle as `-P...pythonArgs=`: leave it out
+        launch.extras["pythonArgs"] = shlex.join(rest)
     if invocation.env:
         launch.extras["pythonEnv"] = shlex.join(f"{k}={v}" for k, v in invocation.env.items())
     return launch
@@ -667,11 +668,12 @@ def avd_targets(spec: RunnerSpec, options: AndroidOptions, adb: Adb, host: Host,
 
 def testbed_apks(spec: RunnerSpec, options: AndroidOptions, host: Host, layout: Layout,
                  console: Console) -> list[Path]:
-    """The app and test APKs, built once (here) if missing or older than the Python."""
+    """The app and test APKs, built once (here) if missing or built from other inputs."""
     from .. import testbed as tb
     bed = tb.Testbed(host, layout, options.testbed_project or tb.PROJECT_DIR)
-    if not bed.apks_current():
-        tb.build_apks(bed, tb.GradleOptions(spec.python_version, ndk_version(options)), console)
+    gradle_options = tb.GradleOptions(spec.python_version, ndk_version(options))
+    if not bed.apks_current(gradle_options):
+        tb.build_apks(bed, gradle_options, console)
     return [bed.app_apk, bed.test_apk]
 
 
