@@ -566,3 +566,61 @@ fun main(args: Array<String>) {{
     old = {r[1]: r[2] for r in rows if r[0] == "OLD"}
     wheel = next(n for n in names if n.startswith("pip-") and n.endswith(".whl"))
     assert old[wheel] == wheel.replace("-none-", "-none--")  # the old undo mangled these
+
+
+# --- --site-packages/--cwd on a connected device: used from internal storage ---------------
+
+EXTENSION_C = """
+#include <Python.h>
+static PyObject *hello(PyObject *self, PyObject *unused) {
+    return PyUnicode_FromString("compiled code runs");
+}
+static PyMethodDef methods[] = {{"hello", hello, METH_NOARGS, NULL}, {NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "spam", NULL, -1, methods};
+PyMODINIT_FUNC PyInit_spam(void) { return PyModule_Create(&module); }
+"""
+
+
+@pytest.mark.integration
+def test_connected_site_packages_extension_loads_from_internal_storage(
+        gnu_build, double, tmp_path: Path) -> None:
+    """adb pushes to external storage (noexec on a device, and in the double): the app
+    copies the trees into its internal storage, and a C extension imports from there."""
+    from test_devices import fake_apks
+    build = gnu_build.cross_build / "build"
+    python = build / "python"
+    suffix = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_config_var("
+                             "'EXT_SUFFIX'))"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    site, cwd = tmp_path / "site", tmp_path / "cwd"
+    site.mkdir()
+    cwd.mkdir()
+    (tmp_path / "spam.c").write_text(EXTENSION_C)
+    subprocess.run(["gcc", "-shared", "-fPIC", f"-I{gnu_build.checkout / 'Include'}",
+                    f"-I{build}", "-o", str(site / f"spam{suffix}"), str(tmp_path / "spam.c")],
+                   check=True)
+    (cwd / "data.txt").write_text("from cwd")
+    device = double.add_device("emulator-5554", tmp_path / "dev", python=[str(python)])
+    layout = Layout(tmp_path / "xb")
+    fake_apks(layout)
+    code = ("import os, spam; print(spam.hello()); print(spam.__file__); print(os.getcwd()); "
+            "print(open('data.txt').read())")
+    result = run_cli("--checkout", gnu_build.checkout, "--cross-build-dir", layout.root,
+                     "test", "aarch64-linux-android", "--connected", "emulator-5554",
+                     "--site-packages", site, "--cwd", cwd, "-c", code, env=double.env,
+                     timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    internal = device.path("/data/user/0/org.python.testbed/files/pushed")
+    lines = result.stdout.splitlines()
+    assert lines[-4:] == ["compiled code runs", str(internal / "site-packages" / f"spam{suffix}"),
+                          str(internal / "cwd"), "from cwd"]
+    # What adb pushed is on external storage, where the double's linker refuses it.
+    [run] = device.instrument_args
+    assert run["pythonSitePackages"].startswith("/sdcard/")
+    pushed = device.path(run["pythonSitePackages"])
+    (tmp_path / "imports_spam.py").write_text("import spam\n")
+    out = subprocess.run([python, REPO / "tests/android_storage_rules.py",
+                          device.path("/sdcard"), tmp_path / "imports_spam.py"],
+                         env={**os.environ, "PYTHONPATH": str(pushed)}, capture_output=True,
+                         text=True)
+    assert "is not accessible for the namespace" in out.stderr
