@@ -11,6 +11,7 @@ own code runs unmodified.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,9 @@ from cpython_android.errors import UserError
 from cpython_android.gradle_env import LICENCES, choose_java_home, studio_jbr_dirs
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
+from cpython_android.runners import Invocation
+from cpython_android.runners.android import plan_launch
+from test_testbed import TESTBED
 
 HOST = parse_host("aarch64-linux-android")
 IMAGE = "system-images;android-34;default;arm64-v8a"
@@ -203,3 +207,69 @@ def test_existing_avd_under_xdg_config_home_is_found(sdk, tmp_path, record) -> N
     assert lines(record) == []  # neither sdkmanager nor avdmanager was needed
     os.environ.pop("XDG_CONFIG_HOME")
     assert emulators.avd_home() == tmp_path / "home" / ".android" / "avd"
+
+
+# --- the --managed launch: no empty instrumentation extras ----------------------------------
+
+def test_managed_launch_has_no_empty_extras(tmp_path: Path) -> None:
+    from cpython_android.runners.android import GradleLauncher
+    bed = testbed.Testbed(HOST, Layout(tmp_path))
+    launcher = GradleLauncher(bed, "maxVersion", "3.13", "27.3.13750724", 0, {})
+    invocation = Invocation(["-c", "print(1)"])
+    launch = plan_launch(invocation, "managed-maxVersion")
+    assert launch.extras == {"pythonMode": "-c", "pythonModule": "print(1)"}
+    command = launcher.command(launch, invocation)
+    extras = [a for a in command if a.startswith("-Pandroid.testInstrumentationRunnerArguments")]
+    assert extras == ["-Pandroid.testInstrumentationRunnerArguments.pythonMode=-c",
+                      "-Pandroid.testInstrumentationRunnerArguments.pythonModule=print(1)"]
+    assert not [a for a in command if a.endswith("=")]
+    # Arguments, when there are some, still go through.
+    assert plan_launch(Invocation(["-m", "test", "-v"]), "x").extras["pythonArgs"] == "-v"
+    assert testbed.instrumentation_properties({"pythonEnv": ""}) == []
+
+
+# --- APK staleness: a fingerprint of every input ---------------------------------------------
+
+def test_apks_are_rebuilt_when_any_input_changes(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(TESTBED, project, ignore=shutil.ignore_patterns(".gradle", "build"))
+    layout = Layout(tmp_path / "xb")
+    bed = testbed.Testbed(HOST, layout, project)
+    prefix = layout.prefix(bed.host)
+    (prefix / "lib" / "python3.13" / "json").mkdir(parents=True)
+    (prefix / "lib" / "libpython3.13.so").write_bytes(b"\x7fELF")
+    (prefix / "lib" / "python3.13" / "json" / "__init__.py").write_text("# json\n")
+    (prefix / "include" / "python3.13").mkdir(parents=True)
+    (prefix / "include" / "python3.13" / "pyconfig.h").write_text("#define X 1\n")
+    site, cwd = tmp_path / "site", tmp_path / "cwd"
+    site.mkdir()
+    cwd.mkdir()
+    (site / "mod.py").write_text("X = 1\n")
+    (cwd / "data.txt").write_text("1")
+    options = testbed.GradleOptions("3.13", "27.3.13750724", site_packages=site, cwd=cwd)
+    for apk in (bed.app_apk, bed.test_apk):
+        apk.parent.mkdir(parents=True, exist_ok=True)
+        apk.write_bytes(b"PK")
+    assert not bed.apks_current(options)  # never built through us: no record of inputs
+    bed.record_inputs(options)
+    assert bed.apks_current(options)
+    # Gradle's own files in the project tree are not inputs.
+    (project / ".gradle").mkdir(exist_ok=True)
+    (project / ".gradle" / "cache").write_text("x")
+    (project / "app" / ".cxx").mkdir(exist_ok=True)
+    assert bed.apks_current(options)
+    edits = [project / "app/src/main/python/android_testbed_main.py",
+             project / "app/src/main/c/main_activity.c", project / "app/build.gradle.kts",
+             prefix / "lib" / "libpython3.13.so", prefix / "lib/python3.13/json/__init__.py",
+             prefix / "include/python3.13/pyconfig.h", site / "mod.py", cwd / "data.txt"]
+    for path in edits:
+        path.write_bytes(path.read_bytes() + b"\n")
+        assert not bed.apks_current(options), path
+        bed.record_inputs(options)
+    (site / "new.py").write_text("")  # a file added
+    assert not bed.apks_current(options)
+    bed.record_inputs(options)
+    other_ndk = testbed.GradleOptions("3.13", "28.0.0", site_packages=site, cwd=cwd)
+    assert not bed.apks_current(other_ndk)  # a Gradle property changed
+    bed.app_apk.unlink()
+    assert not bed.apks_current(options)
