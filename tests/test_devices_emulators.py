@@ -39,7 +39,9 @@ def script(path: Path, body: str) -> Path:
 @pytest.fixture
 def sdk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> emulators.Sdk:
     home = tmp_path / "sdk"
-    home.mkdir()
+    (home / "licenses").mkdir(parents=True)
+    for name in ("android-sdk-license", "android-sdk-arm-dbt-license"):  # accepted before
+        (home / "licenses" / name).write_text("24333f8a\n")
     monkeypatch.setenv("ANDROID_HOME", str(home))
     monkeypatch.setenv("ANDROID_AVD_HOME", str(tmp_path / "avd"))
     return emulators.Sdk(home)

@@ -290,6 +290,14 @@ def test_managed_device_through_gradle(double, build_python, tmp_path, monkeypat
     gradlew.write_text(f"#!{sys.executable}\n{FAKE_GRADLEW}")
     gradlew.chmod(0o755)
     monkeypatch.setenv("ANDROID_HOME", str(tmp_path))
+    (tmp_path / "licenses").mkdir()  # an SDK whose licences were accepted
+    for name in ("android-sdk-license", "android-sdk-arm-dbt-license"):
+        (tmp_path / "licenses" / name).write_text("24333f8a\n")
+    java = tmp_path / "jdk" / "bin" / "java"  # a JDK Gradle runs on
+    java.parent.mkdir(parents=True)
+    java.write_text("#!/bin/sh\necho 'openjdk version \"21.0.6\" 2025-01-21' >&2\n")
+    java.chmod(0o755)
+    monkeypatch.setenv("JAVA_HOME", str(java.parent.parent))
     layout = Layout(tmp_path / "xb")
     (layout.prefix(ANDROID_HOST) / "lib").mkdir(parents=True)
     double.new_device_root = tmp_path / "devices"

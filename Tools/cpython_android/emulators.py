@@ -60,13 +60,15 @@ class Sdk:
 
 
 def avd_home(env: Mapping[str, str] | None = None) -> Path:
-    """Where avdmanager puts AVDs (ANDROID_AVD_HOME, ANDROID_USER_HOME, ~/.android)."""
+    """Where avdmanager puts AVDs: ANDROID_AVD_HOME, ANDROID_USER_HOME/avd, else
+    .android/avd in XDG_CONFIG_HOME (avdmanager and Gradle honour it) or HOME."""
     env = os.environ if env is None else env
     if value := env.get("ANDROID_AVD_HOME"):
         return Path(value)
     if value := env.get("ANDROID_USER_HOME"):
         return Path(value) / "avd"
-    return Path(env.get("HOME") or Path.home()) / ".android" / "avd"
+    base = env.get("XDG_CONFIG_HOME") or env.get("HOME") or Path.home()
+    return Path(base) / ".android" / "avd"
 
 
 def system_image(host: Host, api_level: int = DEFAULT_AVD_API_LEVEL) -> str:
@@ -108,6 +110,8 @@ def ensure_avd(sdk: Sdk, name: str, host: Host, console: Console,
             raise UserError(f"system image {image!r} is not installed and there is no "
                             f"sdkmanager at {sdk.sdkmanager}: install the SDK command-line "
                             "tools, or create the AVD with Android Studio")
+        from .gradle_env import accept_sdk_licences
+        accept_sdk_licences(sdk.home)  # sdkmanager refuses packages whose licence is pending
         console.write(f"Installing system image {image} (this may take several minutes)")
         result = _answer([str(sdk.sdkmanager), image], "y\n" * 20)
         if result.returncode != 0 or not sdk.system_image_dir(image).is_dir():

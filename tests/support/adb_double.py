@@ -13,7 +13,9 @@ root/x/y), installed packages, properties and a logcat buffer.  Its "app"
 behaves like the testbed: `am instrument` runs the testbed's own
 android_testbed_main.py with a real python (the native build python or the
 qemu wrapper), logs its stdout/stderr as `I/python.stdout` / `W/python.stderr`
-for the app's PID, and reports the exit status as the Kotlin code does.  A
+for the app's PID, and reports the exit status as the Kotlin code does.  Its
+internal storage is /data/user/0/PKG/files; external storage (/sdcard) is
+noexec there as on a device: extension modules under it do not load.  A
 device can be told to crash (SIGSEGV in the python, reported as `F/libc`), to
 disconnect after N log lines, to start slowly, to refuse installs, or to boot
 late.
@@ -38,6 +40,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 TESTBED_MAIN = REPO / "testbed/app/src/main/python/android_testbed_main.py"
+# The "app"'s python runs under Android's rule for external storage (no code
+# loads from it): see android_storage_rules.py.
+STORAGE_RULES = Path(__file__).resolve().parent / "android_storage_rules.py"
+EXTERNAL_STORAGE = "/sdcard"
 APP_ID = "org.python.testbed"
 TEST_APP_ID = APP_ID + ".test"
 SERVER_VERSION = 41  # Debian's adb 1.0.41 accepts a server of the same version
@@ -501,14 +507,17 @@ class Instrumentation:
         env = dict(os.environ, PYTHON_MODE=extras["pythonMode"],
                    PYTHON_MODULE=extras["pythonModule"], PYTHON_ARGS=args,
                    PYTHON_CWD=str(cwd), PYTHON_ENV=extras.get("pythonEnv", ""),
-                   PYTHONUNBUFFERED="1", TMPDIR=str(files / "tmp"))
+                   PYTHON_FILES_DIR=str(files), PYTHONUNBUFFERED="1",
+                   TMPDIR=str(files / "tmp"))
         if "pythonSitePackages" in extras:
             env["PYTHON_SITE_PACKAGES"] = str(d.path(extras["pythonSitePackages"]))
         (files / "tmp").mkdir(parents=True, exist_ok=True)
         # Context.getExternalFilesDir(), as MainActivity.kt calls it.
         d.path(f"/sdcard/Android/data/{APP_ID}/files").mkdir(parents=True, exist_ok=True)
         options = extras.get("pythonOptions", "").split()  # the app splits them on spaces
-        process = subprocess.Popen([*d.python, "-u", *options, str(TESTBED_MAIN)], env=env, cwd=cwd,
+        process = subprocess.Popen([*d.python, "-u", *options, str(STORAGE_RULES),
+                                    str(d.path(EXTERNAL_STORAGE)), str(TESTBED_MAIN)],
+                                   env=env, cwd=cwd,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE)
         d.app_process, d.app_pid, d.app_running = process, process.pid, True

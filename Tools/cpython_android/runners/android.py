@@ -215,11 +215,12 @@ def avd_targets(spec: RunnerSpec, options: AndroidOptions, adb: Adb, host: Host,
 
 def testbed_apks(spec: RunnerSpec, options: AndroidOptions, host: Host, layout: Layout,
                  console: Console) -> list[Path]:
-    """The app and test APKs, built once (here) if missing or older than the Python."""
+    """The app and test APKs, built once (here) if missing or built from other inputs."""
     from .. import testbed as tb
     bed = tb.Testbed(host, layout, options.testbed_project or tb.PROJECT_DIR)
-    if not bed.apks_current():
-        tb.build_apks(bed, tb.GradleOptions(spec.python_version, ndk_version(spec)), console)
+    gradle_options = tb.GradleOptions(spec.python_version, ndk_version(spec))
+    if not bed.apks_current(gradle_options):
+        tb.build_apks(bed, gradle_options, console)
     return [bed.app_apk, bed.test_apk]
 
 

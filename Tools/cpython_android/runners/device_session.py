@@ -70,7 +70,8 @@ def plan_launch(invocation: Invocation, name: str, run_number: int = 1) -> Launc
         launch.junit_local = invocation.junit_xml
     if launch.junit_local is not None:
         launch.junit_remote = remote
-    launch.extras["pythonArgs"] = shlex.join(rest)
+    if rest:  # an empty extra would reach Gradle as `-P...pythonArgs=`: leave it out
+        launch.extras["pythonArgs"] = shlex.join(rest)
     if invocation.env:
         launch.extras["pythonEnv"] = shlex.join(f"{k}={v}" for k, v in invocation.env.items())
     return launch
