@@ -17,16 +17,17 @@ import functools
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import checkout as checkout_mod
-from . import toolchains
+from . import hostsettings, toolchains
 from .checkout import Checkout
 from .console import Console
 from .deps.options import DepsOptions
 from .errors import UserError
 from .hosts import DEFAULT_API_LEVEL, Host, parse_host
+from .hostsettings import Requested, Use
 from .layout import Layout
 from .process import capture
 from .runners import NATIVE_HOST
@@ -71,29 +72,48 @@ class BuildContext:
 
 def make_context(*, console: Console, checkout: Path | None = None,
                  cross_build_dir: Path | None = None, script_dir: Path | None = None,
-                 host: str | None = None, api_level: int = DEFAULT_API_LEVEL,
+                 host: str | None = None, api_level: int | None = None,
                  configure_args: Sequence[str] = (), clean: bool = False,
                  jobs: int | None = None, ndk_version: str | None = None,
                  ccache: bool = False, deps: DepsOptions | None = None,
-                 native_ok: bool = False) -> BuildContext:
+                 native_ok: bool = False, settings: Use = Use.REQUIRE) -> BuildContext:
     """A context from plain values (the command line and tasks.py both use this).
 
     The host is validated first, so a typo is reported before anything else
     is looked for.  With `native_ok` (`test`), HOST `build` means the native
-    build python: the context then has no host."""
+    build python: the context then has no host.  An option left out (None,
+    no configure arguments) takes the value the host was built with
+    (`hostsettings`); `settings` says what an explicit other value means."""
     native = native_ok and host == NATIVE_HOST
-    parsed_host = parse_host(host, api_level) if host and not native else None
+    parsed_host = parse_host(host, api_level or DEFAULT_API_LEVEL) if host and not native \
+        else None
     found = checkout_mod.find(checkout, script_dir)
     if found.is_package and parsed_host and str(parsed_host) != found.package_host:
         raise UserError(f"this release package is for {found.package_host}, not {parsed_host}: "
                         f"use the {parsed_host} package or pass --checkout DIR")
     root = cross_build_dir or found.root / "cross-build"
     layout = Layout(root.resolve(), package_prefix=found.package_prefix)
+    if parsed_host is not None:
+        recorded = None if clean else hostsettings.load(layout.host_settings(parsed_host))
+        chosen, notes = hostsettings.resolve(
+            parsed_host, recorded, Requested(api_level, ndk_version, tuple(configure_args)),
+            settings)
+        for note in notes:
+            console.write(note)
+        parsed_host = replace(parsed_host, api_level=chosen.api_level or DEFAULT_API_LEVEL)
+        ndk_version, configure_args = chosen.ndk_version, chosen.configure_args
     return BuildContext(
         checkout=found, layout=layout, console=console, host=parsed_host,
         configure_args=configure_args, clean=clean, jobs=jobs or toolchains.cpu_count(),
         toolchain_options=ToolchainOptions(ndk_version=ndk_version, ccache=ccache),
         deps=deps or DepsOptions())
+
+
+def record_settings(ctx: BuildContext) -> None:
+    """After configure-host: what the host is built with, for later commands."""
+    host = ctx.require_host()
+    hostsettings.save(ctx.layout.host_settings(host), hostsettings.effective(
+        host, ctx.toolchain_options.ndk_version, ctx.configure_args))
 
 
 # --- what the steps and the deps step share -----------------------------------

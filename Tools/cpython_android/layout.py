@@ -8,7 +8,8 @@
     cross-build/HOST/testbed/     the testbed app's Gradle outputs (APKs)
     cross-build/HOST/cross-env/   build-wheel's default cross environment
     cross-build/HOST/config.site  autoconf answers a cross build cannot probe
-    cross-build/logs/             one log per step
+    cross-build/HOST/settings.json  what the host was built with (hostsettings.py)
+    cross-build/logs/             one log per step, and the pythoninfo outputs
     cross-build/deps-lock.json    hashes trusted on first use (deps/lock.py)
 
 Every path under the cross-build directory is computed here, nowhere else.
@@ -20,12 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserError
-from .hosts import Host
+from .hosts import Host, is_host_name
 
 #: In a configured build directory: the fingerprint of the last configure.
 CONFIGURE_STAMP = ".android-py-configure.json"
 #: In a build directory: touched after the last successful make (or install).
 MAKE_STAMP = ".android-py-make.stamp"
+#: In a host's tree: the NDK version, API level and configure arguments it
+#: was built with (hostsettings.py).
+HOST_SETTINGS = "settings.json"
 #: Trust-on-first-use hashes of downloaded archives, shared by every host.
 LOCK_NAME = "deps-lock.json"
 
@@ -68,6 +72,16 @@ class Layout:
 
     def config_site(self, host: Host | str) -> Path:
         return self.host_dir(host) / "config.site"
+
+    def host_settings(self, host: Host | str) -> Path:
+        return self.host_dir(host) / HOST_SETTINGS
+
+    def host_names(self) -> list[str]:
+        """The hosts that have a tree here (directories named as a host)."""
+        if not self.root.is_dir():
+            return []
+        return sorted(path.name for path in self.root.iterdir()
+                      if path.is_dir() and is_host_name(path.name))
 
     @property
     def lock_file(self) -> Path:

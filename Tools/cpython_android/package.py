@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import elfcheck
-from .checkout import PACKAGE_FILE, read_py_version
+from .checkout import PACKAGE_FILE, Checkout, read_py_version
 from .context import BuildContext
 from .digest import sha256_file
 from .errors import UserError
@@ -84,9 +84,14 @@ def tool_root() -> Path:
     return Path(__file__).resolve().parent.parent.parent
 
 
-def find_testbed(tool: Path) -> Path | None:
-    """Our testbed project (testbed/ beside Tools/, where testbed.py looks for
-    it).  Upstream's Android/testbed reads another layout, so it is no substitute."""
+def find_testbed(tool: Path, checkout: Checkout | None = None) -> Path | None:
+    """Our testbed project: a copy of ours at upstream's place in the checkout,
+    else testbed/ beside Tools/.  Upstream's own testbed reads another layout,
+    so it is no substitute."""
+    from .testbed import find_project, is_ours
+    found = find_project(checkout)
+    if found != tool / "testbed" and is_ours(found):
+        return found
     return tool / "testbed" if (tool / "testbed").is_dir() else None
 
 
@@ -262,7 +267,7 @@ def package(ctx: BuildContext, *, debug: bool = False) -> int:
     tool = tool_root()
     request = PackageRequest(
         host=host, prefix=prefix, dist_dir=ctx.layout.dist_dir(host), tool_root=tool,
-        testbed=find_testbed(tool), strip=strip)
+        testbed=find_testbed(tool, ctx.checkout), strip=strip)
     notes: list[str] = []
     with ctx.console.step(f"package {host}"):
         target = create(request, version, notes)

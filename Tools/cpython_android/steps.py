@@ -26,6 +26,7 @@ from .context import (
     clean_dir,
     export_environment,
     host_environment,
+    record_settings,
 )
 from .deps import install as deps_install
 from .digest import sha256_file
@@ -166,6 +167,7 @@ def configure_host(ctx: BuildContext) -> None:
         command.append(f"--with-openssl={prefix.resolve()}")
     command += list(ctx.configure_args)
     _configure(ctx, "configure-host", host_dir, command, env)
+    record_settings(ctx)
 
 
 def make_host(ctx: BuildContext) -> None:
@@ -225,7 +227,12 @@ def clean(layout: Layout, console: Console, host: Host | None) -> None:
         targets = [layout.host_dir(host)]
     else:
         targets = sorted(p for p in layout.root.glob("*") if p.is_dir())
-    targets = [path for path in targets if path.exists()]
+    delete_trees(targets, layout, console)
+
+
+def delete_trees(paths: list[Path], layout: Layout, console: Console) -> None:
+    """Delete the trees that exist among `paths`; say so, or that there was nothing."""
+    targets = [path for path in paths if path.exists()]
     for path in targets:
         console.write(f"Deleting {path}")
         shutil.rmtree(path)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .checkout import Checkout
 from .console import Console
 from .errors import UserError
 from .hosts import Host
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from .context import BuildContext
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "testbed"
+#: A line only our testbed's app/build.gradle.kts has (upstream's reads other
+#: properties): how a copy of ours at upstream's place is told from upstream's.
+OWN_MARKER = "python.buildDir"
 
 # The Gradle wrapper is a compiled artifact, so it is not committed: fetch it
 # from Gradle's repository as upstream does.  Any wrapper version can run any
@@ -48,6 +52,25 @@ PROJECT_SOURCES = ("settings.gradle.kts", "build.gradle.kts", "gradle.properties
 #: Instrumentation arguments, as MainActivity.kt reads them.
 RUNTIME_ARGUMENTS = ("pythonMode", "pythonModule", "pythonArgs", "pythonCwd",
                      "pythonSitePackages", "pythonEnv", "pythonOptions")
+
+
+def is_ours(project: Path) -> bool:
+    script = project / "app" / "build.gradle.kts"
+    try:
+        return OWN_MARKER in script.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def find_project(checkout: Checkout | None) -> Path:
+    """Our testbed: at upstream's place in the checkout (`Android/testbed` on
+    3.13/3.14, `Platforms/Android/testbed` on main) when a copy of ours is
+    there, else `testbed/` beside Tools/ (this repository, a release package)."""
+    if checkout is not None and not checkout.is_package:
+        candidate = checkout.upstream_testbed
+        if is_ours(candidate):
+            return candidate
+    return PROJECT_DIR
 
 
 @dataclass(frozen=True)
@@ -232,7 +255,7 @@ def build_apks(testbed: Testbed, options: GradleOptions, console: Console) -> No
 def build_testbed(ctx: BuildContext) -> Testbed:
     """`android.py build-testbed HOST`: the APKs that `test` installs on each device."""
     from .toolchains.ndk import DEFAULT_NDK_VERSION
-    testbed = Testbed(ctx.require_host(), ctx.layout)
+    testbed = Testbed(ctx.require_host(), ctx.layout, find_project(ctx.checkout))
     options = GradleOptions(ctx.checkout.short_version,
                             ctx.toolchain_options.ndk_version or DEFAULT_NDK_VERSION)
     build_apks(testbed, options, ctx.console)

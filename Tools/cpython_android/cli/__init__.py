@@ -18,11 +18,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from .. import context, crossenv, devices, harness, package, results, steps, testbed, wheels
+from .. import (
+    context,
+    crossenv,
+    devices,
+    harness,
+    package,
+    results,
+    steps,
+    targets,
+    testbed,
+    wheels,
+)
+from ..checkout import Shape, shape_of
 from ..console import Console
 from ..deps import DepsOptions
 from ..deps import install as deps_install
 from ..errors import UserError, report
+from ..hostsettings import Use
 from ..runners import qemu
 from . import options as opt
 
@@ -41,22 +54,30 @@ class Parser(argparse.ArgumentParser):
 
 # --- the build context, from the options ----------------------------------------
 
-def context_of(args: argparse.Namespace, console: Console, *,
-               native_ok: bool = False) -> context.BuildContext:
+def context_of(args: argparse.Namespace, console: Console, *, native_ok: bool = False,
+               settings: Use = Use.REQUIRE, host: str | None = None) -> context.BuildContext:
+    """The context; `host` overrides args.host (a `build` target's hosts)."""
     return context.make_context(
         console=console, checkout=args.checkout, cross_build_dir=args.cross_build_dir,
-        script_dir=args.script_dir, host=args.host, api_level=args.api_level,
+        script_dir=args.script_dir, host=host or args.host, api_level=args.api_level,
         configure_args=args.configure_args, clean=args.clean, jobs=args.jobs,
         ndk_version=args.ndk_version, ccache=args.ccache, deps=opt.pick(DepsOptions, args),
-        native_ok=native_ok)
+        native_ok=native_ok, settings=settings)
 
 
-def simple(step: Callable[[context.BuildContext], object]) -> Handler:
-    """A handler that runs one library function over the context; status 0."""
+def simple(step: Callable[[context.BuildContext], object],
+           settings: Use = Use.REQUIRE) -> Handler:
+    """A handler that runs one library function over the context; status 0.
+    `settings`: Use.BUILD for build steps (an explicit other NDK version, API
+    level or configure arguments reconfigures the host)."""
     def handler(args: argparse.Namespace, console: Console) -> int:
-        step(context_of(args, console))
+        step(context_of(args, console, settings=settings))
         return 0
     return handler
+
+
+def building(step: Callable[[context.BuildContext], object]) -> Handler:
+    return simple(step, Use.BUILD)
 
 
 def checked(step: Callable[[context.BuildContext], int]) -> Handler:
@@ -67,7 +88,15 @@ def checked(step: Callable[[context.BuildContext], int]) -> Handler:
 # --- handlers that need more than the context ---------------------------------------
 
 def cmd_deps(args: argparse.Namespace, console: Console) -> int:
-    deps_install.prepare(context_of(args, console), explicit=True)
+    deps_install.prepare(context_of(args, console, settings=Use.BUILD), explicit=True)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace, console: Console) -> int:
+    base = context_of(args, console, settings=Use.BUILD)
+    selection = targets.select(args.target, base.layout, for_build=True)
+    targets.build(selection, lambda host: base if host is None else context_of(
+        args, console, settings=Use.BUILD, host=host))
     return 0
 
 
@@ -77,8 +106,8 @@ def cmd_env(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_clean(args: argparse.Namespace, console: Console) -> int:
-    ctx = context_of(args, console)
-    steps.clean(ctx.layout, console, ctx.host)
+    layout = context_of(args, console).layout
+    targets.clean(targets.select(args.target, layout, for_build=False), layout, console)
     return 0
 
 
@@ -177,17 +206,18 @@ COMMANDS = (
             simple(steps.configure_build), (CONFIGURE,)),
     Command("make-build", "run make for the build python", simple(steps.make_build), (MAKE,)),
     Command("configure-host", "run configure for the host python",
-            simple(steps.configure_host_with_deps), (HOST, CONFIGURE, DEPS)),
+            building(steps.configure_host_with_deps), (HOST, CONFIGURE, DEPS)),
     Command("make-host", "run make and make install for the host python",
-            simple(steps.make_host), (HOST, MAKE)),
-    Command("build", "configure-build, make-build, deps, configure-host, make-host",
-            simple(steps.build_all), (HOST, CONFIGURE, DEPS)),
+            building(steps.make_host), (HOST, MAKE)),
+    Command("build", "configure-build and make-build, then deps, configure-host and "
+            "make-host for each host: TARGET all, build, hosts or HOST",
+            cmd_build, (opt.target_options, CONFIGURE, DEPS)),
     Command("deps", "put the prerequisite libraries (OpenSSL, libffi, ...) into the host "
             "prefix and say where each came from", cmd_deps,
             (HOST, opt.deps_libraries, MAKE, DEPS)),
     Command("env", "print the host's build environment as export lines", cmd_env, (HOST,)),
-    Command("clean", "delete a host's build tree, or every tree", cmd_clean,
-            (opt.optional_host,)),
+    Command("clean", "delete build trees: TARGET all (every tree), build, hosts or HOST",
+            cmd_clean, (opt.target_options,)),
     Command("run", "run the host python (GNU hosts: under qemu-user)", cmd_run,
             (HOST, run_args)),
     Command("test", "run the test suite (or any python) on HOST; HOST `build` is the native "
@@ -212,9 +242,16 @@ COMMANDS = (
 )
 
 
+def prog_name(script_dir: Path | None) -> str:
+    """How the user ran us: `Platforms/Android` (main's shape) or `android.py`."""
+    if script_dir is not None and shape_of(script_dir) is Shape.PLATFORMS:
+        return Shape.PLATFORMS.value
+    return PROG
+
+
 def build_parser(script_dir: Path | None = None) -> Parser:
-    parser = Parser(prog=PROG, description="Build CPython for Android (or a GNU cross host) "
-                    "and run its test suite there.")
+    parser = Parser(prog=prog_name(script_dir), description="Build CPython for Android (or a "
+                    "GNU cross host) and run its test suite there.")
     opt.global_options(parser)
     parser.set_defaults(script_dir=script_dir, **opt.DEFAULTS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 #: Defaults of every option any handler reads (subcommands override them).
 DEFAULTS: dict[str, Any] = {
-    "host": None, "api_level": DEFAULT_API_LEVEL, "ndk_version": None,
+    "host": None, "target": None, "api_level": None, "ndk_version": None,
     "configure_args": [], "clean": False, "jobs": None, "ccache": False,
     "skip": False, "only": [], "cache_dir": None, "deps_dir": None, "mirror": None,
     "require_hashes": False, "from_source": False, "source_dirs": [], "pins_file": None,
@@ -91,12 +91,21 @@ def pick(cls: Callable[..., T], args: argparse.Namespace, **overrides: Any) -> T
 
 # --- groups of options shared by several subcommands ---------------------------
 
+def env_path(name: str) -> Path | None:
+    """An environment variable as a path default (read when the parser is built)."""
+    value = os.environ.get(name)
+    return Path(value) if value else None
+
+
 def global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkout", type=Path, metavar="DIR",
                         help="CPython source tree (default: $CPYTHON_CHECKOUT, or the tree "
                         "this script is in)")
+    # As upstream: $CROSS_BUILD_DIR where the flag is absent.
     parser.add_argument("--cross-build-dir", type=Path, metavar="DIR",
-                        help="where builds go (default: <checkout>/cross-build)")
+                        default=env_path("CROSS_BUILD_DIR"),
+                        help="where builds go (default: $CROSS_BUILD_DIR, else "
+                        "<checkout>/cross-build)")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="show subprocess output as it comes")
 
@@ -107,15 +116,26 @@ def host_options(parser: argparse.ArgumentParser, *, required: bool = True,
     if native:
         what += f"; or `{NATIVE_HOST}` for the native build python"
     parser.add_argument("host", metavar="HOST", nargs=None if required else "?", help=what)
-    parser.add_argument("--api-level", type=api_level, default=DEFAULT_API_LEVEL,
-                        metavar="N", help="minimum Android API level (default "
-                        f"{DEFAULT_API_LEVEL}, at least 21; Android hosts only)")
+    android_options(parser)
+
+
+def android_options(parser: argparse.ArgumentParser) -> None:
+    """Absent, they are what the host was built with (hostsettings), else the defaults."""
+    parser.add_argument("--api-level", type=api_level, default=None,
+                        metavar="N", help="minimum Android API level (default: what the "
+                        f"host was built with, else {DEFAULT_API_LEVEL}; at least 21; Android "
+                        "hosts only)")
     parser.add_argument("--ndk-version", default=None, metavar="VERSION",
-                        help=f"Android NDK version (default {DEFAULT_NDK_VERSION})")
+                        help="Android NDK version (default: what the host was built with, "
+                        f"else {DEFAULT_NDK_VERSION})")
 
 
-def optional_host(parser: argparse.ArgumentParser) -> None:
-    host_options(parser, required=False)
+def target_options(parser: argparse.ArgumentParser) -> None:
+    """`build` and `clean`: upstream's targets."""
+    parser.add_argument("target", metavar="TARGET", nargs="?", default="all",
+                        help="`all` (default), `build` (the build python), `hosts` (every "
+                        f"host tree there is), or a HOST: {supported_description()}")
+    android_options(parser)
 
 
 def test_host(parser: argparse.ArgumentParser) -> None:
@@ -151,8 +171,9 @@ def deps_options(parser: argparse.ArgumentParser) -> None:
                        help="where the pinned source archives are (repeatable)")
     group.add_argument("--deps-dir", type=existing_dir, metavar="DIR",
                        help="use the archives in DIR; never download")
-    group.add_argument("--cache-dir", type=Path, metavar="DIR",
-                       help="download cache (default: ~/.cache/cpython-android/deps)")
+    group.add_argument("--cache-dir", type=Path, metavar="DIR", default=env_path("CACHE_DIR"),
+                       help="download cache (default: $CACHE_DIR, else "
+                       "~/.cache/cpython-android/deps)")
     group.add_argument("--deps-mirror", dest="mirror", metavar="URL",
                        help="base URL to download prebuilt archives from instead of "
                        "BeeWare's GitHub releases")

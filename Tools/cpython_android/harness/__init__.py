@@ -68,13 +68,15 @@ def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tupl
     """`android.py test`: validate, find the runners, run.  `ctx.host` None
     means the native build python."""
     from ..runners import RunnerSpec, create_runners
+    from ..testbed import find_project
 
     options = replace(options, regrtest_has_no_randomize=has_no_randomize(ctx))
     build_command(options)  # bad options are reported before anything starts
     spec = RunnerSpec(host=ctx.host, layout=ctx.layout,
                       python_version=ctx.checkout.short_version, shards=options.shards,
                       verbose=options.verbose, connected=connected, managed=managed, avd=avd,
-                      ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console)
+                      ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console,
+                      testbed_project=find_project(ctx.checkout))
     return run_tests(options, create_runners(spec), ctx.console)
 
 

@@ -79,6 +79,7 @@ class RunnerSpec:
     managed: str | None = None  # Gradle managed device name (--managed)
     avd: str | None = None  # AVD name to create/boot (--avd)
     ndk_version: str | None = None  # for building the testbed (None: the pinned NDK)
+    testbed_project: Path | None = None  # the testbed found for the checkout (None: ours)
     console: Console = field(default_factory=Console)  # where progress is shown
 
     @property

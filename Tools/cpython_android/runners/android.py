@@ -217,11 +217,17 @@ def testbed_apks(spec: RunnerSpec, options: AndroidOptions, host: Host, layout: 
                  console: Console) -> list[Path]:
     """The app and test APKs, built once (here) if missing or built from other inputs."""
     from .. import testbed as tb
-    bed = tb.Testbed(host, layout, options.testbed_project or tb.PROJECT_DIR)
+    bed = tb.Testbed(host, layout, project_of(spec, options))
     gradle_options = tb.GradleOptions(spec.python_version, ndk_version(spec))
     if not bed.apks_current(gradle_options):
         tb.build_apks(bed, gradle_options, console)
     return [bed.app_apk, bed.test_apk]
+
+
+def project_of(spec: RunnerSpec, options: AndroidOptions) -> Path:
+    """The testbed project: the options' (tests), the checkout's, or ours."""
+    from .. import testbed as tb
+    return options.testbed_project or spec.testbed_project or tb.PROJECT_DIR
 
 
 def ndk_version(spec: RunnerSpec) -> str:
@@ -236,7 +242,7 @@ def managed_runner(spec: RunnerSpec, options: AndroidOptions, adb: Adb, host: Ho
     if spec.shards != 1:
         raise UserError("--managed runs on one Gradle managed device: for shards use "
                         "--avd NAME --shards N or --connected A,B")
-    bed = tb.Testbed(host, layout, options.testbed_project or tb.PROJECT_DIR)
+    bed = tb.Testbed(host, layout, project_of(spec, options))
     tb.require_prefix(bed)
     env = tb.gradle_env()
     tb.setup_wrapper(bed.project)
