@@ -206,6 +206,17 @@ def test_second_run_downloads_and_extracts_nothing(tree: Tree, server: Server):
     assert {p: p.stat().st_mtime_ns for p in tree.prefix.rglob("*") if p.is_file()} == before
 
 
+def test_cache_dir_comes_from_the_environment_where_the_flag_is_absent(tree: Tree,
+                                                                       server: Server):
+    """As upstream: $CACHE_DIR is the download cache when --cache-dir is not given."""
+    archives = publish(server)
+    result = run_cli(*tree.args("deps", ANDROID_HOST, "--deps-mirror", server.url),
+                     env={"CACHE_DIR": str(tree.cache)})
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tree.cache.iterdir()) == sorted(
+        a.name for a in archives.values())
+
+
 def test_deps_dir_uses_local_archives_without_network(tree: Tree, server: Server,
                                                       tmp_path: Path):
     archives = publish(server)
