@@ -253,6 +253,11 @@ def check(ctx: BuildContext) -> int:
 
 def package(ctx: BuildContext, *, debug: bool = False) -> int:
     """`android.py package HOST`: check the prefix, then write the tarball."""
+    return 0 if make_package(ctx, debug=debug) is not None else 1
+
+
+def make_package(ctx: BuildContext, *, debug: bool = False) -> Path | None:
+    """Check the prefix, then write the tarball; its path, or None if `check` failed."""
     host = ctx.require_host()
     prefix = require_prefix(ctx)
     rules = check_rules(ctx, prefix)
@@ -261,7 +266,7 @@ def package(ctx: BuildContext, *, debug: bool = False) -> int:
     if not report.ok:
         ctx.console.write(elfcheck.format_table(report))
         ctx.console.warn(f"not packaging {prefix}: `check` found problems (table above)")
-        return 1
+        return None
     ctx.console.write(f"check: {len(report.results)} ELF files ok")
     version = package_version(prefix)
     tool = tool_root()
@@ -276,7 +281,7 @@ def package(ctx: BuildContext, *, debug: bool = False) -> int:
     if request.testbed is None:
         ctx.console.warn("this tool has no testbed/: the package cannot run Android tests")
     ctx.console.write(f"Wrote {target}")
-    return 0
+    return target
 
 
 def strip_program(ctx: BuildContext) -> Path:

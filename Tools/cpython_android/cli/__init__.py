@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import NoReturn
 
 from .. import (
+    ci,
     context,
     crossenv,
     devices,
     harness,
     package,
+    pythoninfo,
     results,
     steps,
     targets,
@@ -36,7 +38,7 @@ from ..deps import DepsOptions
 from ..deps import install as deps_install
 from ..errors import UserError, report
 from ..hostsettings import Use
-from ..runners import qemu
+from ..runners import RunnerSpec, qemu
 from . import options as opt
 
 PROG = "android.py"
@@ -122,6 +124,27 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
                                     context_of(args, console, native_ok=True),
                                     connected=args.connected, managed=args.managed,
                                     avd=args.avd)
+
+
+def runner_spec(args: argparse.Namespace, ctx: context.BuildContext) -> RunnerSpec:
+    return RunnerSpec(host=ctx.host, layout=ctx.layout, python_version=ctx.checkout.short_version,
+                      verbose=args.verbose, connected=args.connected, managed=args.managed,
+                      avd=args.avd, ndk_version=ctx.toolchain_options.ndk_version,
+                      console=ctx.console, testbed_project=testbed.find_project(ctx.checkout))
+
+
+def cmd_pythoninfo_build(args: argparse.Namespace, console: Console) -> int:
+    pythoninfo.build_python(context_of(args, console))
+    return 0
+
+
+def cmd_pythoninfo(args: argparse.Namespace, console: Console) -> int:
+    ctx = context_of(args, console, native_ok=True)
+    return pythoninfo.host_python(ctx, runner_spec(args, ctx))
+
+
+def cmd_ci(args: argparse.Namespace, console: Console) -> int:
+    return ci.run(context_of(args, console, settings=Use.BUILD), opt.pick(ci.CiOptions, args))
 
 
 def cmd_setup_testbed(args: argparse.Namespace, console: Console) -> int:
@@ -215,6 +238,14 @@ COMMANDS = (
     Command("deps", "put the prerequisite libraries (OpenSSL, libffi, ...) into the host "
             "prefix and say where each came from", cmd_deps,
             (HOST, opt.deps_libraries, MAKE, DEPS)),
+    Command("pythoninfo-build", "run the build python's test.pythoninfo (saved in "
+            "cross-build/logs)", cmd_pythoninfo_build),
+    Command("pythoninfo", "run the host python's test.pythoninfo on HOST, as `test` runs "
+            "it (saved in cross-build/logs)", cmd_pythoninfo,
+            (opt.test_host, opt.device_options)),
+    Command("ci", "upstream's CI job: build, pythoninfo-build, package, then test the "
+            "package extracted elsewhere", cmd_ci, (HOST, opt.make_options, DEPS,
+                                                    opt.clean_option, opt.ci_options)),
     Command("env", "print the host's build environment as export lines", cmd_env, (HOST,)),
     Command("clean", "delete build trees: TARGET all (every tree), build, hosts or HOST",
             cmd_clean, (opt.target_options,)),

@@ -29,7 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "configure_args": [], "clean": False, "jobs": None, "ccache": False,
     "skip": False, "only": [], "cache_dir": None, "deps_dir": None, "mirror": None,
     "require_hashes": False, "from_source": False, "source_dirs": [], "pins_file": None,
-    "after_dashes": None,
+    "after_dashes": None, "connected": (), "managed": None, "avd": None,
 }
 
 
@@ -149,10 +149,14 @@ def make_options(parser: argparse.ArgumentParser) -> None:
                         help="compile through ccache (shares hits across build trees)")
 
 
-def configure_options(parser: argparse.ArgumentParser) -> None:
-    make_options(parser)
+def clean_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clean", action="store_true",
                         help="delete the relevant build directories first")
+
+
+def configure_options(parser: argparse.ArgumentParser) -> None:
+    make_options(parser)
+    clean_option(parser)
     parser.add_argument("configure_args", nargs="*", metavar="ARG",
                         help="extra arguments for configure (after --)")
     parser.set_defaults(after_dashes="configure_args")
@@ -203,11 +207,10 @@ def test_options(parser: argparse.ArgumentParser) -> None:
                         "app; GNU and native: put on PYTHONPATH, which -E ignores)")
     parser.add_argument("--cwd", type=existing_dir, metavar="DIR",
                         help="run in a copy of DIR")
-    ci = parser.add_mutually_exclusive_group()
-    ci.add_argument("--fast-ci", action="store_const", dest="ci_mode", const="fast",
-                    help="regrtest's --fast-ci, as upstream's GitHub Actions run it")
-    ci.add_argument("--slow-ci", action="store_const", dest="ci_mode", const="slow",
-                    help="regrtest's --slow-ci, as upstream's buildbots run it")
+    ci_modes(parser)
+    parser.add_argument("--pythoninfo", action="store_true",
+                        help="show the target python's test.pythoninfo first (implied by "
+                        "--fast-ci/--slow-ci, as upstream's); saved in cross-build/logs")
     parser.add_argument("--junit-xml", type=Path, metavar="PATH",
                         help="write the results as JUnit XML to PATH")
     parser.add_argument("--shards", type=shard_count, default=1, metavar="N",
@@ -222,6 +225,27 @@ def test_options(parser: argparse.ArgumentParser) -> None:
                         help="per test file (regrtest's --timeout)")
     parser.add_argument("--deadline", type=positive_float, metavar="SECONDS",
                         help="for the whole run: then every target process is killed")
+    device_options(parser)
+    python_args(parser)
+
+
+def ci_modes(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+    ci = parser.add_mutually_exclusive_group(required=required)
+    ci.add_argument("--fast-ci", action="store_const", dest="ci_mode", const="fast",
+                    help="regrtest's --fast-ci, as upstream's GitHub Actions run it")
+    ci.add_argument("--slow-ci", action="store_const", dest="ci_mode", const="slow",
+                    help="regrtest's --slow-ci, as upstream's buildbots run it")
+
+
+def ci_options(parser: argparse.ArgumentParser) -> None:
+    """`ci`: the build options, then the test run's."""
+    ci_modes(parser, required=True)
+    parser.add_argument("-g", "--debug", action="store_true",
+                        help="keep debug information in the package")
+    parser.add_argument("--junit-xml", type=Path, metavar="PATH",
+                        help="the tests' JUnit XML (default: cross-build/logs/junit-HOST.xml)")
+    parser.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                        help="passed to the package's `test`")
     device_options(parser)
     python_args(parser)
 

@@ -67,17 +67,23 @@ def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tupl
                      managed: str | None = None, avd: str | None = None) -> int:
     """`android.py test`: validate, find the runners, run.  `ctx.host` None
     means the native build python."""
+    from .. import pythoninfo
     from ..runners import RunnerSpec, create_runners
     from ..testbed import find_project
 
-    options = replace(options, regrtest_has_no_randomize=has_no_randomize(ctx))
+    options = replace(options, regrtest_has_no_randomize=has_no_randomize(ctx),
+                      regrtest_has_pythoninfo=pythoninfo.regrtest_has_option(ctx))
     build_command(options)  # bad options are reported before anything starts
     spec = RunnerSpec(host=ctx.host, layout=ctx.layout,
                       python_version=ctx.checkout.short_version, shards=options.shards,
                       verbose=options.verbose, connected=connected, managed=managed, avd=avd,
                       ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console,
                       testbed_project=find_project(ctx.checkout))
-    return run_tests(options, create_runners(spec), ctx.console)
+    runners = create_runners(spec)
+    if options.wants_pythoninfo and not options.regrtest_has_pythoninfo:
+        # As regrtest --pythoninfo would: first, on the target the tests run on.
+        pythoninfo.run_on(runners[0], ctx, pythoninfo.log_path(ctx), close=False)
+    return run_tests(options, runners, ctx.console)
 
 
 def run_tests(options: TestOptions, runners: Sequence[Runner], console: Console) -> int:

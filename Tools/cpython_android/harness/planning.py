@@ -56,6 +56,14 @@ class TestOptions:
     verbose: int = 0
     # Whether the target's regrtest has --no-randomize (3.13's does not).
     regrtest_has_no_randomize: bool = True
+    pythoninfo: bool = False  # --pythoninfo (implied by --fast-ci/--slow-ci, as upstream)
+    # Whether the target's regrtest has --pythoninfo (3.13's does not: then the
+    # harness runs `-m test.pythoninfo` first).
+    regrtest_has_pythoninfo: bool = True
+
+    @property
+    def wants_pythoninfo(self) -> bool:
+        return self.pythoninfo or self.ci_mode is not None
 
 
 # --- the python command line -------------------------------------------------
@@ -115,6 +123,9 @@ def build_command(options: TestOptions) -> PythonCommand:
         fixed_order = (["--no-randomize"] if options.regrtest_has_no_randomize
                        else ["--randseed", FIXED_RANDOM_SEED])
         args = [f"--{options.ci_mode}-ci", "--single-process", *fixed_order, *args]
+    if (options.wants_pythoninfo and options.regrtest_has_pythoninfo and code is None
+            and module == REGRTEST):
+        args = ["--pythoninfo", *args]
     command = PythonCommand(tuple(python_options), code, module, tuple(args))
     regrtest = command.is_regrtest_run
     if options.timeout is not None:

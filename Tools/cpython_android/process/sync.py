@@ -199,14 +199,16 @@ def capture(command: Command, *, cwd: Path | None = None,
 
 
 def run_foreground(command: Command, *, input_text: str | None = None,
-                   output_to_stderr: bool = False) -> int:
+                   output_to_stderr: bool = False, cwd: Path | None = None,
+                   env: Mapping[str, str] | None = None) -> int:
     """Run a command on our terminal (stdin, stdout and stderr inherited, or
     its stdout sent to our stderr); return its exit status.  OSError if it
     cannot start; stopped with its tree on KeyboardInterrupt."""
     argv = [str(c) for c in command]
     process = subprocess.Popen(
         argv, stdin=subprocess.PIPE if input_text is not None else None,
-        stdout=sys.stderr if output_to_stderr else None, text=True)
+        stdout=sys.stderr if output_to_stderr else None, text=True, cwd=cwd,
+        env=dict(env) if env is not None else None)
     try:
         process.communicate(input_text)
     except BaseException:
