@@ -69,6 +69,9 @@ class FakeDevice:
     start_delay: float = 0.0  # seconds before the app process appears
     install_failure: str | None = None  # e.g. "INSTALL_FAILED_NO_MATCHING_ABIS: ..."
     disconnect_after_lines: int | None = None  # go away after this many app log lines
+    # The logger_entry version `logcat --binary` writes (1-4, as Android's
+    # releases did); None: this logcat refuses --binary (only text).
+    logcat_binary: int | None = 4
     packages: set[str] = field(default_factory=set)
     logcat: list[LogEntry] = field(default_factory=list)
     created: float = field(default_factory=time.monotonic)
@@ -311,8 +314,8 @@ class Shell:
         self.session = session
         self.v2 = v2
 
-    def write(self, text: str, stream: int = 1) -> None:
-        data = text.encode()
+    def write(self, text: str | bytes, stream: int = 1) -> None:
+        data = text.encode() if isinstance(text, str) else text
         if self.v2:
             data = struct.pack("<BI", stream, len(data)) + data
         self.session.conn.sendall(data)
@@ -416,6 +419,11 @@ class Shell:
             return 0
         pid = int(argv[argv.index("--pid") + 1]) if "--pid" in argv else None
         dump = "-d" in argv
+        binary = "--binary" in argv or "-B" in argv
+        if binary and d.logcat_binary is None:
+            self.write("logcat: unrecognized option '--binary'\nUsage: logcat [options] "
+                       "[filterspecs]\n", 2)
+            return 1
         sent = 0
         while True:
             with d.changed:
@@ -426,9 +434,34 @@ class Shell:
                     raise Disconnected
             for e in entries:
                 if pid is None or e.pid == pid:
-                    self.write(f"{e.level}/{e.tag}: {e.message}\n")
+                    self.write(logger_entry(e, d.logcat_binary) if binary and d.logcat_binary
+                               else tag_format(e))
             if dump:
                 return 0
+
+
+PRIORITIES = {"V": 2, "D": 3, "I": 4, "W": 5, "E": 6, "F": 7}
+
+
+def logger_entry(e: LogEntry, version: int) -> bytes:
+    """`struct logger_entry` as AOSP's log/log_read.h lays it out, little-endian:
+    u16 len, u16 hdr_size (v1: padding, 0), i32 pid, u32 tid, u32 sec, u32 nsec,
+    then v2 u32 euid / v3 u32 lid / v4 u32 lid + u32 uid; the payload is the
+    priority byte, tag NUL, message NUL."""
+    payload = bytes([PRIORITIES[e.level]]) + e.tag.encode() + b"\0" + e.message.encode() + b"\0"
+    now = time.time()
+    common = struct.pack("<iIII", e.pid, e.pid + 1, int(now), int(now % 1 * 1e9))
+    extra = {1: b"", 2: struct.pack("<I", 10123), 3: struct.pack("<I", 0),
+             4: struct.pack("<II", 0, 10123)}[version]
+    hdr_size = 0 if version == 1 else 4 + len(common) + len(extra)
+    return struct.pack("<HH", len(payload), hdr_size) + common + extra + payload
+
+
+def tag_format(e: LogEntry) -> str:
+    """`logcat -v tag`: each line of a message under its own prefix (so a
+    multi-line message cannot be told from several messages)."""
+    lines = e.message.rstrip("\n").split("\n")
+    return "".join(f"{e.level}/{e.tag}: {line}\n" for line in lines)
 
 
 class Instrumentation:
@@ -462,13 +495,18 @@ class Instrumentation:
         lines = 0
 
         def pump(stream, level: str, tag: str) -> None:
+            # As CPython's _android_support: one message per line of what was
+            # written, ending in its newline; a write that ends mid-line is a
+            # message of its own.
             nonlocal lines
-            for raw in stream:
-                d.log(pid, level, tag, raw.decode(errors="replace").rstrip("\n"))
-                lines += 1
-                if d.disconnect_after_lines is not None and lines >= d.disconnect_after_lines:
-                    d.disconnect()
-                    return
+            while chunk := os.read(stream.fileno(), 65536):
+                for piece in chunk.decode(errors="replace").splitlines(keepends=True):
+                    d.log(pid, level, tag, piece)
+                    lines += piece.endswith("\n")
+                    if (d.disconnect_after_lines is not None
+                            and lines >= d.disconnect_after_lines):
+                        d.disconnect()
+                        return
 
         pumps = [threading.Thread(target=pump, args=(process.stdout, "I", "python.stdout")),
                  threading.Thread(target=pump, args=(process.stderr, "W", "python.stderr"))]

@@ -26,7 +26,7 @@ from ..process.aio import AsyncProcess
 from ..process.tree import signal_name
 from . import Invocation, LineCallback, Outcome
 from .gradle import GRADLE_GRACE_SECONDS, GradleSession
-from .logcat import LineReader, OutputRouter
+from .logcat import Item, LineReader, OutputRouter
 
 if TYPE_CHECKING:
     from .android import AndroidRunner
@@ -94,7 +94,7 @@ class Session(GradleSession):
         self.readers: list[LineReader] = []
         self.process: AsyncProcess | None = None
         self.gradle_reader: asyncio.Task[None] | None = None  # held: the loop keeps weak refs
-        self.queue: asyncio.Queue[tuple[str, str | None]] = asyncio.Queue()
+        self.queue: asyncio.Queue[tuple[str, Item]] = asyncio.Queue()
         self.junit_pulled: Path | None = None
         self.stopped = False
 
@@ -160,10 +160,14 @@ class Session(GradleSession):
                         f"{options.startup_timeout:.0f} s")
 
     def start_logcat(self, pid: int) -> None:
-        assert self.device is not None
-        stream = self.device.open_stream(["logcat", "-v", "tag", "--pid", str(pid)])
-        self.readers.append(LineReader(stream, "logcat", self.queue,
-                                       asyncio.get_running_loop()))
+        """`logcat --pid PID --binary` (API 24+ has both), as upstream; `-v tag`
+        text only if the device refuses --binary."""
+        device = self.device
+        assert device is not None
+        stream = device.open_stream(["logcat", "--pid", str(pid), "--binary"])
+        self.readers.append(LineReader(
+            stream, "logcat", self.queue, asyncio.get_running_loop(),
+            fallback=lambda: device.open_stream(["logcat", "-v", "tag", "--pid", str(pid)])))
 
     # -- streaming --
     async def drain_nowait(self) -> bool:

@@ -16,7 +16,7 @@ from ..errors import UserError
 from ..process import aio
 from ..process.aio import AsyncProcess
 from . import Invocation
-from .logcat import OutputRouter
+from .logcat import Item, OutputRouter
 
 if TYPE_CHECKING:
     from .android import AndroidRunner
@@ -60,7 +60,7 @@ class GradleSession:
     device: Device | None
     process: AsyncProcess | None
     gradle_reader: asyncio.Task[None] | None
-    queue: asyncio.Queue[tuple[str, str | None]]
+    queue: asyncio.Queue[tuple[str, Item]]
 
     async def drain_nowait(self) -> bool:
         raise NotImplementedError  # Session's
