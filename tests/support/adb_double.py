@@ -344,6 +344,28 @@ class Shell:
         self.write(f"/system/bin/sh: {argv[0] if argv else ''}: inaccessible or not found\n", 2)
         return 127
 
+    def cmd_sh(self, argv: list[str]) -> int:
+        """`sh -c SCRIPT`: one simple command (globs are expanded by `ls`, below)."""
+        if argv[1:2] != ["-c"] or len(argv) < 3:
+            return self.cmd_unknown(argv)
+        inner = shlex.split(argv[2])
+        handler = getattr(self, "cmd_" + (inner[0] if inner else "").replace("-", "_"),
+                          self.cmd_unknown)
+        return handler(inner)
+
+    def cmd_ls(self, argv: list[str]) -> int:
+        """`ls -d PATTERN...` as the device's shell would expand the globs."""
+        status = 0
+        for pattern in (a for a in argv[1:] if not a.startswith("-")):
+            root = self.device.root
+            matches = sorted(root.glob(pattern.lstrip("/")))
+            if not matches:
+                self.write(f"ls: {pattern}: No such file or directory\n", 2)
+                status = 1
+            for match in matches:
+                self.write(f"/{match.relative_to(root).as_posix()}\n")
+        return status
+
     def cmd_getprop(self, argv: list[str]) -> int:
         d = self.device
         props = dict(d.props)

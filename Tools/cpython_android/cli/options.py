@@ -208,6 +208,13 @@ def test_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cwd", type=existing_dir, metavar="DIR",
                         help="run in a copy of DIR")
     ci_modes(parser)
+    parser.add_argument("--pull", action="append", default=[], metavar="PATH_OR_GLOB",
+                        help="after the run (also after a crash), copy the files it produced "
+                        "that match (Android: a device path, relative ones in the app's "
+                        "external files directory; GNU and native: in the run's directory); "
+                        "repeatable")
+    parser.add_argument("--output-dir", type=Path, metavar="DIR",
+                        help="where --pull puts them (default: cross-build/logs/pulled)")
     parser.add_argument("--pythoninfo", action="store_true",
                         help="show the target python's test.pythoninfo first (implied by "
                         "--fast-ci/--slow-ci, as upstream's); saved in cross-build/logs")

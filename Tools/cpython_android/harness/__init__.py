@@ -72,7 +72,8 @@ def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tupl
     from ..testbed import find_project
 
     options = replace(options, regrtest_has_no_randomize=has_no_randomize(ctx),
-                      regrtest_has_pythoninfo=pythoninfo.regrtest_has_option(ctx))
+                      regrtest_has_pythoninfo=pythoninfo.regrtest_has_option(ctx),
+                      output_dir=options.output_dir or ctx.layout.logs_dir / "pulled")
     build_command(options)  # bad options are reported before anything starts
     spec = RunnerSpec(host=ctx.host, layout=ctx.layout,
                       python_version=ctx.checkout.short_version, shards=options.shards,

@@ -56,6 +56,8 @@ class TestOptions:
     verbose: int = 0
     # Whether the target's regrtest has --no-randomize (3.13's does not).
     regrtest_has_no_randomize: bool = True
+    pull: tuple[str, ...] = ()  # --pull: files the run produces, copied back after it
+    output_dir: Path | None = None  # --output-dir: where they go
     pythoninfo: bool = False  # --pythoninfo (implied by --fast-ci/--slow-ci, as upstream)
     # Whether the target's regrtest has --pythoninfo (3.13's does not: then the
     # harness runs `-m test.pythoninfo` first).

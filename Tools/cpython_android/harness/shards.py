@@ -123,7 +123,8 @@ class ShardRun:
         with tempfile.TemporaryDirectory(prefix="android-py-test-") as scratch:
             invocation = Invocation(
                 command.argv(args), cwd=options.cwd, site_packages=options.site_packages,
-                junit_xml=Path(scratch) / "regrtest.xml", timeout=ctx.remaining())
+                junit_xml=Path(scratch) / "regrtest.xml", timeout=ctx.remaining(),
+                pull=options.pull, pull_to=options.output_dir)
             if options.verbose:
                 ctx.console.write(f"[{self.label}] > python {join_command(invocation.args)}")
             outcome = await self.runner.run(invocation, on_line)
@@ -338,7 +339,8 @@ async def run_plain(runner: Runner, ctx: RunContext) -> int:
         try:
             outcome = await runner.run(
                 Invocation(ctx.command.argv(), cwd=options.cwd,
-                           site_packages=options.site_packages, timeout=ctx.remaining()),
+                           site_packages=options.site_packages, timeout=ctx.remaining(),
+                           pull=options.pull, pull_to=options.output_dir),
                 lambda line, stream: ctx.show(runner.name, line))
         except asyncio.CancelledError:
             if not received:

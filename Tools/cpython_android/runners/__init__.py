@@ -34,6 +34,10 @@ class Invocation:
     # runner gives back after the run (None: no XML wanted).
     junit_xml: Path | None = None
     timeout: float | None = None  # overall seconds before the run is killed
+    # --pull: paths or globs of files the run produces (relative: to the run's
+    # directory), copied to `pull_to` after the run however it ended.
+    pull: tuple[str, ...] = ()
+    pull_to: Path | None = None
 
 
 @dataclass(frozen=True)

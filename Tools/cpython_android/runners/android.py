@@ -135,6 +135,7 @@ class AndroidRunner:
         except TimeoutError:
             await session.stop()
             junit = await session.pull_junit()
+            await session.pull_files()
             return Outcome(None, timed_out=True, junit_xml=junit,
                            detail=f"killed after {invocation.timeout:.0f} s")
         finally:

@@ -10,7 +10,7 @@ import contextlib
 import re
 import shlex
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from ..devices import (
@@ -96,10 +96,12 @@ class Session(GradleSession):
         self.gradle_reader: asyncio.Task[None] | None = None  # held: the loop keeps weak refs
         self.queue: asyncio.Queue[tuple[str, Item]] = asyncio.Queue()
         self.junit_pulled: Path | None = None
+        self.invocation: Invocation | None = None
         self.stopped = False
 
     async def run(self, invocation: Invocation) -> Outcome:
         runner = self.runner
+        self.invocation = invocation
         try:
             if runner.gradle is not None:
                 await self.start_gradle(invocation)
@@ -230,6 +232,7 @@ class Session(GradleSession):
     async def outcome(self) -> Outcome:
         state = self.output.state
         junit = await self.pull_junit()
+        await self.pull_files()
         status = state.exit_status if state.exit_status is not None else state.reported_status
         if status is not None:
             if status != 0:
@@ -247,6 +250,26 @@ class Session(GradleSession):
                            detail=f"Gradle exited with status {self.process.returncode}")
         what = state.short_msg or state.fatal or "no exit status from the app"
         return Outcome(1, junit_xml=junit, detail=f"the app ended abnormally: {what}")
+
+    async def pull_files(self) -> list[Path]:
+        """--pull: the device files each pattern matches (absolute, or relative to
+        the app's external files directory), after the run however it ended."""
+        invocation, device = self.invocation, self.device
+        if invocation is None or device is None or invocation.pull_to is None:
+            return []
+        pulled = []
+        try:
+            for pattern in invocation.pull:
+                remote = pattern if pattern.startswith("/") else f"{APP_EXTERNAL_FILES}/{pattern}"
+                # The device's shell expands the glob; a file per line.
+                listing = await asyncio.to_thread(device.shell, ["sh", "-c", f"ls -d {remote}"])
+                for path in listing.stdout.split():
+                    local = invocation.pull_to / PurePosixPath(path).name
+                    if await asyncio.to_thread(device.pull, path, local):
+                        pulled.append(local)
+        except DeviceGone:
+            pass
+        return pulled
 
     async def pull_junit(self) -> Path | None:
         launch = self.launch

@@ -65,7 +65,16 @@ class LocalRunner:
                 # or litter its working directory; the user's stays as it was.
                 cwd = Path(scratch) / invocation.cwd.name
                 shutil.copytree(invocation.cwd, cwd, symlinks=True)
-            return await self._run(invocation, env, cwd, on_line)
+            elif invocation.pull:
+                # A directory of the run's own, as the app's on a device, to
+                # pull its files from.
+                cwd = Path(scratch) / "run"
+                cwd.mkdir()
+            try:
+                return await self._run(invocation, env, cwd, on_line)
+            finally:  # after a crash or a timeout too
+                if invocation.pull and invocation.pull_to is not None:
+                    copy_matches(cwd or Path.cwd(), invocation.pull, invocation.pull_to)
 
     async def _run(self, invocation: Invocation, env: dict[str, str], cwd: Path | None,
                    on_line: LineCallback) -> Outcome:
@@ -109,6 +118,26 @@ class LocalRunner:
         return Outcome(returncode=returncode,
                        junit_xml=xml if xml is not None and xml.is_file() else None,
                        detail=describe_returncode(returncode))
+
+
+def copy_matches(run_dir: Path, patterns: Sequence[str], output: Path) -> list[Path]:
+    """--pull on this machine: copy what each pattern matches (relative ones in
+    the run's directory) into `output`, keeping paths relative to it."""
+    copied = []
+    output.mkdir(parents=True, exist_ok=True)
+    for pattern in patterns:
+        absolute = Path(pattern).is_absolute()
+        base = Path(Path(pattern).anchor) if absolute else run_dir
+        relative = str(Path(pattern).relative_to(base)) if absolute else pattern
+        for match in sorted(base.glob(relative)):
+            target = output / (match.name if absolute else match.relative_to(run_dir))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if match.is_dir():
+                shutil.copytree(match, target, symlinks=True, dirs_exist_ok=True)
+            else:
+                shutil.copy2(match, target)
+            copied.append(target)
+    return copied
 
 
 async def _dump_tracebacks(process: AsyncProcess, exited: asyncio.Task[int]) -> None:
