@@ -231,7 +231,7 @@ COMMANDS = (
     Command("configure-host", "run configure for the host python",
             building(steps.configure_host_with_deps), (HOST, CONFIGURE, DEPS)),
     Command("make-host", "run make and make install for the host python",
-            building(steps.make_host), (HOST, MAKE)),
+            simple(steps.make_host), (HOST, MAKE)),
     Command("build", "configure-build and make-build, then deps, configure-host and "
             "make-host for each host: TARGET all, build, hosts or HOST",
             cmd_build, (opt.target_options, CONFIGURE, DEPS)),

@@ -124,10 +124,10 @@ def build_command(options: TestOptions) -> PythonCommand:
         # seed at least gives the same order on every run.
         fixed_order = (["--no-randomize"] if options.regrtest_has_no_randomize
                        else ["--randseed", FIXED_RANDOM_SEED])
-        args = [f"--{options.ci_mode}-ci", "--single-process", *fixed_order, *args]
-    if (options.wants_pythoninfo and options.regrtest_has_pythoninfo and code is None
-            and module == REGRTEST):
-        args = ["--pythoninfo", *args]
+        args = [f"--{options.ci_mode}-ci", "--single-process", *fixed_order,
+                *pythoninfo_option(options), *args]
+    elif code is None and module == REGRTEST:
+        args = [*pythoninfo_option(options), *args]
     command = PythonCommand(tuple(python_options), code, module, tuple(args))
     regrtest = command.is_regrtest_run
     if options.timeout is not None:
@@ -144,6 +144,13 @@ def build_command(options: TestOptions) -> PythonCommand:
                 raise UserError(f"{name} needs a regrtest run (-m test without "
                                 "--list-tests): drop it or run the test suite")
     return command
+
+
+def pythoninfo_option(options: TestOptions) -> list[str]:
+    """regrtest's --pythoninfo where wanted and the target's regrtest has it
+    (main's CI options end with it; elsewhere the harness runs the module)."""
+    return ["--pythoninfo"] if options.wants_pythoninfo and options.regrtest_has_pythoninfo \
+        else []
 
 
 def split_regrtest_args(args: Sequence[str]) -> tuple[list[str], list[str]]:
