@@ -18,8 +18,8 @@ from ..context import BuildContext
 from ..errors import UserError
 from ..hosts import Host
 from ..process import run_logged
-from . import builders, manifest
-from .extract import extract_to, move_tree, single_top_dir
+from . import builders, confine, manifest
+from .extract import Damaged, extract_to, single_top_dir
 from .fetch import Verifier, default_cache_dir, download
 from .lock import LockFile
 from .manifest import Manifest
@@ -102,18 +102,23 @@ class Deps:
     # --- installing -----------------------------------------------------------
 
     def commit(self, staged: Path, want: Manifest, sha: str) -> Manifest:
-        """Move a complete staged tree into the prefix, then write the manifest."""
+        """Check the staged tree against the prefix (confine.plan), then move
+        it in and write the manifest; refused: nothing moves."""
         old = manifest.read(self.prefix, want.library)
+        mine = manifest.read_journal(self.prefix, want.library) | set(old.files if old else ())
+        try:
+            dirs, files = confine.plan(staged, self.prefix, mine,
+                                       manifest.owners(self.prefix, want.library))
+        except confine.Refused as e:
+            raise confine.refuse(want.archive, e) from None
+        manifest.write_journal(self.prefix, want.library, mine | set(files))
         manifest.remove(self.prefix, want.library)
-        files = move_tree(staged, self.prefix)
-        if old:  # files of the previous version that the new one does not have
-            for stale in set(old.files) - set(files):
-                path = self.prefix / stale
-                if path.is_symlink() or path.is_file():
-                    path.unlink()
+        confine.move(staged, self.prefix, dirs, files)
+        confine.remove_files(self.prefix, mine - set(files))
         done = Manifest(want.library, want.version, want.origin, want.archive, sha, want.url,
                         want.recipe, tuple(files))
         manifest.write(self.prefix, done)
+        manifest.remove_journal(self.prefix, want.library)
         return done
 
     def install_prebuilt(self, library: Library, want: Manifest) -> Manifest:
@@ -124,14 +129,28 @@ class Deps:
         with self.ctx.console.step(f"deps {library.name} {want.version} (prebuilt)"):
             try:
                 extract_to(archive, staging)
-            except UserError:
-                if archive.parent == self.cache_dir:  # never reuse a damaged download
-                    archive.unlink(missing_ok=True)
+                done = self.commit(staging, want, sha)
+            except Damaged as e:
+                self.discard(work)
+                if archive.parent != self.cache_dir:
+                    raise UserError(f"{e}: replace {archive}") from None
+                archive.unlink(missing_ok=True)  # never reuse a damaged download
+                raise UserError(f"{e}; the cached copy was removed: run again to download "
+                                "it again") from None
+            except BaseException:
+                self.discard(work)
                 raise
-            done = self.commit(staging, want, sha)
         self.verifier.remember(want.archive, pinned, sha, want.url)
-        shutil.rmtree(work, ignore_errors=True)
+        self.discard(work)
         return done
+
+    def discard(self, work: Path) -> None:
+        """Remove a library's work directory, and HOST/deps once it is empty."""
+        shutil.rmtree(work, ignore_errors=True)
+        try:
+            work.parent.rmdir()
+        except OSError:
+            pass  # other libraries' work (or it is already gone)
 
     def build_from_source(self, library: Library, want: Manifest) -> Manifest:
         archive, sha = self.source_archive(want)
