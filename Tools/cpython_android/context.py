@@ -27,7 +27,7 @@ from .console import Console
 from .deps.options import DepsOptions
 from .errors import UserError
 from .hosts import DEFAULT_API_LEVEL, Host, parse_host
-from .layout import Layout
+from .layout import Layout, make_tree, require_own_tree
 from .process import capture
 from .runners import NATIVE_HOST
 from .textutil import export_lines
@@ -99,8 +99,10 @@ def make_context(*, console: Console, checkout: Path | None = None,
 # --- what the steps and the deps step share -----------------------------------
 
 def clean_dir(ctx: BuildContext, directory: Path) -> None:
-    """--clean: delete `directory` (once per run)."""
-    if ctx.clean and directory.exists() and directory not in ctx.cleaned:
+    """--clean: delete `directory` (once per run), if it is a tree android.py
+    made.  Callers validate every input first (steps.check_inputs)."""
+    if ctx.clean and os.path.lexists(directory) and directory not in ctx.cleaned:
+        require_own_tree(directory)
         ctx.console.write(f"Deleting {directory}")
         shutil.rmtree(directory)
     ctx.cleaned.add(directory)
@@ -109,6 +111,11 @@ def clean_dir(ctx: BuildContext, directory: Path) -> None:
 def clean_host_dir(ctx: BuildContext) -> None:
     """--clean: delete the host's tree (once per run)."""
     clean_dir(ctx, ctx.layout.host_dir(ctx.require_host()))
+
+
+def make_host_tree(ctx: BuildContext) -> Path:
+    """The host's tree, created with its marker (see layout.make_tree)."""
+    return make_tree(ctx.layout.host_dir(ctx.require_host()))
 
 
 def invalidate_configure(ctx: BuildContext) -> None:
@@ -134,7 +141,7 @@ def export_environment(ctx: BuildContext, toolchain: Toolchain) -> dict[str, str
     env = toolchain.environment()
     if values := toolchain.config_site():
         site = ctx.layout.config_site(host)
-        site.parent.mkdir(parents=True, exist_ok=True)
+        make_tree(site.parent)
         site.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
         env["CONFIG_SITE"] = str(site)
     return env

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cpython_android.deps import pins as pins_mod
 from cpython_android.hosts import parse_host
+from cpython_android.layout import make_tree
 from support.cli import run_cli
 from support.trees import fake_checkout
 
@@ -105,7 +106,8 @@ class DepsTree:
                        "--cache-dir", self.root / "cache", *args)
 
     def seed_prefix(self) -> dict[str, str]:
-        """What `make install` put there: the prefix's state afterwards."""
+        """What `build` put there: the prefix's state afterwards."""
+        make_tree(self.prefix.parent)
         for rel, text in {"lib/libpython3.13.so": "ELF", "lib/python3.13/os.py": "# os",
                           "include/python3.13/Python.h": "/* Python.h */",
                           "bin/python3.13": "#!python"}.items():
