@@ -84,6 +84,7 @@ def make_context(*, console: Console, checkout: Path | None = None,
     native = native_ok and host == NATIVE_HOST
     parsed_host = parse_host(host, api_level) if host and not native else None
     found = checkout_mod.find(checkout, script_dir)
+    found.version_tuple  # noqa: B018 (a PY_VERSION that is no version: refused here, first)
     if found.is_package and parsed_host and str(parsed_host) != found.package_host:
         raise UserError(f"this release package is for {found.package_host}, not {parsed_host}: "
                         f"use the {parsed_host} package or pass --checkout DIR")
@@ -116,6 +117,21 @@ def clean_host_dir(ctx: BuildContext) -> None:
 def make_host_tree(ctx: BuildContext) -> Path:
     """The host's tree, created with its marker (see layout.make_tree)."""
     return make_tree(ctx.layout.host_dir(ctx.require_host()))
+
+
+#: What autoconf's configure refuses in a source or build directory (its
+#: config.status would run `$(...)` and backquotes in them).
+UNSAFE_PATH_CHARS = "\\\"#$&'` \t\n"
+
+
+def check_build_paths(ctx: BuildContext) -> None:
+    """Refuse, before any work, a checkout or cross-build path configure cannot use."""
+    for what, path in (("checkout", ctx.checkout.root), ("cross-build directory",
+                                                          ctx.layout.root)):
+        bad = sorted({c for c in str(path) if c in UNSAFE_PATH_CHARS})
+        if bad:
+            raise UserError(f"the {what} path {str(path)!r} contains {''.join(bad)!r}, which "
+                            "CPython's configure cannot work with: move it to a plain path")
 
 
 def invalidate_configure(ctx: BuildContext) -> None:

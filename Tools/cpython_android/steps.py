@@ -23,6 +23,7 @@ from .console import Console
 from .context import (
     BuildContext,
     build_triplet,
+    check_build_paths,
     clean_dir,
     export_environment,
     host_environment,
@@ -117,6 +118,7 @@ def _configure(ctx: BuildContext, name: str, directory: Path, command: list[str]
 
 
 def configure_build(ctx: BuildContext) -> None:
+    check_build_paths(ctx)
     directory = ctx.layout.build_dir
     clean_dir(ctx, directory)
     make_tree(directory)
@@ -208,6 +210,7 @@ def check_inputs(ctx: BuildContext, *, needs_build_python: bool) -> None:
     """What a host build needs, checked before anything is deleted or built:
     the build python (unless it is built first), the toolchain and, with
     --clean, every library archive.  Then --clean deletes."""
+    check_build_paths(ctx)
     if needs_build_python:
         ctx.layout.require_build_python()
     ctx.toolchain().environment()

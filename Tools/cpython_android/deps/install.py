@@ -244,6 +244,8 @@ def _planned(ctx: BuildContext, explicit: bool) -> tuple[Deps, list[Library]] | 
                           "pass --deps-from-source to build " + ", ".join(
                               lib.name for lib in libraries))
         return None
+    if options.from_source:
+        context.check_build_paths(ctx)
     lock = LockFile.load(ctx.layout.lock_file)
     deps = Deps(ctx, options, pins, Verifier(lock, options.require_hashes, ctx.console.write))
     return deps, libraries
