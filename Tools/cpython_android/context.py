@@ -126,6 +126,7 @@ UNSAFE_PATH_CHARS = "\\\"#$&'` \t\n"
 
 def check_build_paths(ctx: BuildContext) -> None:
     """Refuse, before any work, a checkout or cross-build path configure cannot use."""
+    ctx.checkout.configure  # noqa: B018 (a release package has none: that error first)
     for what, path in (("checkout", ctx.checkout.root), ("cross-build directory",
                                                           ctx.layout.root)):
         bad = sorted({c for c in str(path) if c in UNSAFE_PATH_CHARS})
