@@ -238,7 +238,9 @@ def write_junit(results: RunResults, path: Path, properties: dict[str, str] | No
         path.parent.mkdir(parents=True, exist_ok=True)
         doc.write(str(partial))
         partial.replace(path)
-    except OSError as e:
+    except BaseException as e:  # an interrupt too: never leave OUT.partial behind
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
-        raise UserError(f"cannot write the JUnit XML {path}: {e.strerror or e}") from None
+        if isinstance(e, OSError):
+            raise UserError(f"cannot write the JUnit XML {path}: {e.strerror or e}") from None
+        raise
