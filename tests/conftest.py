@@ -2,7 +2,8 @@
 
 The build is made once per test session with our own command line
 (`android.py build aarch64-linux-gnu`), through ccache kept under
-~/.cache/cpython-android-tests, so a warm CI run recompiles little but still
+~/.cache/cpython-android-tests (cpython_android.sources fetches the pinned
+sources into the same place), so a warm CI run recompiles little but still
 configures, builds and installs for real.  Set CPYTHON_ANDROID_TEST_CROSS_BUILD
 to an existing cross-build directory to reuse it while developing (the fixture
 still runs `build` there, which is a no-op when it is up to date).
@@ -20,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
-import debian_sources
+from cpython_android import sources
 
 REPO = Path(__file__).resolve().parent.parent
 ANDROID_PY = REPO / "Android" / "android.py"
 GNU_HOST = "aarch64-linux-gnu"
-CCACHE_DIR = debian_sources.CACHE_ROOT / "ccache"
+CCACHE_DIR = sources.default_cache() / "ccache"
 
 
 def run_cli(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None,
@@ -53,7 +54,7 @@ def cpython_source() -> Path:
     """Pristine CPython 3.13.5 from Debian's source package (cached, sha256-verified)."""
     if shutil.which("apt-get") is None:
         pytest.skip("apt-get is needed to fetch CPython's source package")
-    return debian_sources.extract(debian_sources.fetch("python3.13"))
+    return sources.cpython_source()
 
 
 @dataclass
@@ -88,7 +89,7 @@ def ccache_env() -> dict[str, str]:
 
 def deps_source_args() -> list[str]:
     """`--deps-source DIR` with the pinned library sources (fetched once, verified)."""
-    return ["--deps-source", str(debian_sources.library_sources(DEPS_LIBRARIES))]
+    return ["--deps-source", str(sources.library_sources(DEPS_LIBRARIES))]
 
 
 def build_command(host: str) -> Sequence[str]:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-import debian_sources
 from conftest import ANDROID_PY, needs, run_cli
+from cpython_android import sources
 from cpython_android.deps import pins as pins_mod
 from cpython_android.deps.builders import OPENSSL_ANDROID_TARGETS, OPENSSL_GNU_TARGETS
 from cpython_android.hosts import parse_host
@@ -399,7 +399,7 @@ def test_interrupted_build_is_completed_by_the_next_run(tree: Tree, tmp_path: Pa
     assert process.returncode == 130, err
     assert snapshot(tree.gnu_prefix()) == before
     # The next run, with the real pinned bzip2 source, needs no cleaning up.
-    real_sources = debian_sources.library_sources(["bzip2"])
+    real_sources = sources.library_sources(["bzip2"])
     result = tree.deps("--deps-from-source", "--deps-source", real_sources, libs=("bzip2",),
                        host=GNU_HOST)
     assert result.returncode == 0, result.stderr
@@ -441,10 +441,7 @@ def test_prebuilt_url_is_upstreams():
 
 @needs("perl")
 def test_openssl_configure_knows_every_target_we_use():
-    source = pins_mod.load().libraries["openssl"].source
-    assert source is not None
-    tree = debian_sources.extract(debian_sources.fetch(source.debian,
-                                                       (source.archive, source.sha256)))
+    tree = sources.extract(sources.default_fetcher().fetch(sources.read_pins()["openssl"]))
     listed = subprocess.run(["perl", "Configure", "LIST"], cwd=tree, capture_output=True,
                             text=True, check=True).stdout.split()
     used = set(OPENSSL_ANDROID_TARGETS.values()) | set(OPENSSL_GNU_TARGETS.values())
