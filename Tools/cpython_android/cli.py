@@ -65,10 +65,22 @@ def _api_level(value: str) -> int:
 
 
 def _existing_dir(value: str) -> Path:
+    # Path("") is the current directory: an empty value (a failed `$(...)`
+    # in a shell) must not quietly mean ".".
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty string is not a directory")
     path = Path(value).expanduser()
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"{value} is not a directory")
     return path.resolve()
+
+
+def _source_dir(value: str) -> Path:
+    path = _existing_dir(value)
+    if not any(path.iterdir()):
+        raise argparse.ArgumentTypeError(f"{value} is empty: get the pinned sources with "
+                                         "`python3 -m cpython_android.sources libraries`")
+    return path
 
 
 # --- argument groups shared by several subcommands ---------------------------
@@ -104,7 +116,7 @@ def add_deps_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--deps-from-source", action="store_true",
                        help="build the libraries from source archives with the host's "
                        "toolchain (GNU hosts have no prebuilt ones)")
-    group.add_argument("--deps-source", type=_existing_dir, action="append", default=[],
+    group.add_argument("--deps-source", type=_source_dir, action="append", default=[],
                        metavar="DIR", help="where the pinned source archives are (repeatable)")
     group.add_argument("--deps-dir", type=_existing_dir, metavar="DIR",
                        help="use the archives in DIR; never download")

@@ -97,8 +97,9 @@ class Deps:
                                                   from_cache=in_cache)
         where = ", ".join(str(p) for p in places)
         raise UserError(f"source archive {want.archive} for {want.library} is not in {where}: "
-                        f"get it with `apt-get source --download-only {source.debian}` and "
-                        "pass --deps-source DIR")
+                        f"get it with `python3 -m cpython_android.sources libraries {want.library}` "
+                        f"(Debian's {source.debian} of the version carrying it) and pass "
+                        "--deps-source DIR")
 
     # --- installing -----------------------------------------------------------
 
