@@ -220,6 +220,26 @@ def test_first_download_is_trusted_on_first_use_and_recorded(tree: Tree, server:
         # where each came from: the summary names the URL it was downloaded from
         assert f"{server.url}/" in result.stdout and archive.name in result.stdout
     assert len(server.requests) == len(archives)
+    # and why
+    assert result.stdout.count("BeeWare's pinned prebuilt archive for Android") == len(archives)
+
+
+X86_64_ANDROID = "x86_64-linux-android"
+
+
+def test_x86_64_android_builds_libffi_from_source_by_default(tree: Tree, server: Server):
+    """BeeWare's libffi 3.4.4 gets Android x86_64's binary128 long double wrong:
+    there, `deps` needs libffi's source even without --deps-from-source, and
+    says so before installing anything."""
+    publish(server, X86_64_ANDROID)
+    result = tree.deps("--deps-mirror", server.url, host=X86_64_ANDROID)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    for words in ("libffi is built from source", "binary128", "PR #976",
+                  "python3 -m cpython_android.sources libraries libffi", "--deps-source"):
+        assert words in result.stderr
+    assert not (tree.cross_build / X86_64_ANDROID / "prefix" / ".deps").exists()
+    assert server.requests == []
 
 
 def test_second_run_downloads_and_extracts_nothing(tree: Tree, server: Server):
