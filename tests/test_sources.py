@@ -222,3 +222,24 @@ def test_pinned_tarball_404_is_one_line_with_apts_error(fetch):
     assert result.returncode != 0
     assert result.stderr.count("\n") == 1, result.stderr
     assert "lost=1.0-1" in result.stderr and "404" in result.stderr
+
+
+def test_quickstart_stops_at_once_with_one_line_when_a_source_cannot_be_had(tmp_path: Path):
+    """README's main job: a source that cannot be had stops it before any
+    build, with the fetcher's one line (here apt-get itself fails, as with no
+    network)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    apt_get = bin_dir / "apt-get"
+    apt_get.write_text("#!/bin/sh\necho 'E: Failed to fetch http://deb.example/InRelease "
+                       "Could not resolve host' >&2\nexit 100\n")
+    apt_get.chmod(0o755)
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", PYTHON=sys.executable,
+               PYTHONPATH=str(REPO / "Tools"), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    result = subprocess.run(["bash", str(REPO / ".ci" / "quickstart")], env=env,
+                            capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                            timeout=120)
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "apt-get update" in result.stderr and "Could not resolve host" in result.stderr
+    assert "==>" not in result.stdout  # no build step started
