@@ -51,10 +51,23 @@ def api_level(value: str) -> int:
 
 
 def existing_dir(value: str) -> Path:
+    # Path("") is the current directory: an empty value (a failed `$(...)`
+    # in a shell) must not quietly mean ".".
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty string is not a directory")
     path = Path(value).expanduser()
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"{value} is not a directory")
     return path.resolve()
+
+
+def source_dir(value: str) -> Path:
+    """A --deps-source directory: there, and not empty."""
+    path = existing_dir(value)
+    if not any(path.iterdir()):
+        raise argparse.ArgumentTypeError(f"{value} is empty: get the pinned sources with "
+                                         "`python3 -m cpython_android.sources libraries`")
+    return path
 
 
 def existing_file(value: str) -> Path:
@@ -235,7 +248,7 @@ def deps_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--deps-from-source", dest="from_source", action="store_true",
                        help="build the libraries from source archives with the host's "
                        "toolchain (GNU hosts have no prebuilt ones)")
-    group.add_argument("--deps-source", dest="source_dirs", type=existing_dir,
+    group.add_argument("--deps-source", dest="source_dirs", type=source_dir,
                        action="append", default=[], metavar="DIR",
                        help="where the pinned source archives are (repeatable)")
     group.add_argument("--deps-dir", type=existing_dir, metavar="DIR",

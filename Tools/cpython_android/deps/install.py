@@ -54,8 +54,20 @@ class Deps:
 
     # --- what we want ---------------------------------------------------------
 
-    def wanted(self, library: Library) -> Manifest:
+    def why_source(self, library: Library) -> str | None:
+        """Why the library is built from source here, or None (prebuilt)."""
         if self.options.from_source:
+            return "--deps-from-source"
+        if self.host.triplet in library.prebuilt_unusable:
+            return f"not prebuilt for {self.host}: {library.prebuilt_unusable[self.host.triplet]}"
+        return None
+
+    def why(self, library: Library) -> str:
+        """Where the library comes from, and why: for `deps`' summary."""
+        return self.why_source(library) or "BeeWare's pinned prebuilt archive for Android"
+
+    def wanted(self, library: Library) -> Manifest:
+        if self.why_source(library) is not None:
             src = self.pins.source(library)
             return Manifest(library.name, src.version, "source", src.archive, src.sha256,
                             recipe=builders.recipe_id())
@@ -83,22 +95,31 @@ class Deps:
                 download(want.url, path, say=self.ctx.console.write)
         return path, self.verifier.verify(path, want.archive, pinned, from_cache=True)
 
+    def source_places(self) -> list[Path]:
+        return [*self.options.source_dirs,
+                *([self.options.deps_dir] if self.options.deps_dir else []),
+                self.cache_dir / "sources"]
+
+    def require_source(self, want: Manifest) -> Path:
+        """Where the library's source archive is; one line saying how to get it if not."""
+        for place in self.source_places():
+            if (place / want.archive).is_file():
+                return place / want.archive
+        library = self.pins.libraries[want.library]
+        source = self.pins.source(library)
+        why = self.why_source(library)
+        because = (f"{want.library} is built from source ({why}), but its "
+                   if why != "--deps-from-source" else "")
+        raise UserError(
+            f"{because}source archive {want.archive} for {want.library} is not in "
+            f"{', '.join(map(str, self.source_places()))}: get it with `python3 -m "
+            f"cpython_android.sources libraries {want.library}` (Debian's {source.debian} "
+            "of the version carrying it) and pass --deps-source DIR")
+
     def source_archive(self, want: Manifest) -> tuple[Path, str]:
-        source = self.pins.libraries[want.library].source
-        assert source is not None
-        places = [*self.options.source_dirs,
-                  *([self.options.deps_dir] if self.options.deps_dir else []),
-                  self.cache_dir / "sources"]
-        for place in places:
-            path = place / want.archive
-            if path.is_file():
-                in_cache = place == self.cache_dir / "sources"
-                return path, self.verifier.verify(path, want.archive, want.sha256,
-                                                  from_cache=in_cache)
-        where = ", ".join(str(p) for p in places)
-        raise UserError(f"source archive {want.archive} for {want.library} is not in {where}: "
-                        f"get it with `apt-get source --download-only {source.debian}` and "
-                        "pass --deps-source DIR")
+        path = self.require_source(want)
+        in_cache = path.parent == self.cache_dir / "sources"
+        return path, self.verifier.verify(path, want.archive, want.sha256, from_cache=in_cache)
 
     # --- installing -----------------------------------------------------------
 
@@ -200,7 +221,7 @@ class Deps:
     def ensure(self, library: Library) -> tuple[Manifest, bool]:
         """The library's manifest, and whether it was installed just now."""
         want = self.wanted(library)
-        if not self.options.from_source:
+        if self.why_source(library) is None:
             self.verifier.check_allowed(want.archive, self.pins.prebuilt(
                 library, self.host, self.options.mirror).sha256)
         current = manifest.read(self.prefix, library.name)
@@ -208,13 +229,14 @@ class Deps:
             self.ctx.console.skipped(f"deps {library.name} {want.version}",
                                      f"installed from {current.archive}")
             return current, False
-        if self.options.from_source:
+        if self.why_source(library) is not None:
             return self.build_from_source(library, want), True
         return self.install_prebuilt(library, want), True
 
 
-def summary(prefix: Path, fresh: set[str] | None = None) -> str:
-    """What is in the prefix and where each library came from."""
+def summary(prefix: Path, fresh: set[str] | None = None,
+            why: dict[str, str] | None = None) -> str:
+    """What is in the prefix, where each library came from, and why."""
     found = manifest.read_all(prefix)
     if not found:
         return f"No prerequisite libraries in {prefix}"
@@ -223,7 +245,9 @@ def summary(prefix: Path, fresh: set[str] | None = None) -> str:
         when = "installed now" if fresh and m.library in fresh else f"since {m.installed}"
         origin = f"built from {m.archive}" if m.origin == "source" else (
             f"prebuilt {m.url or m.archive}")
-        lines.append(f"  {m.library:<8} {m.version:<10} {origin} (sha256 {m.sha256}; {when})")
+        because = f": {why[m.library]}" if why and m.library in why else ""
+        lines.append(f"  {m.library:<8} {m.version:<10} {origin} (sha256 {m.sha256}; "
+                     f"{when}){because}")
     return "\n".join(lines)
 
 
@@ -278,6 +302,11 @@ def prepare(ctx: BuildContext, *, explicit: bool = False) -> list[Manifest]:
     if planned is None:
         return []
     deps, libraries = planned
+    for library in libraries:  # a missing source archive stops us before any work
+        want = deps.wanted(library)
+        current = manifest.read(deps.prefix, library.name)
+        if want.origin == "source" and not (current and current.matches(want)):
+            deps.require_source(want)
     context.clean_host_dir(ctx)  # --clean: before installing, not after
     results: list[Manifest] = []
     fresh: set[str] = set()
@@ -289,5 +318,6 @@ def prepare(ctx: BuildContext, *, explicit: bool = False) -> list[Manifest]:
     if fresh:
         # The host's configure must look at the prefix again.
         context.invalidate_configure(ctx)
-    ctx.console.write(summary(deps.prefix, fresh))
+    ctx.console.write(summary(deps.prefix, fresh, {lib.name: deps.why(lib)
+                                                   for lib in libraries}))
     return results

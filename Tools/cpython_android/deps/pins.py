@@ -48,6 +48,9 @@ class Library:
     prebuilt_version: str | None
     prebuilt_sha256: dict[str, str] = field(hash=False)
     source: Source | None
+    #: Hosts whose prebuilt archive is known to be wrong -> why; there the
+    #: library is built from source by default.
+    prebuilt_unusable: dict[str, str] = field(default_factory=dict, hash=False)
 
     def needed_by(self, host: Host, python: tuple[int, int]) -> bool:
         return host.kind.value in self.kinds and python >= self.min_python
@@ -117,6 +120,7 @@ def _library(name: str, data: dict[str, Any], path: Path) -> Library:
             prebuilt_version=str(prebuilt["version"]) if prebuilt else None,
             prebuilt_sha256=dict(prebuilt.get("sha256", {})) if prebuilt else {},
             source=source,
+            prebuilt_unusable=dict(prebuilt.get("unusable", {})) if prebuilt else {},
         )
     except (KeyError, TypeError, AttributeError) as e:
         raise UserError(f"{where} is malformed (missing or wrong {e}): fix the file") from None
