@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import checkout as checkout_mod
 from . import toolchains
+from .abi import Variant, variant_for, with_variant_args
 from .checkout import Checkout
 from .console import Console
 from .deps.options import DepsOptions
@@ -49,6 +50,11 @@ class BuildContext:
     # host tree before filling the prefix, and configure-host must not again.
     cleaned: set[Path] = field(default_factory=set)
 
+    @property
+    def variant(self) -> Variant:
+        """Default or free-threaded: the layout's trees and configure's arguments follow."""
+        return self.layout.variant
+
     def require_host(self) -> Host:
         if self.host is None:
             raise UserError("this step needs a HOST")
@@ -75,12 +81,14 @@ def make_context(*, console: Console, checkout: Path | None = None,
                  configure_args: Sequence[str] = (), clean: bool = False,
                  jobs: int | None = None, ndk_version: str | None = None,
                  ccache: bool = False, deps: DepsOptions | None = None,
-                 native_ok: bool = False) -> BuildContext:
+                 native_ok: bool = False, disable_gil: bool = False) -> BuildContext:
     """A context from plain values (the command line and tasks.py both use this).
 
     The host is validated first, so a typo is reported before anything else
     is looked for.  With `native_ok` (`test`), HOST `build` means the native
-    build python: the context then has no host."""
+    build python: the context then has no host.  `disable_gil` (or
+    `--disable-gil` among the configure arguments) picks the free-threaded
+    variant: its own trees in the cross-build directory (see `layout`)."""
     native = native_ok and host == NATIVE_HOST
     parsed_host = parse_host(host, api_level) if host and not native else None
     found = checkout_mod.find(checkout, script_dir)
@@ -88,10 +96,12 @@ def make_context(*, console: Console, checkout: Path | None = None,
         raise UserError(f"this release package is for {found.package_host}, not {parsed_host}: "
                         f"use the {parsed_host} package or pass --checkout DIR")
     root = cross_build_dir or found.root / "cross-build"
-    layout = Layout(root.resolve(), package_prefix=found.package_prefix)
+    variant = variant_for(found.version_tuple, configure_args, disable_gil)
+    layout = Layout(root.resolve(), package_prefix=found.package_prefix, variant=variant)
     return BuildContext(
         checkout=found, layout=layout, console=console, host=parsed_host,
-        configure_args=configure_args, clean=clean, jobs=jobs or toolchains.cpu_count(),
+        configure_args=with_variant_args(variant, configure_args), clean=clean,
+        jobs=jobs or toolchains.cpu_count(),
         toolchain_options=ToolchainOptions(ndk_version=ndk_version, ccache=ccache),
         deps=deps or DepsOptions())
 

@@ -29,7 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "configure_args": [], "clean": False, "jobs": None, "ccache": False,
     "skip": False, "only": [], "cache_dir": None, "deps_dir": None, "mirror": None,
     "require_hashes": False, "from_source": False, "source_dirs": [], "pins_file": None,
-    "after_dashes": None,
+    "after_dashes": None, "disable_gil": False,
 }
 
 
@@ -112,6 +112,15 @@ def host_options(parser: argparse.ArgumentParser, *, required: bool = True,
                         f"{DEFAULT_API_LEVEL}, at least 21; Android hosts only)")
     parser.add_argument("--ndk-version", default=None, metavar="VERSION",
                         help=f"Android NDK version (default {DEFAULT_NDK_VERSION})")
+    variant_options(parser)
+
+
+def variant_options(parser: argparse.ArgumentParser) -> None:
+    """Which interpreter: every command that reads or makes a build takes it."""
+    parser.add_argument("--disable-gil", action="store_true",
+                        help="the free-threaded python (PEP 703, 3.13+): built with "
+                        "configure --disable-gil, kept in cross-build/HOST-t beside the "
+                        "default build")
 
 
 def optional_host(parser: argparse.ArgumentParser) -> None:
