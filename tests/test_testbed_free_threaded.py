@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from support.kotlin_compiler import kotlinc
 from support.testbed_files import BUILD_KTS, Kotlin
 from support.trees import fake_installed_python
-from test_testbed_kotlin import gradle_classpath, kotlinc  # noqa: F401  (fixture)
 
 TRIPLETS = ("aarch64-linux-android", "x86_64-linux-android")
 # Debian's Kotlin is 1.3 (AGP uses 1.9+): it lacks this (1.5), and trailing
@@ -65,7 +65,7 @@ def install_prefixes(root: Path, abiflags: str) -> list[Path]:
 
 
 @pytest.mark.parametrize("abiflags", ["", "t"])
-def test_gradle_names_follow_the_prefix(abiflags: str, gradle_classpath: str,  # noqa: F811
+def test_gradle_names_follow_the_prefix(abiflags: str, gradle_classpath: str,
                                         tmp_path: Path) -> None:
     kts = Kotlin(BUILD_KTS)
     known_abis = declaration(kts, "KNOWN_ABIS").replace(",\n)", "\n)")
