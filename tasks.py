@@ -89,9 +89,9 @@ def make_host(c, host, checkout=None, cross_build_dir=None, api_level=DEFAULT_AP
 
 @library_task
 def build(c, host, checkout=None, cross_build_dir=None, api_level=DEFAULT_API_LEVEL, clean=False,
-          ccache=False, jobs=None):
+          ccache=False, jobs=None, disable_gil=False):
     steps.build_all(context(checkout, cross_build_dir, host, api_level=int(api_level),
-                            clean=clean, ccache=ccache, jobs=jobs))
+                            clean=clean, ccache=ccache, jobs=jobs, disable_gil=disable_gil))
 
 
 @library_task
