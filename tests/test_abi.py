@@ -99,3 +99,13 @@ def test_disable_gil_on_an_old_checkout_is_one_line(tmp_path: Path):
     assert result.stderr.strip().splitlines() == [
         "android.py: error: --disable-gil needs CPython 3.13 or newer; this checkout is 3.12"]
     assert not (tmp_path / "xb").exists()
+
+
+def test_disable_gil_on_a_default_package_is_refused(tmp_path: Path):
+    """An extracted release package has one prefix: asking it for the other variant is an
+    error, not a silent run of the default python."""
+    package = Layout(tmp_path / "xb", package_prefix=tmp_path / "pkg" / "prefix",
+                     variant=Variant(True))
+    fake_installed_python(tmp_path / "pkg" / "prefix", GNU_HOST)
+    with pytest.raises(UserError, match="leave out --disable-gil"):
+        package.require_host_python(parse_host(GNU_HOST))

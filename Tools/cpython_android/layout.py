@@ -117,7 +117,11 @@ class Layout:
         if not self.has_installed(host):
             raise UserError(f"no host python installed in {prefix}: run `android.py build "
                             f"{host}{self._variant_option()}` first{self._other_variant(host)}")
-        return abi.read_installed(prefix)
+        found = abi.read_installed(prefix)
+        if self.variant.free_threaded and not found.free_threaded:
+            raise UserError(f"{prefix} holds the default python {found.ldversion}, not a "
+                            "free-threaded one: leave out --disable-gil")
+        return found
 
     def host_python(self, host: Host, python: PythonABI) -> Path:
         return self.prefix(host) / "bin" / python.python_name
