@@ -149,6 +149,14 @@ def opt_out_environ() -> dict[str, str]:
     return {**os.environ, crossenv.OPT_OUT_ENV: "0"}
 
 
+def activated_environ(env: crossenv.CrossEnv) -> dict[str, str]:
+    """The environment as with the cross env activated: the build tools pip
+    installed there (meson, cmake, ...) come first on PATH, where backends
+    look for them (pip adds nothing to PATH without build isolation)."""
+    bin_dir = str(Path(env.python).parent)
+    return {**os.environ, "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
+
+
 def install_requirements(ctx: BuildContext, env: crossenv.CrossEnv, project: Project) -> None:
     if not project.requires:
         return
@@ -181,7 +189,7 @@ def build_wheel(ctx: BuildContext, project_dir: Path, outdir: Path,
             run_logged([env.python, "-m", "pip", "wheel", "-v", "--no-build-isolation", "--no-deps",
                         "--disable-pip-version-check", "--wheel-dir", tmp,
                         *config_settings(project, env), project.directory],
-                       step=step, log_path=log, env=dict(os.environ))
+                       step=step, log_path=log, env=activated_environ(env))
         built = sorted(Path(tmp).glob("*.whl"))
         if len(built) != 1:
             raise UserError(f"the build backend produced {len(built)} wheels, expected 1: "
