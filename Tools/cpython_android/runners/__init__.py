@@ -30,6 +30,11 @@ class Invocation:
     # runner gives back after the run (None: no XML wanted).
     junit_xml: Path | None = None
     timeout: float | None = None  # overall seconds before the run is killed
+    # `-m test` through events_hook.py, its events file delivered at this local
+    # path after the run (resume.py); `events_continue`: append to the file of
+    # the previous run and skip the tests it started.
+    events: Path | None = None
+    events_continue: bool = False
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,9 @@ class Launch:
     extras: dict[str, str]
     junit_remote: str | None = None
     junit_local: Path | None = None
+    events_remote: str | None = None  # events_hook.py's file (resume.py), one per runner
+    events_local: Path | None = None
+    events_continue: bool = False
 
 
 def plan_launch(invocation: Invocation, name: str, run_number: int = 1) -> Launch:
@@ -170,6 +173,13 @@ def plan_launch(invocation: Invocation, name: str, run_number: int = 1) -> Launc
         launch.junit_local = invocation.junit_xml
     if launch.junit_local is not None:
         launch.junit_remote = remote
+    if invocation.events is not None and (mode, module) == ("-m", "test"):
+        from ..resume import HOOK_MODULE, hook_argv
+        launch.events_remote = str(APP_EXTERNAL_FILES / f"events-{safe(name)}.jsonl")
+        launch.events_local, launch.events_continue = invocation.events, invocation.events_continue
+        hooked = hook_argv(["-m", "test", *rest], ["-m", HOOK_MODULE], launch.events_remote,
+                           invocation.events_continue)
+        launch.extras["pythonModule"], rest = HOOK_MODULE, hooked[2:]
     launch.extras["pythonArgs"] = shlex.join(rest)
     if invocation.env:
         launch.extras["pythonEnv"] = shlex.join(f"{k}={v}" for k, v in invocation.env.items())
@@ -294,6 +304,7 @@ class Session:
         self.gradle_reader: asyncio.Task[None] | None = None  # held: the loop keeps weak refs
         self.queue: asyncio.Queue[tuple[str, str | None]] = asyncio.Queue()
         self.junit_pulled: Path | None = None
+        self.events_pulled = False
         self.stopped = False
 
     @property
@@ -325,6 +336,8 @@ class Session:
         device.force_stop(APP_ID)  # an earlier, unclean run must not show its output
         if self.launch.junit_remote:
             device.shell(["rm", "-f", self.launch.junit_remote])
+        if self.launch.events_remote and not self.launch.events_continue:
+            device.shell(["rm", "-f", self.launch.events_remote])
         for local, key, name in ((invocation.cwd, "pythonCwd", "cwd"),
                                  (invocation.site_packages, "pythonSitePackages",
                                   "site-packages")):
@@ -545,7 +558,18 @@ class Session:
                 self.on_line(line, "stderr")
             self.state.hidden.clear()
 
+    async def pull_events(self) -> None:
+        """The events file, whole (it only grows), once Python has exited."""
+        launch = self.launch
+        if self.events_pulled or not (launch.events_remote and launch.events_local):
+            return
+        if self.device is not None:
+            with contextlib.suppress(DeviceGone):
+                self.events_pulled = await asyncio.to_thread(
+                    self.device.pull, launch.events_remote, launch.events_local)
+
     async def pull_junit(self) -> Path | None:
+        await self.pull_events()
         launch = self.launch
         if self.junit_pulled or not (launch.junit_remote and launch.junit_local):
             return self.junit_pulled
