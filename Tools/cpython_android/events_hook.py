@@ -253,6 +253,11 @@ def parse_args(argv: list[str]) -> tuple[str, bool, list[str]]:
 
 def main(argv: list[str]) -> None:
     path, skip_started, regrtest_args = parse_args(argv)
+    if not any(os.path.abspath(a) == os.path.abspath(__file__) for a in sys.orig_argv[1:]):
+        # Started through the testbed app's main module: regrtest's re-exec to
+        # add python options (--fast-ci) would start the app's command line,
+        # without these arguments, again and again.  The harness passes them.
+        regrtest_args = [*regrtest_args, "--dont-add-python-opts"]
     if skip_started and (ids := started_ids(path)):
         regrtest_args = [*regrtest_args, "--ignorefile", _ignore_file(ids)]
     here = os.path.dirname(os.path.abspath(__file__))

@@ -516,6 +516,7 @@ class ShardRun:
                 stopped.status = FILE_INTERRUPTED
                 where = f" while running {stopped.running_test}" if stopped.running_test else ""
                 stopped.reason = how + where
+                self._events.stop_file(running, f"the run was {how}")
             self.parts.append(results)
         rest = self._known_rest()
         if rest:

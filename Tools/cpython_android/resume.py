@@ -123,9 +123,9 @@ class ShardEvents:
         if self.crashes[culprit] > 1:
             self.unrun_reason[file] = f"{culprit} {why} twice; not retried again"
             return None
+        self.unrun_reason.setdefault(file, f"{why} and the rest of the file did not run")
         if not set(self.planned.get(file, ())) - self.started.get(file, set()):
             return None  # nothing left in the file
-        self.unrun_reason.setdefault(file, f"{why} and the rest of the file did not run")
         self.resumed.add(file)
         return file
 
@@ -133,17 +133,27 @@ class ShardEvents:
         self.unrun_reason[file] = reason
 
     def mark_unrun(self, parts: Sequence[RunResults]) -> None:
-        """Planned tests that never started: "not run" cases, never dropped."""
-        for file, plan in self.planned.items():
-            missing = [i for i in plan if i not in self.started.get(file, set())]
+        """Planned tests of a stopped file that never started: "not run" cases,
+        never dropped.  (A file that ended normally ran all it could: a class
+        skipped by its setUpClass never starts its tests.)"""
+        for file, reason in self.unrun_reason.items():
             holder = next((p for p in reversed(parts) if file in p.files), None)
-            if not missing or holder is None:
+            if holder is None:
                 continue
-            reason = self.unrun_reason.get(file, "the run ended before they started")
             f = holder.files[file]
+            fixtures = {c.classname for p in parts if file in p.files
+                        for c in p.files[file].cases if c.name.startswith("setUp")}
+            missing = [i for i in self.planned.get(file, ())
+                       if i not in self.started.get(file, set())
+                       and not _under(case_key(i)[0], fixtures)]
             for test_id in missing:
                 classname, name = case_key(test_id)
                 f.add_case(TestCase(classname, name, status=ERROR, message=f"not run: {reason}"))
 
     def close(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _under(classname: str, fixtures: set[str]) -> bool:
+    """A class (or its module) whose setUpClass/setUpModule had a result of its own."""
+    return any(classname == f or classname.startswith(f + ".") for f in fixtures)
