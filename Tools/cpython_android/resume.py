@@ -64,8 +64,7 @@ def hook_argv(args: Sequence[str], hook: Sequence[str], events: str, skip_starte
 class ShardEvents:
     """One shard's events file across its runs, and what they say together."""
 
-    directory: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(
-        prefix="android-py-events-")))
+    directory: Path | None = None  # made on first use, removed by close()
     offset: int = 0
     runs: int = 0
     crashes: Counter[str] = field(default_factory=Counter)  # test id -> times it stopped a run
@@ -78,6 +77,8 @@ class ShardEvents:
 
     @property
     def path(self) -> Path:
+        if self.directory is None:
+            self.directory = Path(tempfile.mkdtemp(prefix="android-py-events-"))
         return self.directory / "events.jsonl"
 
     def next_run(self) -> bool:
@@ -151,7 +152,8 @@ class ShardEvents:
                 f.add_case(TestCase(classname, name, status=ERROR, message=f"not run: {reason}"))
 
     def close(self) -> None:
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def _under(classname: str, fixtures: set[str]) -> bool:
