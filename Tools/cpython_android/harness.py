@@ -318,7 +318,7 @@ class ShardRun:
     _parser: RegrtestParser | None = None
     _pending: list[str] | None = None
     # Per-test results and resume inside a crashed file (resume.py).
-    _events: ShardEvents = field(default_factory=lambda: _shard_events())
+    _events: ShardEvents = field(default_factory=ShardEvents)
     _events_used: bool = False
 
     @property
@@ -524,10 +524,6 @@ class ShardRun:
                 self.parts.append(RunResults())
             mark_not_run(self.parts[-1], rest, reason)
             self.parts[-1].missing_files = 0
-
-
-def _shard_events() -> ShardEvents:
-    return ShardEvents()
 
 
 @contextlib.contextmanager
