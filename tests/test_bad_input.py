@@ -8,18 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
-
-
-def fake_checkout(root: Path) -> Path:
-    """The files that make a directory look like a CPython source tree."""
-    (root / "Include").mkdir(parents=True)
-    (root / "Include" / "patchlevel.h").write_text('#define PY_VERSION "3.13.5"\n')
-    (root / "configure").write_text("#!/bin/sh\nexit 0\n")
-    (root / "configure").chmod(0o755)
-    (root / "pyconfig.h.in").write_text("")
-    (root / "config.guess").write_text("#!/bin/sh\necho x86_64-pc-linux-gnu\n")
-    return root
+from support.cli import run_cli
+from support.trees import fake_checkout
 
 
 def snapshot(root: Path) -> set[Path]:

@@ -17,15 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GNU_HOST, run_cli
 from cpython_android.crossenv import files
 from cpython_android.crossenv.target import CrossTarget
 from cpython_android.hosts import ANDROID_ABIS, parse_host
 from cpython_android.toolchains import ToolchainOptions
 from cpython_android.toolchains.ndk import DEFAULT_NDK_VERSION, NdkToolchain
 from cpython_android.wheels import host_tags
-from ndk_layout import PREBUILT, make_ndk
-from test_bad_input import fake_checkout
+from support.cli import GNU_HOST, run_cli
+from support.ndk_layout import PREBUILT, make_ndk
+from support.trees import fake_checkout
 
 PROBE = """
 import json, os, platform, sys, sysconfig

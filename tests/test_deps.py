@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 import debian_sources
-from conftest import ANDROID_PY, needs, run_cli
 from cpython_android.deps import pins as pins_mod
 from cpython_android.deps.builders import OPENSSL_ANDROID_TARGETS, OPENSSL_GNU_TARGETS
 from cpython_android.hosts import parse_host
+from support.cli import ANDROID_PY, needs, run_cli
 
 ANDROID_HOST = "aarch64-linux-android"
 GNU_HOST = "aarch64-linux-gnu"
@@ -204,6 +204,17 @@ def test_second_run_downloads_and_extracts_nothing(tree: Tree, server: Server):
     assert len(server.requests) == requests
     assert "trusting" not in again.stdout and "up to date" in again.stdout
     assert {p: p.stat().st_mtime_ns for p in tree.prefix.rglob("*") if p.is_file()} == before
+
+
+def test_cache_dir_comes_from_the_environment_where_the_flag_is_absent(tree: Tree,
+                                                                       server: Server):
+    """As upstream: $CACHE_DIR is the download cache when --cache-dir is not given."""
+    archives = publish(server)
+    result = run_cli(*tree.args("deps", ANDROID_HOST, "--deps-mirror", server.url),
+                     env={"CACHE_DIR": str(tree.cache)})
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tree.cache.iterdir()) == sorted(
+        a.name for a in archives.values())
 
 
 def test_deps_dir_uses_local_archives_without_network(tree: Tree, server: Server,

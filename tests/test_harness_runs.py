@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ANDROID_PY, BuiltHost
+from support.cli import ANDROID_PY, BuiltHost
 
 pytestmark = pytest.mark.integration
 

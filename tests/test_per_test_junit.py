@@ -16,10 +16,24 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BuiltHost, run_cli
-from test_devices_run import SERIAL, android_py, build_python, layout  # noqa: F401 (fixtures)
+from cpython_android.layout import Layout
+from support.cli import BuiltHost, run_cli
+from support.devices import android_py, fake_apks
 
 pytestmark = pytest.mark.integration
+SERIAL = "emulator-5554"
+
+
+@pytest.fixture
+def build_python(gnu_build: BuiltHost) -> list[str]:
+    return [str(gnu_build.cross_build / "build" / "python")]
+
+
+@pytest.fixture
+def layout(tmp_path: Path) -> Layout:
+    layout = Layout(tmp_path / "xb")
+    fake_apks(layout)
+    return layout
 
 CRASH = """
     import faulthandler, unittest
@@ -193,7 +207,7 @@ def test_results_log_names_the_crashed_test(gnu_build: BuiltHost, tmp_path: Path
         assert "Crashed: test_crash.Crash.test_segfault" in result.stdout, mode
 
 
-def test_crash_through_the_adb_double(gnu_build, double, layout, build_python,  # noqa: F811
+def test_crash_through_the_adb_double(gnu_build, double, layout, build_python,
                                       tmp_path: Path):
     device = double.add_device(SERIAL, tmp_path / "dev", python=build_python)
     cwd = write(tmp_path / "cwd", test_crash=CRASH, test_zz_after=AFTER)
@@ -208,8 +222,8 @@ def test_crash_through_the_adb_double(gnu_build, double, layout, build_python,  
     assert "--skip-started" in runs[1]["pythonArgs"]
 
 
-def test_xml_etree_through_the_adb_double(gnu_build, double, layout,  # noqa: F811
-                                          build_python, tmp_path: Path):  # noqa: F811
+def test_xml_etree_through_the_adb_double(gnu_build, double, layout,
+                                          build_python, tmp_path: Path):
     double.add_device(SERIAL, tmp_path / "dev", python=build_python)
     junit = tmp_path / "junit.xml"
     result = android_py(gnu_build, double, layout, "--connected", SERIAL, "--fast-ci",

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from conftest import BuiltHost, run_cli
 from cpython_android.errors import UserError
 from cpython_android.results import (
     RegrtestParser,
@@ -28,6 +27,7 @@ from cpython_android.results import (
     parse_log,
     write_junit,
 )
+from support.cli import BuiltHost, run_cli
 
 DATA = Path(__file__).parent / "data"
 LOGS = DATA / "regrtest"

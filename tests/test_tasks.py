@@ -40,7 +40,7 @@ def test_bad_host_is_one_line_and_status_2(cpython_source, tmp_path):
 
 def test_results_task_converts_a_log_like_the_command(tmp_path):
     """The same saved crash log through invoke and android.py: same JUnit, same status."""
-    from conftest import run_cli
+    from support.cli import run_cli
 
     log = REPO / "tests" / "data" / "regrtest" / "seq-crash-v.log"
     by_task = invoke("results", "--log", str(log), "--junit-xml", str(tmp_path / "task.xml"))

@@ -4,7 +4,15 @@
     cross-build/HOST/             the host python's build tree
     cross-build/HOST/prefix/      what `make install` and the libraries put there
     cross-build/HOST/dist/        release packages
-    cross-build/logs/             one log per step
+    cross-build/HOST/deps/LIB/    the deps step's sources, builds and staging
+    cross-build/HOST/testbed/     the testbed app's Gradle outputs (APKs)
+    cross-build/HOST/cross-env/   build-wheel's default cross environment
+    cross-build/HOST/config.site  autoconf answers a cross build cannot probe
+    cross-build/HOST/settings.json  what the host was built with (hostsettings.py)
+    cross-build/logs/             one log per step, and the pythoninfo outputs
+    cross-build/deps-lock.json    hashes trusted on first use (deps/lock.py)
+
+Every path under the cross-build directory is computed here, nowhere else.
 """
 
 from __future__ import annotations
@@ -13,7 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserError
-from .hosts import Host
+from .hosts import Host, is_host_name
+
+#: In a configured build directory: the fingerprint of the last configure.
+CONFIGURE_STAMP = ".android-py-configure.json"
+#: In a build directory: touched after the last successful make (or install).
+MAKE_STAMP = ".android-py-make.stamp"
+#: In a host's tree: the NDK version, API level and configure arguments it
+#: was built with (hostsettings.py).
+HOST_SETTINGS = "settings.json"
+#: Trust-on-first-use hashes of downloaded archives, shared by every host.
+LOCK_NAME = "deps-lock.json"
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,41 @@ class Layout:
 
     def dist_dir(self, host: Host | str) -> Path:
         return self.host_dir(host) / "dist"
+
+    def deps_work_dir(self, host: Host | str, library: str) -> Path:
+        """Where the deps step extracts, builds and stages one library."""
+        return self.host_dir(host).resolve() / "deps" / library
+
+    def testbed_dir(self, host: Host | str) -> Path:
+        return self.host_dir(host) / "testbed"
+
+    def cross_env_dir(self, host: Host | str) -> Path:
+        return self.host_dir(host) / "cross-env"
+
+    def config_site(self, host: Host | str) -> Path:
+        return self.host_dir(host) / "config.site"
+
+    def host_settings(self, host: Host | str) -> Path:
+        return self.host_dir(host) / HOST_SETTINGS
+
+    def host_names(self) -> list[str]:
+        """The hosts that have a tree here (directories named as a host)."""
+        if not self.root.is_dir():
+            return []
+        return sorted(path.name for path in self.root.iterdir()
+                      if path.is_dir() and is_host_name(path.name))
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root.resolve() / LOCK_NAME
+
+    @staticmethod
+    def configure_stamp(directory: Path) -> Path:
+        return directory / CONFIGURE_STAMP
+
+    @staticmethod
+    def make_stamp(directory: Path) -> Path:
+        return directory / MAKE_STAMP
 
     def log_path(self, step: str, host: Host | str | None = None) -> Path:
         return self.logs_dir / (f"{step}-{host}.log" if host else f"{step}.log")

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import crossenv
+from .context import BuildContext
 from .elfcheck import ELF_MAGIC
 from .errors import UserError
 from .hosts import Host
 from .process import capture, run_logged
-from .steps import BuildContext
 
 # Build backends that need a cross file passed as a config setting (CMake
 # reads CMAKE_TOOLCHAIN_FILE from the environment; setuptools the hook's
@@ -156,7 +156,7 @@ def build_wheel(ctx: BuildContext, project_dir: Path, outdir: Path,
     """Build PROJECT_DIR's wheel for ctx's host into outdir; return its path."""
     host = ctx.require_host()
     project = read_project(project_dir)
-    env_dir = (env_dir or ctx.layout.host_dir(host) / "cross-env").expanduser().resolve()
+    env_dir = (env_dir or ctx.layout.cross_env_dir(host)).expanduser().resolve()
     env = crossenv.load(ctx, env_dir)
     if env is None:
         env = crossenv.create(ctx, env_dir)

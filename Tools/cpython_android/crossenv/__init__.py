@@ -24,9 +24,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..context import BuildContext
 from ..errors import UserError
 from ..process import run_logged
-from ..steps import BuildContext
 from . import files
 from .target import CrossTarget, find_sysconfigdata, relocated_build_time_vars
 

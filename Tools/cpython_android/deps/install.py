@@ -13,26 +13,25 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import steps
+from .. import context
+from ..context import BuildContext
 from ..errors import UserError
 from ..hosts import Host
 from ..process import run_logged
 from . import builders, manifest
 from .extract import extract_to, move_tree, single_top_dir
 from .fetch import Verifier, default_cache_dir, download
-from .lock import LOCK_NAME, LockFile
+from .lock import LockFile
 from .manifest import Manifest
 from .options import DepsOptions
 from .pins import Library, Pins, load
-
-WORK_DIR = "deps"  # cross-build/HOST/deps/<library>/: sources, builds, staging
 
 
 @dataclass
 class Deps:
     """One run of the deps step over a build context."""
 
-    ctx: steps.BuildContext
+    ctx: BuildContext
     options: DepsOptions
     pins: Pins
     verifier: Verifier
@@ -50,7 +49,7 @@ class Deps:
         return self.options.cache_dir or default_cache_dir()
 
     def work_dir(self, library: str) -> Path:
-        return self.ctx.layout.host_dir(self.host).resolve() / WORK_DIR / library
+        return self.ctx.layout.deps_work_dir(self.host, library)
 
     # --- what we want ---------------------------------------------------------
 
@@ -139,7 +138,7 @@ class Deps:
         source = self.pins.source(library)
         build = builders.builder(source.builder)  # unknown builder: fail before work
         toolchain = self.ctx.toolchain()
-        env = builders.compile_env(steps.host_environment(self.ctx, toolchain))
+        env = builders.compile_env(context.host_environment(self.ctx, toolchain))
         work = self.work_dir(library.name)
         if work.exists():  # what an interrupted or failed run left: start afresh
             shutil.rmtree(work)
@@ -158,7 +157,7 @@ class Deps:
             job = builders.BuildJob(
                 library=library.name, version=want.version, host=self.host, tree=tree,
                 prefix=self.prefix, destdir=work / "destdir", env=env, jobs=self.ctx.jobs,
-                build_triplet=steps.build_triplet(self.ctx.checkout), run=run,
+                build_triplet=context.build_triplet(self.ctx.checkout), run=run,
                 ndk_dir=getattr(toolchain, "ndk_dir", None))
             build(job)
             if not job.staged_prefix.is_dir():
@@ -201,7 +200,7 @@ def summary(prefix: Path, fresh: set[str] | None = None) -> str:
     return "\n".join(lines)
 
 
-def prepare(ctx: steps.BuildContext, *, explicit: bool = False) -> list[Manifest]:
+def prepare(ctx: BuildContext, *, explicit: bool = False) -> list[Manifest]:
     """Install what the host needs into its prefix; return the manifests.
 
     Within `build`, a GNU host without --deps-from-source gets no libraries
@@ -222,8 +221,8 @@ def prepare(ctx: steps.BuildContext, *, explicit: bool = False) -> list[Manifest
                           "pass --deps-from-source to build " + ", ".join(
                               lib.name for lib in libraries))
         return []
-    steps.clean_host_dir(ctx)  # --clean: before installing, not after
-    lock = LockFile.load(ctx.layout.root.resolve() / LOCK_NAME)
+    context.clean_host_dir(ctx)  # --clean: before installing, not after
+    lock = LockFile.load(ctx.layout.lock_file)
     deps = Deps(ctx, options, pins, Verifier(lock, options.require_hashes, ctx.console.write))
     results: list[Manifest] = []
     fresh: set[str] = set()
@@ -234,6 +233,6 @@ def prepare(ctx: steps.BuildContext, *, explicit: bool = False) -> list[Manifest
             fresh.add(library.name)
     if fresh:
         # The host's configure must look at the prefix again.
-        steps.invalidate_configure(ctx)
+        context.invalidate_configure(ctx)
     ctx.console.write(summary(deps.prefix, fresh))
     return results

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .lines import doctest_key
 from .model import (
     ERROR,
     FAILED,
@@ -28,7 +29,6 @@ from .model import (
     TestCase,
     TestFile,
 )
-from .regrtest import doctest_key
 
 # outcome -> (case status, message when the outcome alone is the message)
 _OUTCOMES = {"passed": (PASSED, ""), "failed": (FAILED, ""), "error": (ERROR, ""),
