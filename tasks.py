@@ -3,6 +3,7 @@
     invoke build --host aarch64-linux-gnu --checkout ~/cpython
     invoke env --host aarch64-linux-android
     invoke --list
+    invoke test -h          # a task's options (tasks have no short flags)
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ def library_task(function: Callable[..., Any]) -> Any:
             raise Exit(shown.text, code=shown.exit_status) from None
 
     params = inspect.signature(function).parameters
-    return task(wrapper, help={k: v for k, v in HELP.items() if k in params})
+    # No automatic short flags: they would make `-h` mean --host, not help.
+    return task(wrapper, help={k: v for k, v in HELP.items() if k in params},
+                auto_shortflags=False, positional=[])
 
 
 def opt_int(value: str | int | None) -> int | None:
@@ -69,17 +72,20 @@ def context(checkout: str | None, cross_build_dir: str | None, host: str | None 
 
 @library_task
 def configure_build(c, checkout=None, cross_build_dir=None, clean=False, ccache=False):
+    """Run configure for the native build python (cross-build/build)."""
     steps.configure_build(context(checkout, cross_build_dir, clean=clean, ccache=ccache))
 
 
 @library_task
 def make_build(c, checkout=None, cross_build_dir=None, jobs=None, ccache=False):
+    """Run make for the native build python."""
     steps.make_build(context(checkout, cross_build_dir, jobs=jobs, ccache=ccache))
 
 
 @library_task
 def configure_host(c, host, checkout=None, cross_build_dir=None, api_level=None,
                    clean=False, ccache=False):
+    """Run configure for the host python (after putting its libraries in the prefix)."""
     steps.configure_host(context(checkout, cross_build_dir, host, api_level=opt_int(api_level),
                                  clean=clean, ccache=ccache))
 
@@ -87,6 +93,7 @@ def configure_host(c, host, checkout=None, cross_build_dir=None, api_level=None,
 @library_task
 def make_host(c, host, checkout=None, cross_build_dir=None, api_level=None, jobs=None,
               ccache=False):
+    """Run make and make install for the host python into cross-build/HOST/prefix."""
     steps.make_host(context(checkout, cross_build_dir, host, api_level=opt_int(api_level),
                             jobs=jobs, ccache=ccache))
 
@@ -94,18 +101,21 @@ def make_host(c, host, checkout=None, cross_build_dir=None, api_level=None, jobs
 @library_task
 def build(c, host, checkout=None, cross_build_dir=None, api_level=None, clean=False,
           ccache=False, jobs=None):
+    """Build everything for a host: configure-build, make-build, deps, configure-host, make-host."""
     steps.build_all(context(checkout, cross_build_dir, host, api_level=opt_int(api_level),
                             clean=clean, ccache=ccache, jobs=jobs))
 
 
 @library_task
 def env(c, host, checkout=None, cross_build_dir=None, api_level=None):
+    """Print the host's build environment as export lines."""
     sys.stdout.write(build_context.export_script(
         context(checkout, cross_build_dir, host, api_level=opt_int(api_level))))
 
 
 @library_task
 def clean(c, host=None, checkout=None, cross_build_dir=None):
+    """Delete one host's build tree, or every tree."""
     ctx = context(checkout, cross_build_dir, host)
     steps.clean(ctx.layout, ctx.console, ctx.host)
 
@@ -113,6 +123,7 @@ def clean(c, host=None, checkout=None, cross_build_dir=None):
 @library_task
 def deps(c, host, checkout=None, cross_build_dir=None, api_level=None,
          from_source=False, deps_source=None, ccache=False):
+    """Put the prerequisite libraries into the host prefix; say where each came from."""
     from cpython_android.deps import DepsOptions
     from cpython_android.deps.install import prepare
 
@@ -125,6 +136,7 @@ def deps(c, host, checkout=None, cross_build_dir=None, api_level=None,
 @library_task
 def test(c, host, checkout=None, cross_build_dir=None, api_level=None, module=None,
          code=None, args="", junit_xml=None, shards=1, timeout=None, connected=""):
+    """Run the test suite (or any python) on the host; host `build` is the native build python."""
     from cpython_android import harness
 
     options = harness.TestOptions(
@@ -140,6 +152,7 @@ def test(c, host, checkout=None, cross_build_dir=None, api_level=None, module=No
 
 @library_task
 def results(c, log, junit_xml=None):
+    """Convert a saved regrtest output to JUnit XML; fail unless it shows success."""
     from cpython_android.results import convert_log
 
     converted = convert_log(Path(log), Path(junit_xml) if junit_xml else None)
@@ -150,6 +163,7 @@ def results(c, log, junit_xml=None):
 
 @library_task
 def check(c, host, checkout=None, cross_build_dir=None, api_level=None):
+    """Check the host prefix's ELF files (machine, pages, DT_NEEDED, RPATH)."""
     from cpython_android import package as packaging
 
     if status := packaging.check(context(checkout, cross_build_dir, host,
@@ -159,6 +173,7 @@ def check(c, host, checkout=None, cross_build_dir=None, api_level=None):
 
 @library_task
 def package(c, host, checkout=None, cross_build_dir=None, api_level=None, debug=False):
+    """Check, then write a release tarball in cross-build/HOST/dist."""
     from cpython_android import package as packaging
 
     if status := packaging.package(context(checkout, cross_build_dir, host,
@@ -168,6 +183,7 @@ def package(c, host, checkout=None, cross_build_dir=None, api_level=None, debug=
 
 @library_task
 def cross_env(c, host, directory, checkout=None, cross_build_dir=None, api_level=None):
+    """Create an environment whose python cross-builds wheels for the host."""
     from cpython_android import crossenv
 
     crossenv.create(context(checkout, cross_build_dir, host, api_level=opt_int(api_level)),
@@ -177,6 +193,7 @@ def cross_env(c, host, directory, checkout=None, cross_build_dir=None, api_level
 @library_task
 def build_wheel(c, host, project, outdir, checkout=None, cross_build_dir=None,
                 api_level=None):
+    """Cross-build a wheel of a project for the host."""
     from cpython_android import wheels
 
     wheels.build_wheel(context(checkout, cross_build_dir, host, api_level=opt_int(api_level)),
@@ -185,6 +202,7 @@ def build_wheel(c, host, project, outdir, checkout=None, cross_build_dir=None,
 
 @library_task
 def build_testbed(c, host, checkout=None, cross_build_dir=None, api_level=None):
+    """Build the testbed app and its test APK for an Android host."""
     from cpython_android import testbed
 
     testbed.build_testbed(context(checkout, cross_build_dir, host, api_level=opt_int(api_level)))
@@ -192,6 +210,7 @@ def build_testbed(c, host, checkout=None, cross_build_dir=None, api_level=None):
 
 @library_task
 def devices(c):
+    """List the Android devices adb sees, with their state."""
     from cpython_android.devices import describe_devices
 
     for line in describe_devices():

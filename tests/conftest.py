@@ -2,7 +2,8 @@
 
 The build is made once per test session with our own command line
 (`android.py build aarch64-linux-gnu`), through ccache kept under
-~/.cache/cpython-android-tests, so a warm CI run recompiles little but still
+~/.cache/cpython-android-tests (cpython_android.sources fetches the pinned
+sources into the same place), so a warm CI run recompiles little but still
 configures, builds and installs for real.  Set CPYTHON_ANDROID_TEST_CROSS_BUILD
 to an existing cross-build directory to reuse it while developing (the fixture
 still runs `build` there, which is a no-op when it is up to date).
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import debian_sources
+from cpython_android import sources
 from support.adb_double import AdbDouble
 from support.cli import GNU_HOST, BuiltHost, build_command, ccache_env
 
@@ -26,7 +27,7 @@ def cpython_source() -> Path:
     """Pristine CPython 3.13.5 from Debian's source package (cached, sha256-verified)."""
     if shutil.which("apt-get") is None:
         pytest.skip("apt-get is needed to fetch CPython's source package")
-    return debian_sources.extract(debian_sources.fetch("python3.13"))
+    return sources.cpython_source()
 
 
 @pytest.fixture(scope="session")

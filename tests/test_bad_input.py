@@ -179,13 +179,13 @@ def test_damaged_cross_env_description(checkout, tmp_path):
 
 
 def test_an_unwritable_cross_build_directory_is_one_line(tmp_path):
-    """The OS refusing (here: a file where the build directory should be) is
-    reported in one line, not a traceback."""
+    """A file where the build directory should be is refused up front, in one
+    line (issue 14: exit status 2, like all bad input)."""
     checkout = fake_checkout(tmp_path / "cpython")
     blocker = tmp_path / "cross-build"
     blocker.write_text("not a directory")
     result = run_cli("--checkout", checkout, "--cross-build-dir", blocker, "configure-build")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("android.py: error: ")

@@ -205,5 +205,5 @@ def test_cross_env_refuses_a_directory_in_use(gnu_build, tmp_path: Path):
     (tmp_path / "env" / "notes.txt").write_text("mine")
     result = gnu_build.cli("cross-env", GNU_HOST, tmp_path / "env")
     assert result.returncode == 2
-    assert "is not a cross environment" in result.stderr
+    assert "android.py did not create it" in result.stderr
     assert [p.name for p in (tmp_path / "env").iterdir()] == ["notes.txt"]

@@ -15,6 +15,7 @@ import pytest
 from cpython_android import checkout as co
 from cpython_android.deps import pins as pins_mod
 from cpython_android.hosts import parse_host
+from cpython_android.layout import make_tree
 from support.cli import REPO, run_cli
 from support.trees import fake_checkout
 
@@ -201,7 +202,7 @@ def trees(cross: Path) -> list[str]:
 def test_clean_targets_delete_exactly_their_trees(checkout: Path, target: str, left):
     cross = checkout / "cross-build"
     for name in ("build", "logs", "aarch64-linux-gnu", "x86_64-linux-android"):
-        (cross / name).mkdir(parents=True)
+        make_tree(cross / name)  # as the build steps make them: with the tool's marker
         (cross / name / "file").write_text("x")
     result = cli(checkout, "clean", target)
     assert result.returncode == 0, result.stderr

@@ -84,6 +84,9 @@ def read_py_version(patchlevel_h: Path) -> str:
     match = _PY_VERSION.search(patchlevel_h.read_text(encoding="utf-8", errors="replace"))
     if not match:
         raise UserError(f"{patchlevel_h} has no PY_VERSION line: is this a CPython tree?")
+    if not re.match(r"\d+\.\d+", match[1]):
+        raise UserError(f"{patchlevel_h}: PY_VERSION {match[1]!r} is not a version such as "
+                        "3.13.5: is this a CPython tree?")
     return match[1]
 
 

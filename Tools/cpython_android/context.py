@@ -28,7 +28,7 @@ from .deps.options import DepsOptions
 from .errors import UserError
 from .hosts import DEFAULT_API_LEVEL, Host, parse_host
 from .hostsettings import Requested, Use
-from .layout import Layout
+from .layout import Layout, make_tree, require_own_tree
 from .process import capture
 from .runners import NATIVE_HOST
 from .textutil import export_lines
@@ -88,6 +88,7 @@ def make_context(*, console: Console, checkout: Path | None = None,
     parsed_host = parse_host(host, api_level or DEFAULT_API_LEVEL) if host and not native \
         else None
     found = checkout_mod.find(checkout, script_dir)
+    found.version_tuple  # noqa: B018 (a PY_VERSION that is no version: refused here, first)
     if found.is_package and parsed_host and str(parsed_host) != found.package_host:
         raise UserError(f"this release package is for {found.package_host}, not {parsed_host}: "
                         f"use the {parsed_host} package or pass --checkout DIR")
@@ -119,8 +120,10 @@ def record_settings(ctx: BuildContext) -> None:
 # --- what the steps and the deps step share -----------------------------------
 
 def clean_dir(ctx: BuildContext, directory: Path) -> None:
-    """--clean: delete `directory` (once per run)."""
-    if ctx.clean and directory.exists() and directory not in ctx.cleaned:
+    """--clean: delete `directory` (once per run), if it is a tree android.py
+    made.  Callers validate every input first (steps.check_inputs)."""
+    if ctx.clean and os.path.lexists(directory) and directory not in ctx.cleaned:
+        require_own_tree(directory)
         ctx.console.write(f"Deleting {directory}")
         shutil.rmtree(directory)
     ctx.cleaned.add(directory)
@@ -129,6 +132,27 @@ def clean_dir(ctx: BuildContext, directory: Path) -> None:
 def clean_host_dir(ctx: BuildContext) -> None:
     """--clean: delete the host's tree (once per run)."""
     clean_dir(ctx, ctx.layout.host_dir(ctx.require_host()))
+
+
+def make_host_tree(ctx: BuildContext) -> Path:
+    """The host's tree, created with its marker (see layout.make_tree)."""
+    return make_tree(ctx.layout.host_dir(ctx.require_host()))
+
+
+#: What autoconf's configure refuses in a source or build directory (its
+#: config.status would run `$(...)` and backquotes in them).
+UNSAFE_PATH_CHARS = "\\\"#$&'` \t\n"
+
+
+def check_build_paths(ctx: BuildContext) -> None:
+    """Refuse, before any work, a checkout or cross-build path configure cannot use."""
+    ctx.checkout.configure  # noqa: B018 (a release package has none: that error first)
+    for what, path in (("checkout", ctx.checkout.root), ("cross-build directory",
+                                                          ctx.layout.root)):
+        bad = sorted({c for c in str(path) if c in UNSAFE_PATH_CHARS})
+        if bad:
+            raise UserError(f"the {what} path {str(path)!r} contains {''.join(bad)!r}, which "
+                            "CPython's configure cannot work with: move it to a plain path")
 
 
 def invalidate_configure(ctx: BuildContext) -> None:
@@ -154,7 +178,7 @@ def export_environment(ctx: BuildContext, toolchain: Toolchain) -> dict[str, str
     env = toolchain.environment()
     if values := toolchain.config_site():
         site = ctx.layout.config_site(host)
-        site.parent.mkdir(parents=True, exist_ok=True)
+        make_tree(site.parent)
         site.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
         env["CONFIG_SITE"] = str(site)
     return env

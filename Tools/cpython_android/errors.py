@@ -124,7 +124,9 @@ def report(error: BaseException) -> Report:
     Raises `error` again if it is not one of ours (a bug: its traceback
     should be seen)."""
     if isinstance(error, UserError):
-        return Report(error_line(str(error)), error.exit_status)
+        # One line, whatever the message quotes (a parser's or the OS's text).
+        text = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
+        return Report(error_line(text), error.exit_status)
     if isinstance(error, ToolError):
         return Report(error.describe(), error.exit_status)
     if isinstance(error, KeyboardInterrupt):

@@ -13,6 +13,11 @@
     cross-build/deps-lock.json    hashes trusted on first use (deps/lock.py)
 
 Every path under the cross-build directory is computed here, nowhere else.
+
+Each tree the tool creates (build/, HOST/) carries a marker file written when
+it is created (`make_tree`); `clean` and `--clean` delete only trees that
+are the tool's own (`require_own_tree`), so a mistyped --cross-build-dir
+never costs the user a directory.
 """
 
 from __future__ import annotations
@@ -32,6 +37,42 @@ MAKE_STAMP = ".android-py-make.stamp"
 HOST_SETTINGS = "settings.json"
 #: Trust-on-first-use hashes of downloaded archives, shared by every host.
 LOCK_NAME = "deps-lock.json"
+#: In every tree the tool creates: what `clean` may delete.
+TREE_MARKER = ".cpython-android-tree"
+MARKER_TEXT = "Made by android.py: `android.py clean` may delete this directory.\n"
+
+
+def is_own_tree(path: Path) -> bool:
+    """Whether android.py made `path`: its marker, or (trees made before there
+    was a marker) a configure stamp, a prefix with a deps manifest, or a
+    logs directory holding only logs."""
+    if path.is_symlink() or not path.is_dir():
+        return False
+    if (path / TREE_MARKER).is_file() or (path / CONFIGURE_STAMP).is_file():
+        return True
+    if (path / "prefix" / ".deps").is_dir():
+        return True
+    return path.name == "logs" and all(p.suffix == ".log" and p.is_file()
+                                       for p in path.iterdir())
+
+
+def require_own_tree(path: Path) -> None:
+    """UserError unless `path` is a tree android.py made (see is_own_tree)."""
+    if not is_own_tree(path):
+        raise UserError(f"refusing to delete {path}: android.py did not create it (it has "
+                        f"no {TREE_MARKER} file); nothing was deleted, delete it yourself if "
+                        "you mean to")
+
+
+def make_tree(path: Path) -> Path:
+    """Create the tree `path` with its marker (a tree already there keeps what
+    it is: one android.py did not make does not become its own)."""
+    existed = path.is_dir()
+    path.mkdir(parents=True, exist_ok=True)
+    marker = path / TREE_MARKER
+    if not marker.exists() and (not existed or is_own_tree(path)):
+        marker.write_text(MARKER_TEXT)
+    return path
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from .console import Console
 from .context import (
     BuildContext,
     build_triplet,
+    check_build_paths,
     clean_dir,
     export_environment,
     host_environment,
@@ -32,7 +33,7 @@ from .deps import install as deps_install
 from .digest import sha256_file
 from .errors import UserError
 from .hosts import Host
-from .layout import Layout
+from .layout import Layout, make_tree, require_own_tree
 from .process import run_logged
 
 # Re-exported: callers that knew these as steps.* keep working.
@@ -118,9 +119,10 @@ def _configure(ctx: BuildContext, name: str, directory: Path, command: list[str]
 
 
 def configure_build(ctx: BuildContext) -> None:
+    check_build_paths(ctx)
     directory = ctx.layout.build_dir
     clean_dir(ctx, directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    make_tree(directory)
     env = {**os.environ, **ctx.ccache_env()}
     if ctx.toolchain_options.ccache:
         env["CC"] = "ccache " + os.environ.get("CC", "cc")
@@ -149,6 +151,7 @@ def configure_host(ctx: BuildContext) -> None:
     toolchain = ctx.toolchain()  # fail before deleting anything
     host_dir = ctx.layout.host_dir(host)
     clean_dir(ctx, host_dir)
+    make_tree(host_dir)
     prefix = ctx.layout.prefix(host)
     prefix.mkdir(parents=True, exist_ok=True)
     env = host_environment(ctx, toolchain)
@@ -205,8 +208,24 @@ def prepare_deps(ctx: BuildContext) -> None:
     deps_install.prepare(ctx)
 
 
+def check_inputs(ctx: BuildContext, *, needs_build_python: bool) -> None:
+    """What a host build needs, checked before anything is deleted or built:
+    the build python (unless it is built first), the toolchain and, with
+    --clean, every library archive.  Then --clean deletes."""
+    check_build_paths(ctx)
+    if needs_build_python:
+        ctx.layout.require_build_python()
+    ctx.toolchain().environment()
+    if ctx.clean:
+        deps_install.check_inputs(ctx)
+        if not needs_build_python:  # `build` makes it again
+            clean_dir(ctx, ctx.layout.build_dir)
+        clean_dir(ctx, ctx.layout.host_dir(ctx.require_host()))
+
+
 def configure_host_with_deps(ctx: BuildContext) -> None:
     """`configure-host`: as upstream, the prefix is filled first."""
+    check_inputs(ctx, needs_build_python=True)
     prepare_deps(ctx)
     configure_host(ctx)
 
@@ -216,23 +235,32 @@ def build_steps(ctx: BuildContext) -> list[Step]:
 
 
 def build_all(ctx: BuildContext) -> None:
+    check_inputs(ctx, needs_build_python=False)
     for step in build_steps(ctx):
         step(ctx)
     ctx.console.write(f"Host python installed in {ctx.layout.prefix(ctx.require_host())}")
 
 
 def clean(layout: Layout, console: Console, host: Host | None) -> None:
-    """Delete one host's tree, or (no host) every tree in the cross-build directory."""
+    """Delete one host's tree, or (no host) every tree in the cross-build
+    directory; only trees android.py made, and nothing if one is not."""
     if host:
         targets = [layout.host_dir(host)]
+    elif layout.root.is_dir():
+        targets = sorted(layout.root.iterdir())
+        targets = [p for p in targets if p.is_dir() or p.is_symlink()]
     else:
-        targets = sorted(p for p in layout.root.glob("*") if p.is_dir())
+        targets = []
     delete_trees(targets, layout, console)
 
 
 def delete_trees(paths: list[Path], layout: Layout, console: Console) -> None:
-    """Delete the trees that exist among `paths`; say so, or that there was nothing."""
-    targets = [path for path in paths if path.exists()]
+    """Delete the trees that exist among `paths` (links too, never followed); say so,
+    or that there was nothing.  Every one must carry the tool's marker: all are
+    checked before any is deleted."""
+    targets = [path for path in paths if os.path.lexists(path)]
+    for path in targets:
+        require_own_tree(path)
     for path in targets:
         console.write(f"Deleting {path}")
         shutil.rmtree(path)

@@ -45,13 +45,19 @@ def select(target: str, layout: Layout, *, for_build: bool) -> Selection:
 
 
 def build(selection: Selection, context_for: Callable[[str | None], BuildContext]) -> None:
-    """Build the build python (once), then each host's steps in its own context."""
+    """Build the build python (once), then each host's steps in its own context.
+
+    Every host's inputs (toolchain or NDK, archives, sources) are checked first,
+    so a missing one is reported before --clean deletes anything or a long
+    build starts."""
+    hosts = [context_for(host) for host in selection.hosts]
+    for ctx in hosts:
+        steps.check_inputs(ctx, needs_build_python=not selection.build_python)
     if selection.build_python:
         ctx = context_for(None)
         steps.configure_build(ctx)
         steps.make_build(ctx)
-    for host in selection.hosts:
-        ctx = context_for(host)
+    for ctx in hosts:
         for step in (steps.prepare_deps, steps.configure_host, steps.make_host):
             step(ctx)
         ctx.console.write(f"Host python installed in {ctx.layout.prefix(ctx.require_host())}")
@@ -59,7 +65,8 @@ def build(selection: Selection, context_for: Callable[[str | None], BuildContext
 
 def clean_paths(selection: Selection, layout: Layout) -> list[Path]:
     if selection.everything:
-        return sorted(path for path in layout.root.glob("*") if path.is_dir())
+        # Links too: delete_trees refuses them rather than skipping them silently.
+        return sorted(path for path in layout.root.glob("*") if path.is_dir() or path.is_symlink())
     paths = [layout.build_dir] if selection.build_python else []
     return paths + [layout.host_dir(host) for host in selection.hosts]
 

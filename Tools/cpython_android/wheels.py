@@ -78,6 +78,11 @@ def read_project(directory: Path) -> Project:
                 "build-system", {})
         except tomllib.TOMLDecodeError as e:
             raise UserError(f"{pyproject} is not valid TOML ({e}): fix it") from None
+        except UnicodeDecodeError:
+            raise UserError(f"{pyproject} is not UTF-8 text: fix it") from None
+        if not isinstance(build_system, dict):
+            raise UserError(f"{pyproject}: build-system must be a table ([build-system]), "
+                            f"not {build_system!r}")
     if not build_system.get("build-backend") and not (directory / "setup.py").is_file():
         raise UserError(f"{directory} has no build backend: add a [build-system] table with "
                         "build-backend to pyproject.toml (or a setup.py)")

@@ -7,4 +7,5 @@ module imports another).
     support.devices     Android runner specs and fake APKs for the ADB double
     support.adb_double  an ADB server test double speaking adb's wire protocol
     support.ndk_layout  a fake Android SDK/NDK directory layout
+    support.archives    prebuilt-library archives, a tree that installs them, tree snapshots
 """

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-import debian_sources
+from cpython_android import sources
 
 REPO = Path(__file__).resolve().parents[2]
 ANDROID_PY = REPO / "Android" / "android.py"
 GNU_HOST = "aarch64-linux-gnu"
-CCACHE_DIR = debian_sources.CACHE_ROOT / "ccache"
+CCACHE_DIR = sources.default_cache() / "ccache"
 
 
 def run_cli(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None,
@@ -72,7 +72,7 @@ def ccache_env() -> dict[str, str]:
 
 def deps_source_args() -> list[str]:
     """`--deps-source DIR` with the pinned library sources (fetched once, verified)."""
-    return ["--deps-source", str(debian_sources.library_sources(DEPS_LIBRARIES))]
+    return ["--deps-source", str(sources.library_sources(DEPS_LIBRARIES))]
 
 
 def build_command(host: str) -> Sequence[str]:

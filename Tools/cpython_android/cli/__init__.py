@@ -189,7 +189,7 @@ def results_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("log", metavar="LOG", type=Path, help="the saved output of a regrtest run")
     parser.add_argument("--regrtest-xml", metavar="FILE", type=Path, default=None,
                         help="the XML regrtest itself wrote with --junit-xml, merged in")
-    parser.add_argument("--junit-xml", metavar="OUT", type=Path, default=None,
+    parser.add_argument("--junit-xml", metavar="OUT", type=opt.output_file, default=None,
                         help="where to write the JUnit XML (default: only print the summary)")
 
 
@@ -199,14 +199,16 @@ def package_args(parser: argparse.ArgumentParser) -> None:
 
 
 def cross_env_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("directory", metavar="DIR", type=Path, help="where to create it")
+    parser.add_argument("directory", metavar="DIR", type=opt.usable_dir,
+                        help="where to create it")
 
 
 def build_wheel_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", metavar="PROJECT_DIR", type=Path, help="the project to build")
-    parser.add_argument("-o", "--outdir", metavar="DIST", type=Path, default=Path("dist"),
+    parser.add_argument("-o", "--outdir", metavar="DIST", type=opt.usable_dir,
+                        default=Path("dist"),
                         help="where the wheel goes (default: ./dist)")
-    parser.add_argument("--env", metavar="DIR", type=Path, default=None,
+    parser.add_argument("--env", metavar="DIR", type=opt.usable_dir, default=None,
                         help="cross environment to use or create (default: "
                         "cross-build/HOST/cross-env)")
 

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import os
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from ..errors import UserError
+from ..harness.planning import read_durations_xml
 from ..hosts import DEFAULT_API_LEVEL, supported_description, validate_api_level
 from ..runners import NATIVE_HOST
 from ..toolchains.ndk import DEFAULT_NDK_VERSION
 
 T = TypeVar("T")
+
+#: What Linux allows: a path, one name in it.
+PATH_MAX, NAME_MAX = 4096, 255
+#: Room a build directory needs below it for the deepest paths it makes.
+DIR_ROOM = 512
 
 #: Defaults of every option any handler reads (subcommands override them).
 DEFAULTS: dict[str, Any] = {
@@ -43,10 +51,23 @@ def api_level(value: str) -> int:
 
 
 def existing_dir(value: str) -> Path:
+    # Path("") is the current directory: an empty value (a failed `$(...)`
+    # in a shell) must not quietly mean ".".
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty string is not a directory")
     path = Path(value).expanduser()
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"{value} is not a directory")
     return path.resolve()
+
+
+def source_dir(value: str) -> Path:
+    """A --deps-source directory: there, and not empty."""
+    path = existing_dir(value)
+    if not any(path.iterdir()):
+        raise argparse.ArgumentTypeError(f"{value} is empty: get the pinned sources with "
+                                         "`python3 -m cpython_android.sources libraries`")
+    return path
 
 
 def existing_file(value: str) -> Path:
@@ -61,9 +82,71 @@ def positive_float(value: str) -> float:
         number = float(value)
     except ValueError:
         number = -1.0
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of seconds")
+    if not (number > 0 and math.isfinite(number)):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of seconds "
+                                         "(leave the option out for no limit)")
     return number
+
+
+def job_count(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of jobs (1 or more)")
+    return int(value)
+
+
+def url(value: str) -> str:
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https", "file") or (
+            parts.scheme != "file" and not parts.netloc):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an http(s):// or file:// URL")
+    return value
+
+
+def _fits(path: Path, room: int = 0) -> Path:
+    """`path`, if the OS can have it (with `room` bytes more for what goes below)."""
+    full = os.fsencode(path.absolute())
+    longest = max((len(part) for part in full.split(b"/")), default=0)
+    if longest > NAME_MAX or len(full) + room >= PATH_MAX:
+        raise argparse.ArgumentTypeError(f"{str(path)[:60]}... is longer than the OS allows "
+                                         "(or leaves no room for what goes below it)")
+    return path
+
+
+def any_path(value: str) -> Path:
+    return _fits(Path(value).expanduser())
+
+
+def usable_dir(value: str) -> Path:
+    """A directory, or a path where one can be created."""
+    path = _fits(Path(value).expanduser(), DIR_ROOM)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value} exists and is not a directory")
+    return path
+
+
+def output_file(value: str) -> Path:
+    """A file to write: checked before any work, so a long run is not lost."""
+    path = _fits(Path(value).expanduser())
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value} is a directory, not a file to write")
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {value}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK) or (
+            path.exists() and not os.access(path, os.W_OK)):
+        raise argparse.ArgumentTypeError(f"cannot write {value}: permission denied")
+    return path
+
+
+def durations_file(value: str) -> Path:
+    path = existing_file(value)
+    try:
+        read_durations_xml(path)
+    except UserError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--durations ")) from None
+    return path
 
 
 def shard_count(value: str) -> int:
@@ -91,19 +174,14 @@ def pick(cls: Callable[..., T], args: argparse.Namespace, **overrides: Any) -> T
 
 # --- groups of options shared by several subcommands ---------------------------
 
-def env_path(name: str) -> Path | None:
-    """An environment variable as a path default (read when the parser is built)."""
-    value = os.environ.get(name)
-    return Path(value) if value else None
-
-
 def global_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--checkout", type=Path, metavar="DIR",
+    parser.add_argument("--checkout", type=any_path, metavar="DIR",
                         help="CPython source tree (default: $CPYTHON_CHECKOUT, or the tree "
                         "this script is in)")
-    # As upstream: $CROSS_BUILD_DIR where the flag is absent.
-    parser.add_argument("--cross-build-dir", type=Path, metavar="DIR",
-                        default=env_path("CROSS_BUILD_DIR"),
+    # As upstream: $CROSS_BUILD_DIR where the flag is absent (a string default
+    # goes through `type` as a typed value would).
+    parser.add_argument("--cross-build-dir", type=usable_dir, metavar="DIR",
+                        default=os.environ.get("CROSS_BUILD_DIR") or None,
                         help="where builds go (default: $CROSS_BUILD_DIR, else "
                         "<checkout>/cross-build)")
     parser.add_argument("-v", "--verbose", action="count", default=0,
@@ -143,7 +221,7 @@ def test_host(parser: argparse.ArgumentParser) -> None:
 
 
 def make_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+    parser.add_argument("-j", "--jobs", type=job_count, default=os.cpu_count() or 1, metavar="N",
                         help="parallel make jobs (default: CPU count)")
     parser.add_argument("--ccache", action="store_true",
                         help="compile through ccache (shares hits across build trees)")
@@ -170,15 +248,16 @@ def deps_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--deps-from-source", dest="from_source", action="store_true",
                        help="build the libraries from source archives with the host's "
                        "toolchain (GNU hosts have no prebuilt ones)")
-    group.add_argument("--deps-source", dest="source_dirs", type=existing_dir,
+    group.add_argument("--deps-source", dest="source_dirs", type=source_dir,
                        action="append", default=[], metavar="DIR",
                        help="where the pinned source archives are (repeatable)")
     group.add_argument("--deps-dir", type=existing_dir, metavar="DIR",
                        help="use the archives in DIR; never download")
-    group.add_argument("--cache-dir", type=Path, metavar="DIR", default=env_path("CACHE_DIR"),
+    group.add_argument("--cache-dir", type=usable_dir, metavar="DIR",
+                       default=os.environ.get("CACHE_DIR") or None,
                        help="download cache (default: $CACHE_DIR, else "
                        "~/.cache/cpython-android/deps)")
-    group.add_argument("--deps-mirror", dest="mirror", metavar="URL",
+    group.add_argument("--deps-mirror", dest="mirror", type=url, metavar="URL",
                        help="base URL to download prebuilt archives from instead of "
                        "BeeWare's GitHub releases")
     group.add_argument("--require-hashes", action="store_true",
@@ -213,17 +292,17 @@ def test_options(parser: argparse.ArgumentParser) -> None:
                         "that match (Android: a device path, relative ones in the app's "
                         "external files directory; GNU and native: in the run's directory); "
                         "repeatable")
-    parser.add_argument("--output-dir", type=Path, metavar="DIR",
+    parser.add_argument("--output-dir", type=usable_dir, metavar="DIR",
                         help="where --pull puts them (default: cross-build/logs/pulled)")
     parser.add_argument("--pythoninfo", action="store_true",
                         help="show the target python's test.pythoninfo first (implied by "
                         "--fast-ci/--slow-ci, as upstream's); saved in cross-build/logs")
-    parser.add_argument("--junit-xml", type=Path, metavar="PATH",
+    parser.add_argument("--junit-xml", type=output_file, metavar="PATH",
                         help="write the results as JUnit XML to PATH")
     parser.add_argument("--shards", type=shard_count, default=1, metavar="N",
                         help="split the test files across N runners (GNU and native: "
                         "N processes; Android: N devices)")
-    parser.add_argument("--durations", type=existing_file, metavar="FILE",
+    parser.add_argument("--durations", type=durations_file, metavar="FILE",
                         help="an earlier JUnit file: balance the shards by its durations")
     parser.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
                         help="after a crash or hang, run the test files not run yet in a "

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
 
@@ -198,13 +198,7 @@ def load_durations(path: Path, files: Sequence[str]) -> dict[str, float]:
     attributed to the test file its dotted name contains
     (`test.test_os.FileTests.test_x` → `test_os`) and the times are summed.
     """
-    from junitparser import JUnitXml, TestSuite  # lazily: only with --durations
-
-    try:
-        xml = JUnitXml.fromfile(str(path))
-    except (OSError, SyntaxError, ValueError) as e:  # lxml/ElementTree parse errors
-        raise UserError(f"--durations {path}: not a readable JUnit XML file ({e})") from None
-    suites = [xml] if isinstance(xml, TestSuite) else list(xml)
+    suites = read_durations_xml(path)
     wanted = set(files)
     totals: dict[str, float] = {}
     for suite in suites:
@@ -217,6 +211,27 @@ def load_durations(path: Path, files: Sequence[str]) -> dict[str, float]:
             if owner:
                 totals[owner] = totals.get(owner, 0.0) + float(case.time or 0.0)
     return totals
+
+
+def read_durations_xml(path: Path) -> list[Any]:
+    """The suites of a JUnit file, every time in it a number; else UserError
+    (the command line checks --durations with this before any work)."""
+    from junitparser import JUnitXml, JUnitXmlError, TestSuite  # lazily: --durations only
+
+    try:
+        xml = JUnitXml.fromfile(str(path))
+        if xml._elem.tag not in ("testsuites", "testsuite"):
+            raise ValueError(f"the root element is <{xml._elem.tag}>, not <testsuites>")
+        suites = [xml] if isinstance(xml, TestSuite) else list(xml)
+        for suite in suites:
+            float(suite._elem.get("time") or 0)
+            for case in suite:
+                float(case._elem.get("time") or 0)
+    except (OSError, SyntaxError, ValueError, JUnitXmlError) as e:  # parse errors too
+        reason = ("its root element is not <testsuites> or <testsuite>"
+                  if isinstance(e, JUnitXmlError) else " ".join(str(e).split()))
+        raise UserError(f"--durations {path}: not a readable JUnit XML file ({reason})") from None
+    return suites
 
 
 def _file_of(dotted: str, files: set[str]) -> str | None:

@@ -42,7 +42,11 @@ def convert_log(log: Path, junit_xml: Path | None, regrtest_xml: Path | None = N
         raise UserError(f"--regrtest-xml {regrtest_xml} is not a file")
     results = parse_log(text)
     if regrtest_xml is not None:
-        merge_regrtest_xml(results, regrtest_xml)
+        try:
+            merge_regrtest_xml(results, regrtest_xml)
+        except ValueError as e:  # e.g. time="zz"
+            raise UserError(f"--regrtest-xml {regrtest_xml}: not a JUnit file regrtest "
+                            f"wrote ({' '.join(str(e).split())})") from None
     # A crashed or hung file: with -v its last test line without a result names
     # the test (a case of its own); without -v the file-level case names the file.
     attribute_stops(results)
