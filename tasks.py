@@ -100,10 +100,11 @@ def make_host(c, host, checkout=None, cross_build_dir=None, api_level=None, jobs
 
 @library_task
 def build(c, host, checkout=None, cross_build_dir=None, api_level=None, clean=False,
-          ccache=False, jobs=None):
+          ccache=False, jobs=None, disable_gil=False):
     """Build everything for a host: configure-build, make-build, deps, configure-host, make-host."""
     steps.build_all(context(checkout, cross_build_dir, host, api_level=opt_int(api_level),
-                            clean=clean, ccache=ccache, jobs=jobs))
+                            clean=clean, ccache=ccache, jobs=jobs,
+                            disable_gil=disable_gil))
 
 
 @library_task

@@ -82,7 +82,7 @@ def main() -> None:
     checkout = validate(args.checkout)
     host = parse_host(args.host)
     layout = Layout(args.cross_build_dir.resolve())
-    python = layout.require_host_python(host, checkout.short_version)
+    python = layout.require_host_python(host)
     wrapper = QemuPython(host, python).ensure_wrapper()
     cli = [sys.executable, str(REPO / "Android" / "android.py"), "--checkout",
            str(checkout.root), "--cross-build-dir", str(layout.root), "test", args.host]

@@ -18,8 +18,15 @@ from pathlib import Path
 import pytest
 
 from cpython_android import sources
+from support import kotlin_compiler
 from support.adb_double import AdbDouble
-from support.cli import GNU_HOST, BuiltHost, build_command, ccache_env
+from support.cli import (
+    GNU_HOST,
+    BuiltHost,
+    build_command,
+    ccache_env,
+    free_threaded_build_command,
+)
 
 
 @pytest.fixture(scope="session")
@@ -30,17 +37,39 @@ def cpython_source() -> Path:
     return sources.cpython_source()
 
 
-@pytest.fixture(scope="session")
-def gnu_build(cpython_source: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltHost:
-    """CPython built for aarch64-linux-gnu with our own `build`; skips without the tools."""
+def _need_gnu_tools() -> None:
     missing = [p for p in (f"{GNU_HOST}-gcc", "qemu-aarch64-static", "make", "ccache")
                if not shutil.which(p)]
     if missing:
         pytest.skip(f"GNU cross build needs {', '.join(missing)} on PATH")
+
+
+@pytest.fixture(scope="session")
+def cross_build_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's cross-build directory: the default and the free-threaded
+    build of the host sit side by side in it, as a user's would."""
     reuse = os.environ.get("CPYTHON_ANDROID_TEST_CROSS_BUILD")
-    cross_build = Path(reuse) if reuse else tmp_path_factory.mktemp("cross-build")
-    built = BuiltHost(cpython_source, cross_build, GNU_HOST, None)  # type: ignore[arg-type]
+    return Path(reuse) if reuse else tmp_path_factory.mktemp("cross-build")
+
+
+@pytest.fixture(scope="session")
+def gnu_build(cpython_source: Path, cross_build_root: Path) -> BuiltHost:
+    """CPython built for aarch64-linux-gnu with our own `build`; skips without the tools."""
+    _need_gnu_tools()
+    built = BuiltHost(cpython_source, cross_build_root, GNU_HOST, None)  # type: ignore[arg-type]
     built.first_build = built.cli(*build_command(GNU_HOST), env=ccache_env(), check=True)
+    return built
+
+
+@pytest.fixture(scope="session")
+def ft_build(cpython_source: Path, cross_build_root: Path) -> BuiltHost:
+    """The free-threaded build (`build HOST --disable-gil`) of the same host, once
+    per session, beside the default one."""
+    _need_gnu_tools()
+    built = BuiltHost(cpython_source, cross_build_root, GNU_HOST, None,  # type: ignore[arg-type]
+                      free_threaded=True)
+    built.first_build = built.cli(*free_threaded_build_command(GNU_HOST), env=ccache_env(),
+                                  check=True)
     return built
 
 
@@ -52,6 +81,12 @@ def cross_env(gnu_build: BuiltHost, tmp_path_factory: pytest.TempPathFactory) ->
     result = gnu_build.cli("cross-env", GNU_HOST, directory)
     assert result.returncode == 0, result.stdout + result.stderr
     return directory
+
+
+@pytest.fixture(scope="session")
+def gradle_classpath() -> str:
+    """Gradle's API for the Kotlin compiler (skips without it)."""
+    return kotlin_compiler.gradle_classpath()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from support.cli import run_cli
-from support.trees import fake_checkout
+from support.trees import fake_checkout, fake_installed_python
 
 
 def snapshot(root: Path) -> set[Path]:
@@ -109,9 +109,8 @@ def test_gnu_cross_compiler_not_on_path(checkout):
 
 
 def test_qemu_missing_for_run(checkout, tmp_path):
-    prefix_bin = checkout / "cross-build" / "aarch64-linux-gnu" / "prefix" / "bin"
-    prefix_bin.mkdir(parents=True)
-    (prefix_bin / "python3.13").write_text("")
+    fake_installed_python(checkout / "cross-build" / "aarch64-linux-gnu" / "prefix",
+                          "aarch64-linux-gnu")
     # PATH without qemu (but with the basics the shim needs).
     empty = tmp_path / "emptybin"
     empty.mkdir()

@@ -232,7 +232,10 @@ CASES = [
          ("ANDROID_HOME",), android_prefix, NO_NDK),
     Case("build-clean-no-ndk", f"build {ANDROID} --clean", ("ANDROID_HOME",), None, NO_NDK),
     Case("configure-host-clean-no-source", f"configure-host {GNU} --clean --deps-from-source "
-         "--deps-source {root}/empty", ("apt-get source",)),
+         "--deps-source {root}/unrelated", ("cpython_android.sources libraries",),
+         write("unrelated/README", "not a source archive\n")),
+    Case("deps-source-empty-dir", f"configure-host {GNU} --deps-from-source "
+         "--deps-source {root}/empty", ("is empty",)),
     Case("cross-env-foreign-venv", f"cross-env {GNU} {{user}}/venv", ("did not create",),
          write("user/venv/pyvenv.cfg", "home = /usr/bin\n")),
 ]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from cpython_android.abi import PythonABI
 from cpython_android.crossenv import files
 from cpython_android.crossenv.target import CrossTarget
 from cpython_android.hosts import ANDROID_ABIS, parse_host
@@ -121,7 +122,8 @@ def fake_android_prefix(prefix: Path, host: str) -> None:
         '#define PY_VERSION "3.13.5"\n')
     stdlib = prefix / "lib" / "python3.13"
     stdlib.mkdir(parents=True)
-    values = {"prefix": "/usr/local", "MULTIARCH": host, "MACHDEP": "android",
+    values = {"prefix": "/usr/local", "VERSION": "3.13", "ABIFLAGS": "", "MULTIARCH": host,
+              "MACHDEP": "android",
               "SOABI": f"cpython-313-{host}", "EXT_SUFFIX": f".cpython-313-{host}.so",
               "INCLUDEPY": "/usr/local/include/python3.13", "Py_ENABLE_SHARED": 1}
     (stdlib / f"_sysconfigdata__android_{host}.py").write_text(f"build_time_vars = {values!r}\n")
@@ -173,13 +175,13 @@ def test_android_cross_files_for_every_abi(triplet: str, tmp_path: Path, monkeyp
     prefix = tmp_path / "prefix"
     fake_android_prefix(prefix, triplet)
     toolchain = NdkToolchain.locate(host, prefix, ToolchainOptions(install_missing=False))
-    target = CrossTarget(host, "3.13", prefix,
+    target = CrossTarget(host, PythonABI((3, 13)), prefix,
                          next((prefix / "lib" / "python3.13").glob("_sysconfigdata_*.py")),
                          toolchain.environment(), ndk)
     abi = ANDROID_ABIS[triplet]
 
     assert target.platform_tag == f"android_30_{abi.wheel_arch}"
-    assert f"cp313-cp313-{target.platform_tag}" in host_tags(host, "3.13")
+    assert f"cp313-cp313-{target.platform_tag}" in host_tags(host, PythonABI((3, 13)))
     assert f"set(ANDROID_ABI {abi.abi})" in files.cmake_toolchain(target)
     meson = files.meson_cross_file(target, tmp_path / "python")
     family = {"arm-linux-androideabi": "arm", "i686-linux-android": "x86"}.get(

@@ -21,7 +21,7 @@ from support.elf import (
     android_tree,
     clang_so,
 )
-from support.trees import fake_checkout, gcc_so
+from support.trees import fake_checkout, fake_installed_python, gcc_so
 
 GNU = "aarch64-linux-gnu"
 def check(checkout: Path, cross_build: Path, host: str, env: dict[str, str] | None = None):
@@ -84,13 +84,43 @@ def test_android_rule_breakers_are_each_reported(tmp_path: Path):
     assert "5 with problems" in out
 
 
+@needs("clang", "ld.lld")
+def test_free_threaded_android_extensions_must_link_libpython_t(tmp_path: Path):
+    """`check --disable-gil` reads the prefix's ABI: a free-threaded module must
+    name libpython3.13t.so; one linked to the default libpython3.13.so fails."""
+    tree = android_tree(tmp_path, abiflags="t")
+    lib, sysroot = tree.prefix / "lib", tree.sysroot_lib
+    dynload = lib / "python3.13t" / "lib-dynload"
+    ext = EXT.replace("-313-", "-313t-")
+    clang_so(dynload / f"good{ext}", EXTENSION_SOURCE, f"-L{lib}", "-lpython3.13t",
+             f"-L{sysroot}", "-lc", PAGES_16K)
+    default_lib = clang_so(tmp_path / "default" / "libpython3.13.so",
+                           "void *PyLong_FromLong(long v) { return 0; }",
+                           "-Wl,-soname,libpython3.13.so", f"-L{sysroot}", "-lc", PAGES_16K)
+    clang_so(dynload / f"gil{ext}", EXTENSION_SOURCE, f"-L{default_lib.parent}",
+             "-lpython3.13", f"-L{sysroot}", "-lc", PAGES_16K)
+
+    result = run_cli("--checkout", tree.checkout, "--cross-build-dir", tmp_path / "cross-build",
+                     "check", ANDROID, "--disable-gil", env=tree.env)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert row(result.stdout, f"good{ext}").split()[1:] == ["AARCH64", "16K", "yes", "ok"]
+    gil = row(result.stdout, f"gil{ext}")
+    assert "libpython3.13t.so is not in DT_NEEDED" in gil
+    assert "DT_NEEDED libpython3.13.so not found" in gil
+    assert row(result.stdout, "lib/libpython3.13t.so ").endswith("ok")
+    # Without --disable-gil, the default tree is looked for, and the free-threaded one named.
+    default = check(tree.checkout, tmp_path / "cross-build", ANDROID, tree.env)
+    assert default.returncode == 2
+    assert "add --disable-gil" in default.stderr
+
+
 @needs("gcc", f"{GNU}-gcc")
 def test_gnu_prefix_with_a_build_machine_library_fails(tmp_path: Path):
     checkout = fake_checkout(tmp_path / "cpython")
     prefix = tmp_path / "cross-build" / GNU / "prefix"
-    (prefix / "include" / "python3.13").mkdir(parents=True)
-    (prefix / "include" / "python3.13" / "patchlevel.h").write_text(
-        '#define PY_VERSION "3.13.5"\n')
+    fake_installed_python(prefix, GNU)
+    (prefix / "bin" / "python3.13").unlink()
     dynload = prefix / "lib" / "python3.13" / "lib-dynload"
     gcc_so(f"{GNU}-gcc", dynload / "fine.cpython-313-aarch64-linux-gnu.so",
            "int f(void){return 1;}")

@@ -16,7 +16,7 @@ from packaging.version import Version
 
 from cpython_android.package import package_version, write_tarball
 from support.cli import GNU_HOST, needs, run_cli
-from support.trees import fake_checkout, gcc_so
+from support.trees import fake_checkout, fake_installed_python, gcc_so
 
 TARBALL = f"python-3.13.5-{GNU_HOST}.tar.gz"
 
@@ -165,9 +165,7 @@ def test_untagged_version_gets_a_utc_timestamp(tmp_path: Path):
 def test_package_refuses_a_prefix_that_fails_check(tmp_path: Path):
     checkout = fake_checkout(tmp_path / "cpython")
     prefix = tmp_path / "xb" / GNU_HOST / "prefix"
-    (prefix / "include" / "python3.13").mkdir(parents=True)
-    (prefix / "include" / "python3.13" / "patchlevel.h").write_text(
-        '#define PY_VERSION "3.13.5"\n')
+    fake_installed_python(prefix, GNU_HOST)
     gcc_so("gcc", prefix / "lib" / "libpython3.13.so", "int f(void){return 1;}")
 
     result = run_cli("--checkout", checkout, "--cross-build-dir", tmp_path / "xb", "package",

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from support.kotlin_compiler import kotlinc
 from support.testbed_files import BUILD_KTS, MAIN_ACTIVITY, Kotlin, lambda_call
 
 
@@ -27,7 +27,6 @@ def build_kts() -> Kotlin:
 
 # --- build.gradle.kts's helpers bind to the script, not to a Gradle receiver ---------------
 
-JAVA_LIBS = Path("/usr/share/java")
 #: Gradle types whose members are in scope in build.gradle.kts: the script's
 #: Project and the receivers of its task-configuration lambdas.
 GRADLE_TYPES = ("org.gradle.api.Project", "org.gradle.api.Task", "org.gradle.api.DefaultTask",
@@ -40,25 +39,6 @@ LAMBDA_RECEIVERS = {"generateTask": "org.gradle.api.tasks.Sync",
                     "afterEvaluate": "org.gradle.api.Project",
                     "into": "org.gradle.api.file.CopySpec",
                     "from": "org.gradle.api.file.CopySpec"}
-
-
-@pytest.fixture(scope="module")
-def gradle_classpath() -> str:
-    jars = sorted({p.resolve() for p in JAVA_LIBS.glob("gradle-*.jar")})
-    groovy = JAVA_LIBS / "groovy-all.jar"
-    if not jars or not groovy.exists() or not shutil.which("javap"):
-        pytest.skip("needs a JDK and Debian's libgradle-core-java")
-    return os.pathsep.join(str(p) for p in [*jars, groovy.resolve()])
-
-
-def kotlinc(source: str, out: Path, classpath: str) -> None:
-    if not shutil.which("kotlinc"):
-        pytest.skip("needs Debian's kotlin")
-    (out.parent / "Main.kt").write_text(source)
-    result = subprocess.run(["kotlinc", "-cp", classpath, "-include-runtime", "-d", str(out),
-                             str(out.parent / "Main.kt")], capture_output=True, text=True,
-                            timeout=300)
-    assert result.returncode == 0, result.stderr + "\n" + source
 
 
 def gradle_members(classpath: str) -> set[str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from packaging.utils import parse_wheel_filename
 
+from cpython_android.abi import PythonABI
 from cpython_android.hosts import parse_host
 from cpython_android.wheels import elf_machines, host_tags
 from support.cli import GNU_HOST, run_cli
@@ -240,18 +241,36 @@ def test_build_wheel_before_the_host_python_is_built(tmp_path: Path):
     assert not (tmp_path / "dist").exists()
 
 
+PY313 = PythonABI((3, 13))
+PY313T = PythonABI((3, 13), "t")
+
+
 def test_android_tags_follow_packaging():
-    tags = host_tags(parse_host("aarch64-linux-android", 24), "3.13")
+    tags = host_tags(parse_host("aarch64-linux-android", 24), PY313)
     assert "cp313-cp313-android_24_arm64_v8a" in tags
     assert "cp313-abi3-android_21_arm64_v8a" in tags  # lower API levels run too
     assert "py3-none-any" in tags
     assert not [t for t in tags if "android_25_" in t or "linux" in t or "x86_64" in t]
-    arm = host_tags(parse_host("arm-linux-androideabi", 21), "3.13")
+    arm = host_tags(parse_host("arm-linux-androideabi", 21), PY313)
     assert "cp313-cp313-android_21_armeabi_v7a" in arm
 
 
 def test_gnu_tags():
-    tags = host_tags(parse_host(GNU_HOST), "3.13")
+    tags = host_tags(parse_host(GNU_HOST), PY313)
     assert "cp313-cp313-linux_aarch64" in tags
     assert "cp313-none-any" in tags
     assert not [t for t in tags if "x86_64" in t or "manylinux" in t or "cp312-cp312" in t]
+
+
+def test_free_threaded_tags_are_cp313t_only():
+    """A free-threaded host takes cp313t (PEP 738 tags on Android), never the
+    default ABI's cp313 or abi3 wheels, whatever python runs android.py."""
+    android = host_tags(parse_host("aarch64-linux-android", 24), PY313T)
+    assert "cp313-cp313t-android_24_arm64_v8a" in android
+    assert "cp313-cp313t-android_21_arm64_v8a" in android
+    assert "py3-none-android_24_arm64_v8a" in android
+    assert not [t for t in android if "-cp313-" in t or "-abi3-" in t]
+    gnu = host_tags(parse_host(GNU_HOST), PY313T)
+    assert "cp313-cp313t-linux_aarch64" in gnu
+    assert "cp313-cp313-linux_aarch64" not in gnu
+    assert "cp313-cp313t-linux_aarch64" not in host_tags(parse_host(GNU_HOST), PY313)

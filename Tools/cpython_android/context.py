@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import checkout as checkout_mod
 from . import hostsettings, toolchains
+from .abi import Variant, variant_for, with_variant_args
 from .checkout import Checkout
 from .console import Console
 from .deps.options import DepsOptions
@@ -50,6 +51,11 @@ class BuildContext:
     # host tree before filling the prefix, and configure-host must not again.
     cleaned: set[Path] = field(default_factory=set)
 
+    @property
+    def variant(self) -> Variant:
+        """Default or free-threaded: the layout's trees and configure's arguments follow."""
+        return self.layout.variant
+
     def require_host(self) -> Host:
         if self.host is None:
             raise UserError("this step needs a HOST")
@@ -76,14 +82,18 @@ def make_context(*, console: Console, checkout: Path | None = None,
                  configure_args: Sequence[str] = (), clean: bool = False,
                  jobs: int | None = None, ndk_version: str | None = None,
                  ccache: bool = False, deps: DepsOptions | None = None,
-                 native_ok: bool = False, settings: Use = Use.REQUIRE) -> BuildContext:
+                 native_ok: bool = False, settings: Use = Use.REQUIRE,
+                 disable_gil: bool = False) -> BuildContext:
     """A context from plain values (the command line and tasks.py both use this).
 
     The host is validated first, so a typo is reported before anything else
     is looked for.  With `native_ok` (`test`), HOST `build` means the native
     build python: the context then has no host.  An option left out (None,
     no configure arguments) takes the value the host was built with
-    (`hostsettings`); `settings` says what an explicit other value means."""
+    (`hostsettings`); `settings` says what an explicit other value means.
+    `disable_gil` (or `--disable-gil` among the configure arguments) picks the
+    free-threaded variant: its own trees in the cross-build directory (see
+    `layout`), and so its own remembered settings."""
     native = native_ok and host == NATIVE_HOST
     parsed_host = parse_host(host, api_level or DEFAULT_API_LEVEL) if host and not native \
         else None
@@ -93,19 +103,21 @@ def make_context(*, console: Console, checkout: Path | None = None,
         raise UserError(f"this release package is for {found.package_host}, not {parsed_host}: "
                         f"use the {parsed_host} package or pass --checkout DIR")
     root = cross_build_dir or found.root / "cross-build"
-    layout = Layout(root.resolve(), package_prefix=found.package_prefix)
+    variant = variant_for(found.version_tuple, configure_args, disable_gil)
+    layout = Layout(root.resolve(), package_prefix=found.package_prefix, variant=variant)
     if parsed_host is not None:
         recorded = None if clean else hostsettings.load(layout.host_settings(parsed_host))
+        explicit_args = with_variant_args(variant, configure_args) if configure_args else ()
         chosen, notes = hostsettings.resolve(
-            parsed_host, recorded, Requested(api_level, ndk_version, tuple(configure_args)),
-            settings)
+            parsed_host, recorded, Requested(api_level, ndk_version, explicit_args), settings)
         for note in notes:
             console.write(note)
         parsed_host = replace(parsed_host, api_level=chosen.api_level or DEFAULT_API_LEVEL)
         ndk_version, configure_args = chosen.ndk_version, chosen.configure_args
     return BuildContext(
         checkout=found, layout=layout, console=console, host=parsed_host,
-        configure_args=configure_args, clean=clean, jobs=jobs or toolchains.cpu_count(),
+        configure_args=with_variant_args(variant, configure_args), clean=clean,
+        jobs=jobs or toolchains.cpu_count(),
         toolchain_options=ToolchainOptions(ndk_version=ndk_version, ccache=ccache),
         deps=deps or DepsOptions())
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .abi import PythonABI
 from .hosts import Host
 
 PAGE_SIZE_16K = 16384
@@ -121,14 +122,14 @@ class Rules:
     """What a prefix for `host` must satisfy."""
 
     host: Host
-    python_short_version: str  # "3.13"
+    python: PythonABI  # what the prefix holds: names libpython3.13[t].so
     # Where DT_NEEDED libraries that are not in the prefix live (the NDK
     # sysroot for Android); searched after the prefix's lib directory.
     system_lib_dirs: tuple[Path, ...] = ()
 
     @property
     def libpython(self) -> str:
-        return f"libpython{self.python_short_version}.so"
+        return self.python.libpython_name
 
 
 class LibraryResolver:

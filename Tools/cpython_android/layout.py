@@ -12,6 +12,12 @@
     cross-build/logs/             one log per step, and the pythoninfo outputs
     cross-build/deps-lock.json    hashes trusted on first use (deps/lock.py)
 
+A free-threaded build (`--disable-gil`, see `abi`) has its own trees beside
+these, named with the variant's suffix: cross-build/build-t/ and
+cross-build/HOST-t/ (logs: STEP-HOST-t.log).  So both variants of a host
+live in one cross-build directory, switching rebuilds neither, and the lock
+file and logs directory stay shared.
+
 Every path under the cross-build directory is computed here, nowhere else.
 
 Each tree the tool creates (build/, HOST/) carries a marker file written when
@@ -25,6 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import abi
+from .abi import PythonABI, Variant
 from .errors import UserError
 from .hosts import Host, is_host_name
 
@@ -81,17 +89,18 @@ class Layout:
     # An extracted release package has its one prefix at a fixed place
     # (package.py); then every host's prefix is that one.
     package_prefix: Path | None = None
+    variant: Variant = Variant()
 
     @property
     def build_dir(self) -> Path:
-        return self.root / "build"
+        return self.root / f"build{self.variant.dir_suffix}"
 
     @property
     def logs_dir(self) -> Path:
         return self.root / "logs"
 
     def host_dir(self, host: Host | str) -> Path:
-        return self.root / str(host)
+        return self.root / f"{host}{self.variant.dir_suffix}"
 
     def prefix(self, host: Host | str) -> Path:
         if self.package_prefix is not None:
@@ -137,7 +146,8 @@ class Layout:
         return directory / MAKE_STAMP
 
     def log_path(self, step: str, host: Host | str | None = None) -> Path:
-        return self.logs_dir / (f"{step}-{host}.log" if host else f"{step}.log")
+        name = f"{step}-{host}" if host else step
+        return self.logs_dir / f"{name}{self.variant.dir_suffix}.log"
 
     def build_python(self) -> Path | None:
         """The build python binary, if `make-build` has produced one."""
@@ -153,11 +163,39 @@ class Layout:
                             "configure-build` and `make-build` first (or `build HOST`)")
         return found
 
-    def host_python(self, host: Host, short_version: str) -> Path:
-        return self.prefix(host) / "bin" / f"python{short_version}"
+    def has_installed(self, host: Host) -> bool:
+        return any(self.prefix(host).glob("lib/python3*/_sysconfigdata_*.py"))
 
-    def require_host_python(self, host: Host, short_version: str) -> Path:
-        path = self.host_python(host, short_version)
+    def installed_abi(self, host: Host) -> PythonABI:
+        """What the host's prefix holds (from its sysconfig data)."""
+        prefix = self.prefix(host)
+        if not self.has_installed(host):
+            raise UserError(f"no host python installed in {prefix}: run `android.py build "
+                            f"{host}{self._variant_option()}` first{self._other_variant(host)}")
+        found = abi.read_installed(prefix)
+        if self.variant.free_threaded and not found.free_threaded:
+            raise UserError(f"{prefix} holds the default python {found.ldversion}, not a "
+                            "free-threaded one: leave out --disable-gil")
+        return found
+
+    def host_python(self, host: Host, python: PythonABI) -> Path:
+        return self.prefix(host) / "bin" / python.python_name
+
+    def require_host_python(self, host: Host) -> Path:
+        path = self.host_python(host, self.installed_abi(host))
         if not path.is_file():
-            raise UserError(f"no host python at {path}: run `android.py build {host}` first")
+            raise UserError(f"no host python at {path}: run `android.py build {host}"
+                            f"{self._variant_option()}` first")
         return path
+
+    def _variant_option(self) -> str:
+        return " " + abi.DISABLE_GIL if self.variant.free_threaded else ""
+
+    def _other_variant(self, host: Host) -> str:
+        """A hint when only the other variant of the host is built."""
+        other = Layout(self.root, self.package_prefix, Variant(not self.variant.free_threaded))
+        if self.package_prefix is None and other.has_installed(host):
+            return (f" (a {other.variant} build is in {other.host_dir(host)}: "
+                    + ("add --disable-gil)" if other.variant.free_threaded
+                       else "leave out --disable-gil)"))
+        return ""

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import elfcheck
+from .abi import read_installed
 from .checkout import PACKAGE_FILE, Checkout, read_py_version
 from .context import BuildContext
 from .digest import sha256_file
@@ -131,18 +132,12 @@ def stage(request: PackageRequest, version: str, staging: Path) -> None:
     if not request.host.is_android:
         # A GNU host's tests run the interpreter itself under qemu-user; an
         # Android host's run inside the testbed app, which embeds libpython.
-        short = read_short_version(request.prefix)
-        _copy(request.prefix / "bin" / f"python{short}",
-              staging / "prefix" / "bin" / f"python{short}")
+        name = read_installed(request.prefix).python_name  # python3.13, python3.13t
+        _copy(request.prefix / "bin" / name, staging / "prefix" / "bin" / name)
     description: dict[str, object] = {"host": str(request.host), "version": version}
     if request.host.is_android:
         description["api_level"] = request.host.api_level
     (staging / PACKAGE_FILE).write_text(json.dumps(description, indent=2) + "\n")
-
-
-def read_short_version(prefix: Path) -> str:
-    """`3.13`: the name of lib/pythonX.Y and libpythonX.Y.so in the prefix."""
-    return ".".join(package_version(prefix).split(".")[:2])
 
 
 def shared_libraries(root: Path) -> Iterator[Path]:
@@ -231,12 +226,13 @@ def system_lib_dirs(host: Host, toolchain: object) -> tuple[Path, ...]:
 def check_rules(ctx: BuildContext, prefix: Path) -> elfcheck.Rules:
     host = ctx.require_host()
     lib_dirs = system_lib_dirs(host, ctx.toolchain()) if host.is_android else ()
-    return elfcheck.Rules(host, read_short_version(prefix), lib_dirs)
+    return elfcheck.Rules(host, read_installed(prefix), lib_dirs)
 
 
 def require_prefix(ctx: BuildContext) -> Path:
     host = ctx.require_host()
     prefix = ctx.layout.prefix(host)
+    ctx.layout.installed_abi(host)  # names the other variant's build if only that is there
     if not (prefix / "lib").is_dir() or not list(prefix.glob("include/python*/patchlevel.h")):
         raise UserError(f"no host python installed in {prefix}: run `android.py build "
                         f"{host}` first")
@@ -268,7 +264,8 @@ def make_package(ctx: BuildContext, *, debug: bool = False) -> Path | None:
         ctx.console.warn(f"not packaging {prefix}: `check` found problems (table above)")
         return None
     ctx.console.write(f"check: {len(report.results)} ELF files ok")
-    version = package_version(prefix)
+    # python-3.13.5t-HOST.tar.gz for a free-threaded build: both can sit in dist/.
+    version = read_installed(prefix).package_version(package_version(prefix))
     tool = tool_root()
     request = PackageRequest(
         host=host, prefix=prefix, dist_dir=ctx.layout.dist_dir(host), tool_root=tool,

@@ -25,7 +25,6 @@ import fcntl
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tarfile
 import tomllib
@@ -36,6 +35,7 @@ from pathlib import Path
 
 from .digest import sha256_file
 from .errors import UserError
+from .process import Completed, run_captured
 
 PINS_FILE = Path(__file__).with_name("deps") / "pins.toml"
 DEFAULT_SUITE = "trixie"
@@ -175,10 +175,10 @@ class Fetcher:
         ]
 
     def _apt(self, suite: str, *args: str, cwd: Path | None = None,
-             ) -> subprocess.CompletedProcess[str]:
+             ) -> Completed:
         command = [args[0], *self.apt_options(suite), "-q", *args[1:]]
-        return subprocess.run(command, cwd=cwd, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL)
+        # Empty input: apt never waits on a terminal (CI has no stdin at all).
+        return run_captured(command, cwd=cwd, input_text="")
 
     def update(self, suite: str) -> None:
         result = self._apt(suite, "apt-get", "update")
@@ -269,7 +269,7 @@ class Fetcher:
         return self.origs
 
 
-def last_error(result: subprocess.CompletedProcess[str]) -> str:
+def last_error(result: Completed) -> str:
     """apt's first error line (`E: Failed to fetch ... 404 Not Found`), or its last line."""
     lines = [line.strip() for line in (result.stderr + result.stdout).splitlines()
              if line.strip()]

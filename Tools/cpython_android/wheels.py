@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import crossenv
+from .abi import PythonABI
 from .context import BuildContext
 from .elfcheck import ELF_MAGIC
 from .errors import UserError
@@ -43,14 +44,16 @@ def platform_tags(host: Host) -> list[str]:
     return [host.platform_tag]
 
 
-def host_tags(host: Host, short_version: str) -> set[str]:
-    """Every tag a wheel may carry to be installable on the host's python."""
+def host_tags(host: Host, python: PythonABI) -> set[str]:
+    """Every tag a wheel may carry to be installable on the host's python.
+
+    The ABI is given, not asked of the running interpreter (packaging's
+    default), which is not the host's: cp313t accepts neither cp313 nor abi3."""
     from packaging.tags import compatible_tags, cpython_tags
 
-    major, minor = (int(part) for part in short_version.split("."))
     platforms = platform_tags(host)
-    tags = [*cpython_tags((major, minor), platforms=platforms),
-            *compatible_tags((major, minor), f"cp{major}{minor}", platforms)]
+    tags = [*cpython_tags(python.version, abis=[python.abi_tag], platforms=platforms),
+            *compatible_tags(python.version, python.interpreter_tag, platforms)]
     return {str(tag) for tag in tags}
 
 
@@ -125,12 +128,12 @@ def wheel_tags(wheel: Path) -> set[str]:
         raise UserError(f"{wheel.name} is not a valid wheel file name ({e})") from None
 
 
-def verify_wheel(wheel: Path, host: Host, short_version: str) -> None:
+def verify_wheel(wheel: Path, host: Host, python: PythonABI) -> None:
     """Refuse a wheel the host cannot use, saying why."""
     tags = wheel_tags(wheel)
-    if not tags & host_tags(host, short_version):
+    if not tags & host_tags(host, python):
         raise UserError(f"{wheel.name} is tagged {', '.join(sorted(tags))}, which {host} "
-                        f"python {short_version} does not accept ({host.platform_tag}): the "
+                        f"python {python.ldversion} does not accept ({host.platform_tag}): the "
                         "build backend ignored the cross environment")
     wrong = {m: machine for m, machine in elf_machines(wheel).items()
              if machine != host.elf_machine}
@@ -183,7 +186,7 @@ def build_wheel(ctx: BuildContext, project_dir: Path, outdir: Path,
         if len(built) != 1:
             raise UserError(f"the build backend produced {len(built)} wheels, expected 1: "
                             f"see {log}")
-        verify_wheel(built[0], host, env.target.short_version)
+        verify_wheel(built[0], host, env.target.python)
         target = outdir / built[0].name
         shutil.move(built[0], target)
     ctx.console.write(f"Wrote {target}")

@@ -1,5 +1,7 @@
 // The testbed app: CPython from cross-build/HOST/prefix, started in-process
-// through JNI and driven by instrumentation arguments.
+// through JNI and driven by instrumentation arguments.  A free-threaded build
+// (cross-build/HOST-t/prefix) works the same: its lib/python3.13t, include/
+// python3.13t and libpython3.13t.so are found through pythonVersion ("3.13t").
 //
 // android.py passes everything this build needs as Gradle properties (-P...):
 //   python.prefixes     comma-separated prefixes (cross-build/HOST/prefix), one per ABI
@@ -71,6 +73,12 @@ val abis = prefixes.associateWith { prefix ->
     KNOWN_ABIS[triplet] ?: throw GradleException("unknown Android triplet $triplet")
 }
 
+// A free-threaded build (android.py --disable-gil) lives in cross-build/HOST-t/prefix:
+// what follows the triplet in the host directory's name is the same for every ABI.
+val hostDirSuffix = prefixes[0].parentFile.name.let { name ->
+    KNOWN_ABIS.keys.firstOrNull { name.startsWith(it) }?.let { name.removePrefix(it) } ?: ""
+}
+
 android {
     namespace = "org.python.testbed"
     compileSdk = 35
@@ -87,7 +95,7 @@ android {
         externalNativeBuild.cmake.arguments(
             // AGP reserves ${}: CMakeLists.txt replaces {{triplet}} per ABI.
             "-DPYTHON_PREFIX_DIR=" + if (prefixes.size == 1) prefixes[0] else
-                prefixes[0].parentFile.parentFile.toString() + "/{{triplet}}/prefix",
+                prefixes[0].parentFile.parentFile.toString() + "/{{triplet}}$hostDirSuffix/prefix",
             "-DPYTHON_VERSION=$pythonVersion",
             "-DANDROID_SUPPORT_FLEXIBLE_PAGE_SIZES=ON",
         )

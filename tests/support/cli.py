@@ -46,10 +46,15 @@ class BuiltHost:
     cross_build: Path
     host: str
     first_build: subprocess.CompletedProcess[str]
+    free_threaded: bool = False  # built with --disable-gil: in cross-build/HOST-t
+
+    @property
+    def host_dir(self) -> Path:
+        return self.cross_build / (self.host + ("-t" if self.free_threaded else ""))
 
     @property
     def prefix(self) -> Path:
-        return self.cross_build / self.host / "prefix"
+        return self.host_dir / "prefix"
 
     def cli(self, *args: str | Path, **kwargs) -> subprocess.CompletedProcess[str]:
         """android.py with this build's --checkout and --cross-build-dir."""
@@ -73,6 +78,12 @@ def ccache_env() -> dict[str, str]:
 def deps_source_args() -> list[str]:
     """`--deps-source DIR` with the pinned library sources (fetched once, verified)."""
     return ["--deps-source", str(sources.library_sources(DEPS_LIBRARIES))]
+
+
+def free_threaded_build_command(host: str) -> Sequence[str]:
+    """The session's free-threaded build: no libraries from source (the
+    default build proves those), so modules such as _ssl are simply missing."""
+    return ["build", host, "--disable-gil", "--ccache"]
 
 
 def build_command(host: str) -> Sequence[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cpython_android.toolchains.ndk import DEFAULT_NDK_VERSION
 from support.ndk_layout import PREBUILT, make_ndk
-from support.trees import fake_checkout
+from support.trees import fake_checkout, fake_installed_python
 
 ANDROID = "aarch64-linux-android"
 EXT = ".cpython-313-aarch64-linux-android.so"
@@ -43,8 +43,9 @@ class AndroidTree:
     env: dict[str, str]  # ANDROID_HOME
 
 
-def android_tree(tmp_path: Path) -> AndroidTree:
-    """A checkout, a cross-build dir with an Android prefix, and a fake NDK."""
+def android_tree(tmp_path: Path, abiflags: str = "") -> AndroidTree:
+    """A checkout, a cross-build dir with an Android prefix (free-threaded
+    with abiflags "t": in cross-build/HOST-t), and a fake NDK."""
     checkout = fake_checkout(tmp_path / "cpython")
     home = tmp_path / "sdk"
     ndk = make_ndk(home, DEFAULT_NDK_VERSION)
@@ -52,11 +53,11 @@ def android_tree(tmp_path: Path) -> AndroidTree:
                    / ANDROID / "24")
     clang_so(sysroot_lib / "libc.so", "void *malloc(unsigned long n) { return 0; }",
              "-Wl,-soname,libc.so", PAGES_16K)
-    prefix = tmp_path / "cross-build" / ANDROID / "prefix"
-    (prefix / "include" / "python3.13").mkdir(parents=True)
-    (prefix / "include" / "python3.13" / "patchlevel.h").write_text(
-        '#define PY_VERSION "3.13.5"\n')
+    prefix = tmp_path / "cross-build" / f"{ANDROID}{'-t' if abiflags else ''}" / "prefix"
+    fake_installed_python(prefix, ANDROID, abiflags)
+    (prefix / "bin" / f"python3.13{abiflags}").unlink()  # Android: no interpreter program
     lib = prefix / "lib"
-    clang_so(lib / "libpython3.13.so", "void *PyLong_FromLong(long v) { return 0; }",
-             "-Wl,-soname,libpython3.13.so", f"-L{sysroot_lib}", "-lc", PAGES_16K)
+    libpython = f"libpython3.13{abiflags}.so"
+    clang_so(lib / libpython, "void *PyLong_FromLong(long v) { return 0; }",
+             f"-Wl,-soname,{libpython}", f"-L{sysroot_lib}", "-lc", PAGES_16K)
     return AndroidTree(checkout, prefix, sysroot_lib, {"ANDROID_HOME": str(home)})

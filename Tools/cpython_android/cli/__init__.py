@@ -64,7 +64,7 @@ def context_of(args: argparse.Namespace, console: Console, *, native_ok: bool = 
         script_dir=args.script_dir, host=host or args.host, api_level=args.api_level,
         configure_args=args.configure_args, clean=args.clean, jobs=args.jobs,
         ndk_version=args.ndk_version, ccache=args.ccache, deps=opt.pick(DepsOptions, args),
-        native_ok=native_ok, settings=settings)
+        native_ok=native_ok, settings=settings, disable_gil=args.disable_gil)
 
 
 def simple(step: Callable[[context.BuildContext], object],
@@ -115,8 +115,7 @@ def cmd_clean(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     ctx = context_of(args, console)
-    return qemu.run_host_python(ctx.layout, ctx.require_host(), ctx.checkout.short_version,
-                                list(args.args))
+    return qemu.run_host_python(ctx.layout, ctx.require_host(), list(args.args))
 
 
 def cmd_test(args: argparse.Namespace, console: Console) -> int:
@@ -228,8 +227,9 @@ HOST, CONFIGURE, MAKE, DEPS = (opt.host_options, opt.configure_options, opt.make
 
 COMMANDS = (
     Command("configure-build", "run configure for the build python",
-            simple(steps.configure_build), (CONFIGURE,)),
-    Command("make-build", "run make for the build python", simple(steps.make_build), (MAKE,)),
+            simple(steps.configure_build), (CONFIGURE, opt.variant_options)),
+    Command("make-build", "run make for the build python", simple(steps.make_build),
+            (MAKE, opt.variant_options)),
     Command("configure-host", "run configure for the host python",
             building(steps.configure_host_with_deps), (HOST, CONFIGURE, DEPS)),
     Command("make-host", "run make and make install for the host python",

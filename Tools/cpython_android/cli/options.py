@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "skip": False, "only": [], "cache_dir": None, "deps_dir": None, "mirror": None,
     "require_hashes": False, "from_source": False, "source_dirs": [], "pins_file": None,
     "after_dashes": None, "connected": (), "managed": None, "avd": None,
+    "disable_gil": False,
 }
 
 
@@ -206,6 +207,15 @@ def android_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ndk-version", default=None, metavar="VERSION",
                         help="Android NDK version (default: what the host was built with, "
                         f"else {DEFAULT_NDK_VERSION})")
+    variant_options(parser)
+
+
+def variant_options(parser: argparse.ArgumentParser) -> None:
+    """Which interpreter: every command that reads or makes a build takes it."""
+    parser.add_argument("--disable-gil", action="store_true",
+                        help="the free-threaded python (PEP 703, 3.13+): built with "
+                        "configure --disable-gil, kept in cross-build/HOST-t beside the "
+                        "default build")
 
 
 def target_options(parser: argparse.ArgumentParser) -> None:

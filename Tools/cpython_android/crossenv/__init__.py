@@ -24,11 +24,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..abi import find_sysconfigdata
 from ..context import BuildContext
 from ..errors import UserError
 from ..process import run_logged
 from . import files
-from .target import CrossTarget, find_sysconfigdata, relocated_build_time_vars
+from .target import CrossTarget, relocated_build_time_vars
 
 HOOK_MODULE = "_cpython_android_cross"
 DESCRIPTION = "cross-env.json"
@@ -53,7 +54,9 @@ class CrossEnv:
 
     @property
     def site_packages(self) -> Path:
-        return self.directory / "lib" / f"python{self.target.short_version}" / "site-packages"
+        # A venv of the build python, which has the host's ABI flags too:
+        # lib/python3.13t/ for a free-threaded one.
+        return self.directory / self.target.python.stdlib_dir / "site-packages"
 
     @property
     def cmake_toolchain(self) -> Path:
@@ -72,14 +75,13 @@ def target_of(ctx: BuildContext) -> CrossTarget:
     """The host python and toolchain of ctx; UserError if the host python is
     not built yet."""
     host = ctx.require_host()
-    short = ctx.checkout.short_version
-    ctx.layout.require_host_python(host, short)
+    ctx.layout.require_host_python(host)
     prefix = ctx.layout.prefix(host).resolve()
     toolchain = ctx.toolchain()
     env = toolchain.environment()
     return CrossTarget(
-        host=host, short_version=short, prefix=prefix,
-        sysconfigdata=find_sysconfigdata(prefix, short),
+        host=host, python=ctx.layout.installed_abi(host), prefix=prefix,
+        sysconfigdata=find_sysconfigdata(prefix),
         toolchain_env={k: env[k] for k in _TOOL_VARS if env.get(k)},
         ndk_dir=getattr(toolchain, "ndk_dir", None))
 
@@ -134,7 +136,7 @@ def write_files(env: CrossEnv) -> None:
     env.py_build_cmake_cross.write_text(
         files.py_build_cmake_cross(target, env.cmake_toolchain))
     (env.directory / DESCRIPTION).write_text(json.dumps({
-        "host": str(target.host), "python": target.short_version,
+        "host": str(target.host), "python": target.python.ldversion,
         "prefix": str(target.prefix), "platform_tag": target.platform_tag,
         "cmake_toolchain": str(env.cmake_toolchain), "meson_cross_file":
         str(env.meson_cross_file), "py_build_cmake_cross": str(env.py_build_cmake_cross),

@@ -143,11 +143,10 @@ def _toml_string(value: str | Path) -> str:
 def py_build_cmake_cross(target: CrossTarget, toolchain_file: Path) -> str:
     """py-build-cmake's [cross] table: tags and the FindPython3 hints its
     documentation asks for (prefix, library, include_dir, soabi)."""
-    major, minor = target.short_version.split(".")
     values: dict[str, str | Path] = {
         "implementation": "cp",
-        "version": f"{major}{minor}",
-        "abi": f"cp{major}{minor}",
+        "version": "{}{}".format(*target.python.version),
+        "abi": target.python.abi_tag,  # cp313t when free-threaded
         "arch": target.platform_tag,
         "prefix": target.prefix,
         "library": target.libpython,

@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from ..abi import PythonABI
 from ..errors import UserError
 from ..hosts import Host
 
@@ -16,9 +17,9 @@ from ..hosts import Host
 @dataclass(frozen=True)
 class CrossTarget:
     host: Host
-    short_version: str  # "3.13"
+    python: PythonABI  # version and ABI flags, read from the prefix's sysconfig data
     prefix: Path  # the host python's installed prefix (absolute)
-    sysconfigdata: Path  # prefix/lib/pythonX.Y/_sysconfigdata_*.py
+    sysconfigdata: Path  # prefix/lib/pythonX.Y[t]/_sysconfigdata_*.py
     toolchain_env: dict[str, str] = field(default_factory=dict)
     ndk_dir: Path | None = None  # Android hosts
 
@@ -27,12 +28,16 @@ class CrossTarget:
         return self.sysconfigdata.stem
 
     @property
+    def short_version(self) -> str:
+        return self.python.short_version
+
+    @property
     def include_dir(self) -> Path:
-        return self.prefix / "include" / f"python{self.short_version}"
+        return self.prefix / self.python.include_dir
 
     @property
     def libpython(self) -> Path:
-        return self.prefix / "lib" / f"libpython{self.short_version}.so"
+        return self.prefix / "lib" / self.python.libpython_name
 
     @property
     def sysconfig_platform(self) -> str:
@@ -66,15 +71,6 @@ def load_build_time_vars(path: Path) -> dict[str, Any]:
         raise UserError(f"{path} has no build_time_vars: is the host python installed "
                         "completely? Run `android.py build HOST` again")
     return values
-
-
-def find_sysconfigdata(prefix: Path, short_version: str) -> Path:
-    directory = prefix / "lib" / f"python{short_version}"
-    found = sorted(directory.glob("_sysconfigdata_*.py"))
-    if len(found) != 1:
-        raise UserError(f"expected one _sysconfigdata_*.py in {directory}, found {len(found)}: "
-                        "run `android.py build HOST` first")
-    return found[0]
 
 
 def relocated_build_time_vars(target: CrossTarget) -> dict[str, Any]:

@@ -113,5 +113,5 @@ def create_runners(spec: RunnerSpec) -> list[Runner]:
         return list(create_android_runners(spec))
     from .qemu import create_qemu_runners
 
-    python = spec.layout.require_host_python(spec.host, spec.python_version)
+    python = spec.layout.require_host_python(spec.host)
     return list(create_qemu_runners(spec.host, python, count))

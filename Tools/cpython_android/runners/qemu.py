@@ -43,7 +43,7 @@ class QemuPython:
     """The host python of a prefix, made runnable here."""
 
     host: Host
-    python: Path  # prefix/bin/pythonX.Y
+    python: Path  # prefix/bin/pythonX.Y (pythonX.Yt free-threaded)
 
     @property
     def prefix(self) -> Path:
@@ -87,11 +87,11 @@ def create_qemu_runners(host: Host, python: Path, count: int) -> list[LocalRunne
             for index in range(count)]
 
 
-def run_host_python(layout: Layout, host: Host, python_version: str, args: list[str]) -> int:
+def run_host_python(layout: Layout, host: Host, args: list[str]) -> int:
     """`android.py run HOST -- ARGS`: the installed host python, here, on our
     terminal; its exit status."""
     if host.is_android:
         raise UserError(f"`run` needs a GNU host; for {host} use `android.py test {host} "
                         "--connected SERIAL -c CODE`")
-    python = layout.require_host_python(host, python_version)
+    python = layout.require_host_python(host)
     return run_foreground(QemuPython(host, python).command(args))
