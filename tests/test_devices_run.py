@@ -23,9 +23,9 @@ from cpython_android.layout import Layout
 from cpython_android.runners import Invocation, RunnerSpec
 from cpython_android.runners.android import AndroidOptions, create_android_runners
 from cpython_android.runners.qemu import QemuPython
-from support.adb_double import AdbDouble, FakeDevice
+from support.adb_double import FakeDevice
 from support.cli import BuiltHost, needs
-from support.devices import ANDROID_HOST, fake_apks, spec_for
+from support.devices import ANDROID_HOST, android_py, fake_apks, spec_for
 
 pytestmark = pytest.mark.integration
 SERIAL = "emulator-5554"
@@ -41,14 +41,6 @@ def layout(tmp_path: Path) -> Layout:
     layout = Layout(tmp_path / "xb")
     fake_apks(layout)
     return layout
-
-
-def android_py(gnu_build: BuiltHost, double: AdbDouble, layout: Layout, *args: str | Path,
-               timeout: float = 300):
-    """`android.py test aarch64-linux-android ARGS` with the double as adb server."""
-    from support.cli import run_cli
-    return run_cli("--checkout", gnu_build.checkout, "--cross-build-dir", layout.root,
-                   "test", ANDROID_HOST, *args, env=double.env, timeout=timeout)
 
 
 def make_test_dir(tmp_path: Path, **files: str) -> Path:
@@ -76,9 +68,11 @@ def test_passing_run_pulls_regrtests_junit(gnu_build, double, layout, build_pyth
     assert "[1/1] test_bool passed" in result.stdout
     # Python's lines arrive with logcat's level and tag stripped.
     assert "python.stdout" not in result.stdout and "I/" not in result.stdout
-    # regrtest wrote its XML in the app's external files dir; it was pulled back.
+    # The testbed's events hook wrote each test's result in the app's external
+    # files dir; the file was pulled back.
     [run] = device.instrument_args
-    assert "--junit-xml /sdcard/Android/data/org.python.testbed/files/" in run["pythonArgs"]
+    assert run["pythonModule"] == "android_testbed_events"
+    assert "--events /sdcard/Android/data/org.python.testbed/files/" in run["pythonArgs"]
     cases = {(case.classname, case.name) for suite in JUnitXml.fromfile(str(junit))
              for case in suite}
     assert ("test.test_bool.BoolTest", "test_math") in cases
@@ -129,7 +123,7 @@ def test_native_crash_mid_run_is_reported_and_resumed(gnu_build, double, layout,
     assert "F/libc: Fatal signal 11 (SIGSEGV)" in output
     assert "killed by SIGSEGV" in output
     assert "[1/1] test_b_ok passed" in result.stdout  # resumed in a fresh app process
-    assert len([r for r in device.instrument_args if "--junit-xml" in r["pythonArgs"]]) == 2
+    assert len([r for r in device.instrument_args if "--events" in r["pythonArgs"]]) == 2
     outcomes = {(c.classname, c.name): c.result for suite in JUnitXml.fromfile(str(junit))
                 for c in suite}
     assert outcomes[("test_b_ok.T", "test_ok")] == []  # passed
@@ -231,7 +225,7 @@ def test_two_devices_two_shards(gnu_build, double, layout, build_python, tmp_pat
     result = android_py(gnu_build, double, layout, "--connected", "emulator-5554,emulator-5556",
                         "--shards", "2", "--junit-xml", junit, "--", "test_bool", "test_int")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    ran = [" ".join(r["pythonArgs"] for r in d.instrument_args if "--junit-xml" in
+    ran = [" ".join(r["pythonArgs"] for r in d.instrument_args if "--events" in
                     r["pythonArgs"]) for d in (a, b)]
     assert sum("test_bool" in r for r in ran) == 1 and sum("test_int" in r for r in ran) == 1
     files = {c.classname.split(".")[1] for suite in JUnitXml.fromfile(str(junit))

@@ -110,23 +110,21 @@ def test_two_qemu_shards_with_a_crash_and_a_hang(gnu_build: BuiltHost, tmp_path:
     assert cases[("test_fail", "test_wrong")] == ("failure", "AssertionError: 1 != 2")
     assert cases[("test_fail", "test_error")][0] == "error"
     assert "boom" in cases[("test_fail", "test_error")][1]
-    # The crash is attributed to the test that was running; the test after
-    # it in the same file never ran, and is not made up.
+    # The crash is a case of the test that was running; the test after it in
+    # the same file ran in a fresh process.
     assert cases[("test_crash", "test_a_before")][0] == "passed"
-    crash = [v for (suite, name), v in cases.items() if suite == "test_crash"
-             and name not in ("test_a_before",)]
-    assert len(crash) == 1 and crash[0][0] == "error", crash
-    assert "SIGSEGV" in crash[0][1] and "test_b_segfault" in crash[0][1]
-    assert ("test_crash", "test_c_never") not in cases
-    hang = [v for (suite, _), v in cases.items() if suite == "test_hang"]
-    assert len(hang) == 1 and hang[0][0] == "error" and "timed out" in hang[0][1]
-    assert "test_sleep" in hang[0][1]
+    assert cases[("test_crash", "test_b_segfault")][0] == "error"
+    assert "SIGSEGV" in cases[("test_crash", "test_b_segfault")][1]
+    assert cases[("test_crash", "test_c_never")][0] == "passed"
+    assert len([suite for suite, _ in cases if suite == "test_crash"]) == 3
+    assert cases[("test_hang", "test_sleep")] == ("error", "timed out after 10 s")
+    assert len([suite for suite, _ in cases if suite == "test_hang"]) == 1
     # Resume: the file after the crash and the hang in the same shard ran.
     assert cases[("test_zz_after", "test_runs")][0] == "passed"
     assert "resuming in a fresh process" in result.stdout
     assert "[qemu-aarch64-1]" in result.stdout and "[qemu-aarch64-2]" in result.stdout
-    assert "Crashed: test_crash" in result.stdout
-    assert "Timed out: test_hang" in result.stdout
+    assert "Crashed: test_crash.Crash.test_b_segfault (SIGSEGV)" in result.stdout
+    assert "Timed out: test_hang.Hang.test_sleep (10 s)" in result.stdout
     assert elapsed < 300
 
 
@@ -219,8 +217,8 @@ def test_deadline_kills_the_run_and_names_the_test(gnu_build: BuiltHost, tmp_pat
     assert result.returncode == 1
     cases = junit_cases(junit)
     assert cases[("test_pass", "test_one")][0] == "passed"
-    hang = [v for (suite, _), v in cases.items() if suite == "test_hang"]
-    assert hang[0][0] == "error" and "timed out" in hang[0][1] and "test_sleep" in hang[0][1]
+    # The test the deadline stopped is a case of its own.
+    assert cases[("test_hang", "test_sleep")] == ("error", "timed out after 6 s")
     # After the deadline nothing else starts (not even a listing of the names):
     # regrtest's "[n/N]" count says how many files did not run.
     assert not [suite for suite, _ in cases if suite == "test_zz_after"]

@@ -488,10 +488,16 @@ def test_fresh_regrtest_run_converts(gnu_build, tmp_path, mode):
         assert ("test_rx_fail.Bad", "test_sub (subtest x=1)") in fail
         assert ("test_rx_fail.BrokenSetup", "setUpClass") in fail
     if "-j2" in mode:
-        crash = {c.name: c for c in suites["test_rx_crash"]}["crash"]
-        assert "SIGSEGV" in crash.result[0].message and "test_crash" in crash.result[0].message
-        hang = {c.name: c for c in suites["test_rx_hang"]}["timeout"]
-        assert "3 s" in hang.result[0].message and "test_hang" in hang.result[0].message
+        # With -v the test that crashed or hung is a case of its own (its last
+        # "name (id) ..." line has no result); without -v the file-level case.
+        [crash] = [c for c in suites["test_rx_crash"] if c.result]
+        assert "SIGSEGV" in crash.result[0].message
+        assert "test_crash" in f"{crash.name} {crash.result[0].message}"
+        assert (crash.name == "test_crash") == ("-v" in mode)
+        [hang] = [c for c in suites["test_rx_hang"] if c.result]
+        assert "3 s" in hang.result[0].message
+        assert "test_hang" in f"{hang.name} {hang.result[0].message}"
+        assert (hang.name == "test_hang") == ("-v" in mode)
 
 
 @pytest.mark.integration

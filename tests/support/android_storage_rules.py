@@ -8,8 +8,9 @@ refuses any shared library there, so a compiled extension module in a
 site-packages or cwd that adb pushed there cannot be imported.  This applies
 that rule to the host python the double runs (for files under EXTERNAL_ROOT,
 the double's external storage), with the message Android's linker gives,
-then runs SCRIPT as `python SCRIPT` would.  Pure-Python modules still load
-from there, as they do on a device.
+then runs SCRIPT as `python SCRIPT` would, with SCRIPT's directory also where
+the app has it, on sys.path beside the standard library.  Pure-Python modules
+still load from external storage, as they do on a device.
 """
 
 import importlib.machinery
@@ -34,6 +35,11 @@ def linker_namespace_create_module(self, spec):  # type: ignore[no-untyped-def]
 importlib.machinery.ExtensionFileLoader.create_module = (  # type: ignore[method-assign]
     linker_namespace_create_module)
 sys.argv = [script]
+here = os.path.dirname(os.path.abspath(script))
 if not sys.flags.safe_path:
-    sys.path[0] = os.path.dirname(os.path.abspath(script))
+    sys.path[0] = here
+# The APK puts the app's own modules (testbed/app/src/main/python) beside the
+# standard library: importable whatever the options (-I, -P, -S), also once
+# the main module has removed its directory from the front of sys.path.
+sys.path.append(here)
 runpy.run_path(script, run_name="__main__")

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import RunnerSpec
 from cpython_android.testbed import GradleOptions, Testbed
 from cpython_android.toolchains.ndk import DEFAULT_NDK_VERSION
+
+from .cli import BuiltHost, run_cli
+
+if TYPE_CHECKING:
+    from .adb_double import AdbDouble
 
 ANDROID_HOST = "aarch64-linux-android"
 
@@ -24,3 +33,10 @@ def fake_apks(layout: Layout) -> Testbed:
 
 def spec_for(layout: Layout, *serials: str) -> RunnerSpec:
     return RunnerSpec(parse_host(ANDROID_HOST), layout, "3.13", shards=1, connected=serials)
+
+
+def android_py(gnu_build: BuiltHost, double: AdbDouble, layout: Layout, *args: str | Path,
+               timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`android.py test aarch64-linux-android ARGS` with the double as adb server."""
+    return run_cli("--checkout", gnu_build.checkout, "--cross-build-dir", layout.root,
+                   "test", ANDROID_HOST, *args, env=double.env, timeout=timeout)

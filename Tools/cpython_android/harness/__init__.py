@@ -9,8 +9,9 @@ Android devices) this module decides *what* runs *where*:
   target itself with `--list-tests`), split across runners by earlier
   durations or by count;
 - resume: regrtest runs sequentially in one process per shard, so when that
-  process crashes or hangs, the file that was running is known, and a fresh
-  process runs the files not run yet;
+  process crashes or hangs, the file (and, through the events hook, the
+  test) that was running is known, and a fresh process runs the rest of
+  that file, then the files not run yet (`shard_run`, `..resume`);
 - the deadline, SIGINT/SIGTERM, one merged JUnit file, the summary and the
   exit status.
 
@@ -46,7 +47,8 @@ from .planning import (
     subset_args,
 )
 from .report import close_runners, finish_report, junit_properties
-from .shards import Report, RunContext, ShardRun, list_tests, run_plain, run_regrtest
+from .shard_run import RunContext, ShardRun, list_tests
+from .shards import Report, run_plain, run_regrtest
 
 __all__ = ["PythonCommand", "Report", "RunContext", "ShardRun", "TestOptions", "build_command",
            "close_runners", "finish_report", "junit_properties", "list_tests",

@@ -14,7 +14,8 @@ from ..runners import Runner
 if TYPE_CHECKING:
     pass
 
-from .shards import Report, RunContext
+from .shard_run import RunContext
+from .shards import Report
 
 
 def junit_properties(runners: Sequence[Runner], ctx: RunContext) -> dict[str, str]:

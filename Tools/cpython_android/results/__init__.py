@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UserError
+from .events import apply_events, attribute_stop, attribute_stops, read_events
 from .junit import merge_regrtest_xml, write_junit
 from .model import (
     Counts,
@@ -22,6 +23,7 @@ from .model import (
 from .regrtest import RegrtestParser, parse_log
 
 __all__ = [
+    "apply_events", "attribute_stop", "attribute_stops", "read_events",
     "Counts", "RegrtestParser", "RunResults", "TestCase", "TestFile", "convert_log",
     "mark_crashed", "mark_not_run", "mark_timed_out", "merge", "merge_regrtest_xml",
     "parse_log", "write_junit",
@@ -45,6 +47,9 @@ def convert_log(log: Path, junit_xml: Path | None, regrtest_xml: Path | None = N
         except ValueError as e:  # e.g. time="zz"
             raise UserError(f"--regrtest-xml {regrtest_xml}: not a JUnit file regrtest "
                             f"wrote ({' '.join(str(e).split())})") from None
+    # A crashed or hung file: with -v its last test line without a result names
+    # the test (a case of its own); without -v the file-level case names the file.
+    attribute_stops(results)
     if junit_xml is not None:
         write_junit(results, junit_xml, {"source": str(log)})
     return results

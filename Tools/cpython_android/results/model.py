@@ -90,6 +90,12 @@ class TestFile:
     output: str = ""  # what the file printed outside of per-test blocks (tail kept)
     module: str = ""  # dotted module for file-level cases; derived from the cases if empty
     timeout: float | None = None
+    # Crashes and hangs attributed to a test: (kind, test id or "", cause), e.g.
+    # ("Crashed", "test_crash.Crash.test_segfault", "SIGSEGV"); "" when no test
+    # was running (import, setUpModule, setUpClass): the file-level case says so.
+    stops: list[tuple[str, str, str]] = field(default_factory=list)
+    running_key: tuple[str, str] | None = None  # (classname, name) of the test started last
+    continues: bool = False  # a resumed run of the rest of this file: merged, not replaced
 
     # (classname, name) -> position of its latest case in `cases`, and how many
     # cases that covers: rebuilt when `cases` was changed directly, so a file of
@@ -114,6 +120,13 @@ class TestFile:
         self._indexed = len(self.cases)
         return case
 
+    def replace_cases(self, cases: Iterable[TestCase]) -> None:
+        """The cases are `cases` (a more complete source than the output)."""
+        self.cases = []
+        self._index, self._indexed = {}, 0
+        for case in cases:
+            self.add_case(case, duplicate=True)
+
     def module_name(self) -> str:
         if self.module:
             return self.module
@@ -133,6 +146,9 @@ class TestFile:
         module = self.module_name()
         running = f" while running {self.running_test}" if self.running_test else ""
         tail = self.output
+        if self.status in (FILE_CRASHED, FILE_TIMED_OUT) and self.stops and all(
+                test for _, test, _ in self.stops):
+            return None  # the tests that crashed or hung carry it, as cases of their own
         if self.status == FILE_CRASHED:
             why = self.reason or "the process ended without a result"
             return TestCase(module, "crash", status=ERROR,
@@ -251,6 +267,10 @@ class RunResults:
             f"{c.tests_errored} errors, {c.tests_skipped} skipped",
         ]
         for f in self.files.values():
+            named_stops = [stop for stop in f.stops if stop[1]]
+            lines.extend(f"{kind}: {test} ({cause})" for kind, test, cause in named_stops)
+            if named_stops and len(named_stops) == len(f.stops):
+                continue
             if f.status == FILE_CRASHED:
                 lines.append(f"Crashed: {_one_line(f.all_cases()[-1].message)}")
             elif f.status == FILE_TIMED_OUT:
@@ -314,8 +334,24 @@ def merge(parts: Iterable[RunResults]) -> RunResults:
             old = merged.files.get(name)
             if old is not None and f.status == FILE_NOT_RUN and old.status != FILE_NOT_RUN:
                 continue
-            merged.files[name] = f
+            merged.files[name] = continue_file(old, f) if old and f.continues else f
     return merged
+
+
+def continue_file(before: TestFile, rest: TestFile) -> TestFile:
+    """A file that crashed or hung (`before`) and the resumed run of its other
+    tests (`rest`) as one file: every case, every stop; still failed."""
+    combined = TestFile(before.name, status=before.status, duration=before.duration,
+                        reason=before.reason, output=before.output, module=before.module,
+                        timeout=before.timeout, stops=list(before.stops))
+    for case in [*before.cases, *rest.cases]:
+        combined.add_case(case)
+    combined.stops += rest.stops
+    combined.duration += rest.duration
+    if rest.status in (FILE_CRASHED, FILE_TIMED_OUT) or not before.stops:
+        combined.status, combined.reason = rest.status, rest.reason
+        combined.timeout, combined.output = rest.timeout, rest.output or before.output
+    return combined
 
 
 def _merge_reason(old: str, new: str) -> str:

@@ -304,6 +304,8 @@ class RegrtestParser:
                 f.status, f.timeout = FILE_TIMED_OUT, state.timeout
             elif f.status == FILE_RUNNING and state.fatal:
                 f.status, f.reason = FILE_CRASHED, state.fatal
+            if f.status in (FILE_RUNNING, FILE_CRASHED, FILE_TIMED_OUT) and state.pending:
+                f.running_key = state.pending  # -v: the last test line with no result
             if f.status in (FILE_RUNNING, FILE_CRASHED, FILE_TIMED_OUT) and not f.running_test:
                 f.running_test = _test_from_traceback(state.output)
         if self.total is not None:

@@ -34,6 +34,11 @@ class Invocation:
     # runner gives back after the run (None: no XML wanted).
     junit_xml: Path | None = None
     timeout: float | None = None  # overall seconds before the run is killed
+    # `-m test` through events_hook.py, its events file delivered at this local
+    # path after the run (resume.py); `events_continue`: append to the file of
+    # the previous run and skip the tests it started.
+    events: Path | None = None
+    events_continue: bool = False
     # --pull: paths or globs of files the run produces (relative: to the run's
     # directory), copied to `pull_to` after the run however it ended.
     pull: tuple[str, ...] = ()

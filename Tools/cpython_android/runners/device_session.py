@@ -41,6 +41,9 @@ class Launch:
     extras: dict[str, str]
     junit_remote: str | None = None
     junit_local: Path | None = None
+    events_remote: str | None = None  # events_hook.py's file (resume.py), one per runner
+    events_local: Path | None = None
+    events_continue: bool = False
 
 
 def plan_launch(invocation: Invocation, name: str, run_number: int = 1) -> Launch:
@@ -70,6 +73,13 @@ def plan_launch(invocation: Invocation, name: str, run_number: int = 1) -> Launc
         launch.junit_local = invocation.junit_xml
     if launch.junit_local is not None:
         launch.junit_remote = remote
+    if invocation.events is not None and (mode, module) == ("-m", "test"):
+        from ..resume import HOOK_MODULE, hook_argv
+        launch.events_remote = str(APP_EXTERNAL_FILES / f"events-{safe(name)}.jsonl")
+        launch.events_local, launch.events_continue = invocation.events, invocation.events_continue
+        hooked = hook_argv(["-m", "test", *rest], ["-m", HOOK_MODULE], launch.events_remote,
+                           invocation.events_continue)
+        launch.extras["pythonModule"], rest = HOOK_MODULE, hooked[2:]
     if rest:  # an empty extra would reach Gradle as `-P...pythonArgs=`: leave it out
         launch.extras["pythonArgs"] = shlex.join(rest)
     if invocation.env:
@@ -96,6 +106,7 @@ class Session(GradleSession):
         self.gradle_reader: asyncio.Task[None] | None = None  # held: the loop keeps weak refs
         self.queue: asyncio.Queue[tuple[str, Item]] = asyncio.Queue()
         self.junit_pulled: Path | None = None
+        self.events_pulled = False
         self.invocation: Invocation | None = None
         self.stopped = False
 
@@ -125,6 +136,8 @@ class Session(GradleSession):
         device.force_stop(APP_ID)  # an earlier, unclean run must not show its output
         if self.launch.junit_remote:
             device.shell(["rm", "-f", self.launch.junit_remote])
+        if self.launch.events_remote and not self.launch.events_continue:
+            device.shell(["rm", "-f", self.launch.events_remote])
         for local, key, name in ((invocation.cwd, "pythonCwd", "cwd"),
                                  (invocation.site_packages, "pythonSitePackages",
                                   "site-packages")):
@@ -271,7 +284,18 @@ class Session(GradleSession):
             pass
         return pulled
 
+    async def pull_events(self) -> None:
+        """The events file, whole (it only grows), once Python has exited."""
+        launch = self.launch
+        if self.events_pulled or not (launch.events_remote and launch.events_local):
+            return
+        if self.device is not None:
+            with contextlib.suppress(DeviceGone):
+                self.events_pulled = await asyncio.to_thread(
+                    self.device.pull, launch.events_remote, launch.events_local)
+
     async def pull_junit(self) -> Path | None:
+        await self.pull_events()
         launch = self.launch
         if self.junit_pulled or not (launch.junit_remote and launch.junit_local):
             return self.junit_pulled

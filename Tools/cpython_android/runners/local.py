@@ -79,6 +79,10 @@ class LocalRunner:
     async def _run(self, invocation: Invocation, env: dict[str, str], cwd: Path | None,
                    on_line: LineCallback) -> Outcome:
         args = list(invocation.args)
+        if invocation.events is not None:  # same filesystem: the hook writes it here
+            from ..resume import HOOK_SCRIPT, hook_argv
+            args = hook_argv(args, [str(HOOK_SCRIPT)], str(invocation.events),
+                             invocation.events_continue)
         if invocation.junit_xml is not None:
             # Same filesystem: regrtest can write the XML where the caller wants it.
             invocation.junit_xml.unlink(missing_ok=True)

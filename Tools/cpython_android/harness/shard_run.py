@@ -1,0 +1,301 @@
+"""One shard: a runner working through its test files, resuming in a fresh
+process after a crash or hang; with the events hook (resume.py) each test is
+a case, and the rest of a crashed file runs before the files not run yet."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..console import Console
+from ..errors import CommandFailed, UserError, error_line
+from ..resume import ShardEvents, runs_in_one_process
+from ..runners import Invocation, Outcome, Runner
+from ..textutil import join_command
+
+if TYPE_CHECKING:
+    from ..results import RegrtestParser, RunResults
+
+from .planning import PythonCommand, TestOptions, subset_args
+
+#: faulthandler's line when regrtest's --timeout stops a test file.
+_TIMEOUT_BANNER = re.compile(r"^Timeout \(\d+:\d\d:\d\d(\.\d+)?\)!$")
+_TEST_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
+
+# --- running -------------------------------------------------------------------
+
+@dataclass
+class RunContext:
+    """What every shard shares: options, output, the deadline."""
+
+    options: TestOptions
+    command: PythonCommand
+    console: Console
+    labelled: bool  # prefix target output with the runner's name (several shards)
+    deadline_at: float | None = None  # time.monotonic() value
+    interrupted_by: str | None = None  # "SIGTERM": set when a signal stops the run
+
+    def remaining(self) -> float | None:
+        if self.deadline_at is None:
+            return None
+        return max(0.0, self.deadline_at - time.monotonic())
+
+    def show(self, label: str, line: str) -> None:
+        self.console.write(f"[{label}] {line}" if self.labelled else line)
+
+
+async def list_tests(runner: Runner, ctx: RunContext, args: Sequence[str]) -> list[str]:
+    """The test files regrtest selects for `args`, asked of the target itself."""
+    lines: list[str] = []
+    argv = ctx.command.argv([*args, "--list-tests"])
+    outcome = await runner.run(
+        Invocation(argv, cwd=ctx.options.cwd, site_packages=ctx.options.site_packages,
+                   timeout=ctx.remaining()),
+        lambda line, stream: lines.append(line))
+    if outcome.returncode != 0:
+        raise CommandFailed([runner.name, *argv], -1 if outcome.returncode is None
+                            else outcome.returncode, tail="\n".join(lines[-30:]),
+                            step="list the selected test files")
+    # Keep names only: regrtest's re-exec line ("+ python ...") and warnings go.
+    return [line.strip() for line in lines if _TEST_NAME.match(line.strip())]
+
+
+@dataclass
+class ShardRun:
+    """One runner working through its test files, resuming after a crash."""
+
+    runner: Runner
+    ctx: RunContext
+    files: list[str] | None  # None: the user's own selection, not listed yet
+    parts: list[RunResults] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # harness-level failures
+    _parser: RegrtestParser | None = None
+    _pending: list[str] | None = None
+    # Per-test results and resume inside a crashed file (resume.py).
+    _events: ShardEvents = field(default_factory=ShardEvents)
+    _events_used: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.runner.name
+
+    async def run(self) -> None:
+        self._pending = self.files
+        try:
+            while await self._attempt():
+                pass
+        except asyncio.CancelledError:
+            how = f"interrupted by {self.ctx.interrupted_by or 'a cancellation'}"
+            self._record_stop(how, f"not run: the run was {how}")
+            raise
+        except Exception as e:
+            self._runner_failed(e)
+        finally:
+            self._events.mark_unrun(self.parts)
+            self._events.close()
+
+    def _runner_failed(self, e: Exception) -> None:
+        # This runner failed (a lost device, a listing that failed, a bug):
+        # the other shards carry on, and the report says what happened.
+        text = str(e).strip().splitlines()
+        message = f"{self.label}: {type(e).__name__}: {text[-1] if text else ''}"
+        self.ctx.console.warn(error_line(message))
+        self.problems.append(message)
+        self._record_stop(None, f"not run: {message}")
+
+    async def _attempt(self) -> bool:
+        """Run the pending files once; True if a resume should follow."""
+        from ..results import RegrtestParser, attribute_stops, mark_timed_out, merge_regrtest_xml
+
+        ctx, options = self.ctx, self.ctx.options
+        command = ctx.command
+        args = (list(command.args) if self._pending is None
+                else subset_args(command.args, self._pending))
+        self._events_used = runs_in_one_process(args)
+        parser = RegrtestParser()
+        self._parser = parser
+        timeout_seen = False
+
+        def on_line(line: str, stream: str) -> None:
+            nonlocal timeout_seen
+            ctx.show(self.label, line)
+            parser.feed(line)
+            if _TIMEOUT_BANNER.match(line):
+                timeout_seen = True
+
+        with tempfile.TemporaryDirectory(prefix="android-py-test-") as scratch:
+            invocation = self._invocation(args, Path(scratch))
+            if options.verbose:
+                ctx.console.write(f"[{self.label}] > python {join_command(invocation.args)}")
+            outcome = await self.runner.run(invocation, on_line)
+            running = parser.current_file
+            results = parser.finish()
+            self._parser = None
+            if outcome.junit_xml is not None:
+                merge_regrtest_xml(results, outcome.junit_xml)
+        if self._events_used:
+            self._collect_events(results)
+        self.parts.append(results)
+
+        if outcome.timed_out:  # the overall deadline
+            if running:
+                mark_timed_out(results, running, options.deadline or 0.0)
+                self._events.attribute(results, running)
+                self._events.stop_file(running, "the overall deadline (--deadline) expired")
+            await self._mark_rest(results, "not run: the overall deadline (--deadline) expired")
+            return False
+        if running is None:
+            attribute_stops(results)  # -j: a worker that crashed or hung
+            self._check_ended_well(results, outcome)
+            return False
+        what = self._mark_stopped(results, running, outcome, timeout_seen, parser.timeout)
+        culprit = self._events.attribute(results, running)
+        if not options.resume:
+            self._events.stop_file(running, "--no-resume stops at the first crash")
+            await self._mark_rest(results, f"not run: {running} {what} and --no-resume "
+                                  "stops at the first crash")
+            return False
+        return await self._resume(results, running, what, outcome, culprit)
+
+    def _invocation(self, args: list[str], scratch: Path) -> Invocation:
+        """One run: per-test events through the hook when regrtest runs in one
+        process (resume.py), else regrtest's own XML."""
+        ctx, options, events = self.ctx, self.ctx.options, self._events
+        used = self._events_used
+        return Invocation(
+            ctx.command.argv(args), cwd=options.cwd, site_packages=options.site_packages,
+            junit_xml=None if used else scratch / "regrtest.xml", timeout=ctx.remaining(),
+            events=events.path if used else None, events_continue=used and events.next_run(),
+            pull=options.pull, pull_to=options.output_dir)
+
+    def _mark_stopped(self, results: RunResults, running: str, outcome: Outcome,
+                      timeout_seen: bool, parser_timeout: float | None) -> str:
+        """The process ended inside a test file: it crashed, or regrtest's
+        --timeout (faulthandler) stopped it.  The parser knows which from
+        the output when it shows; the exit status adds the rest."""
+        from ..results import mark_crashed, mark_timed_out
+        from ..results.model import FILE_TIMED_OUT
+
+        stopped = results.file(running)
+        if stopped.status == FILE_TIMED_OUT or timeout_seen:
+            if stopped.status != FILE_TIMED_OUT:
+                mark_timed_out(results, running,
+                               self.ctx.options.timeout or parser_timeout or 0.0)
+            return "timed out"
+        mark_crashed(results, running, outcome.detail)
+        return "crashed"
+
+    async def _resume(self, results: RunResults, running: str, what: str,
+                      outcome: Outcome, culprit: str | None) -> bool:
+        """Whether to run the rest of the crashed file and the files not run yet
+        in a fresh process (and which)."""
+        ctx = self.ctx
+        before = self._pending
+        remaining = await self._not_done()
+        # The files regrtest announced but never reached are accounted by name now.
+        results.missing_files = 0
+        again = self._events.resume_file(running, culprit, what) if self._events_used else None
+        if again:  # the rest of the crashed file first, without the tests that ran
+            remaining = [again, *remaining]
+        if not remaining:
+            return False
+        if not again and before is not None and set(remaining) == set(before):
+            # Nothing got done (the crash is not where the names say): do not loop.
+            mark_not_run_reason = f"not run: {running} {what} and no test file finished"
+            await self._mark_rest(results, mark_not_run_reason)
+            self.problems.append(f"{self.label}: {running} {what} before any listed "
+                                 "test file finished; not resuming again")
+            return False
+        where = f" in {culprit}" if culprit else ""
+        files = len(remaining) - bool(again)
+        rest = " and ".join(([f"the rest of {again}"] if again else [])
+                            + ([f"the {files} test file(s) not run"] if files else []))
+        ctx.console.write(f"[{self.label}] {running} {what}{where} ({outcome.detail}); "
+                          f"resuming in a fresh process with {rest}")
+        self._pending = remaining
+        return True
+
+    def _collect_events(self, results: RunResults) -> None:
+        """The events file's cases into `results`; regrtest's own XML writer
+        failing at the end is said as what it is (the results are complete)."""
+        errors = len(self._events.xml_errors)
+        self._events.collect(results)
+        for error in self._events.xml_errors[errors:]:
+            self.ctx.console.warn(
+                f"warning: {self.label}: regrtest's own --junit-xml writer failed at the end "
+                f"of the run ({error}); a known CPython 3.13 bug once test_xml_etree "
+                "re-imported ElementTree. Every test's result is still in android.py's "
+                "JUnit (--junit-xml before --).")
+
+    def _check_ended_well(self, results: RunResults, outcome: Outcome) -> None:
+        """A regrtest exit status outside its own set means python itself failed."""
+        code = outcome.returncode
+        if code in (0, 2, 3, 4, 5, 130):  # regrtest's EXITCODE_* values
+            return
+        message = f"{self.label}: python ended with {outcome.detail or code} outside any test file"
+        self.ctx.console.warn(error_line(message))
+        self.problems.append(message)
+
+    async def _selection(self) -> list[str]:
+        if self._pending is None:
+            self._pending = await list_tests(self.runner, self.ctx, self.ctx.command.args)
+        return self._pending
+
+    def _done(self) -> set[str]:
+        from ..results.model import FILE_NOT_RUN, FILE_RUNNING
+
+        return {name for part in self.parts for name, f in part.files.items()
+                if f.status not in (FILE_NOT_RUN, FILE_RUNNING)}
+
+    async def _not_done(self) -> list[str]:
+        done = self._done()
+        return [name for name in await self._selection() if name not in done]
+
+    async def _mark_rest(self, results: RunResults, reason: str) -> None:
+        from ..results import mark_not_run
+
+        if self.ctx.remaining() == 0.0 and self._pending is None:
+            # No time left to ask the target for the names: regrtest's "[n/N]"
+            # count (results.missing_files) says how many did not run.
+            return
+        with contextlib.suppress(UserError, CommandFailed, OSError):
+            rest = await self._not_done() if self.ctx.remaining() != 0.0 else self._known_rest()
+            mark_not_run(results, rest, reason)
+            results.missing_files = 0
+
+    def _known_rest(self) -> list[str]:
+        done = self._done()
+        return [name for name in self._pending or () if name not in done]
+
+    def _record_stop(self, how: str | None, reason: str) -> None:
+        """After an interrupt or a runner error: keep what ran, name what did not."""
+        from ..results import RunResults, mark_not_run
+        from ..results.model import FILE_INTERRUPTED
+
+        parser = self._parser
+        if parser is not None:
+            running = parser.current_file
+            results = parser.finish()
+            self._parser = None
+            if self._events_used:
+                self._collect_events(results)
+            if running and how:
+                stopped = results.file(running)
+                stopped.status = FILE_INTERRUPTED
+                where = f" while running {stopped.running_test}" if stopped.running_test else ""
+                stopped.reason = how + where
+                self._events.stop_file(running, f"the run was {how}")
+            self.parts.append(results)
+        rest = self._known_rest()
+        if rest:
+            if not self.parts:
+                self.parts.append(RunResults())
+            mark_not_run(self.parts[-1], rest, reason)
+            self.parts[-1].missing_files = 0

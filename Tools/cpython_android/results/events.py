@@ -1,0 +1,198 @@
+"""The events file `events_hook.py` writes on the target, into the result model.
+
+One JSON object a line, appended by the target as each test starts and ends
+(see events_hook.py for why that survives crashes).  A shard's resumed runs
+append to the same file, so it is read from an offset: each run's part on its
+own.  Events give every test that ran, with its time and traceback, and the
+test that started and never stopped (the one a crash or hang stopped).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .lines import doctest_key
+from .model import (
+    ERROR,
+    FAILED,
+    FILE_CRASHED,
+    FILE_FAILED,
+    FILE_PASSED,
+    FILE_RUNNING,
+    FILE_TIMED_OUT,
+    PASSED,
+    SKIPPED,
+    RunResults,
+    TestCase,
+    TestFile,
+)
+
+# outcome -> (case status, message when the outcome alone is the message)
+_OUTCOMES = {"passed": (PASSED, ""), "failed": (FAILED, ""), "error": (ERROR, ""),
+             "skipped": (SKIPPED, ""), "xfail": (PASSED, "expected failure"),
+             "xpass": (FAILED, "unexpected success")}
+# `setUpClass (test.test_x.Class)`: unittest's id for a class or module fixture.
+_FIXTURE_ID = re.compile(r"(\S+) \(([A-Za-z_][\w.]*)\)")
+_SIGNAL = re.compile(r"\bSIG[A-Z0-9]+\b")
+
+
+def case_key(test_id: str) -> tuple[str, str]:
+    """(classname, name) of a unittest id, as the -v output parser names it."""
+    m = _FIXTURE_ID.fullmatch(test_id)
+    if m is not None:
+        return m.group(2), m.group(1)
+    return doctest_key(test_id)
+
+
+@dataclass
+class FileEvents:
+    """One test file's events in one run."""
+
+    name: str
+    cases: list[TestCase] = field(default_factory=list)
+    planned: list[str] = field(default_factory=list)  # ids, after regrtest's filters
+    started: list[str] = field(default_factory=list)
+    running: str | None = None  # started, not stopped: what a crash interrupted
+    ended: bool = False
+    _where: dict[tuple[str, str], int] = field(default_factory=dict)
+    _this_pass: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, case: TestCase) -> None:
+        """Twice in one pass: a test that ran twice.  In a later pass (regrtest's
+        re-run of failed tests): the newer result replaces the older."""
+        key = case.key
+        if key in self._where and key not in self._this_pass:
+            self.cases[self._where[key]] = case
+        else:
+            self._where[key] = len(self.cases)
+            self.cases.append(case)
+        self._this_pass.add(key)
+
+    def new_pass(self) -> None:
+        self._this_pass = set()
+
+
+@dataclass
+class EventLog:
+    """What one run's events say."""
+
+    files: dict[str, FileEvents] = field(default_factory=dict)
+    xml_error: str = ""  # regrtest's own XML writer failed at the end: its error
+    runs: int = 0  # target processes that started (regrtest may re-exec itself)
+    _current: FileEvents | None = None
+    _started_at: dict[str, float] = field(default_factory=dict)
+
+    def feed(self, event: dict[str, object]) -> None:
+        kind, now = event.get("e"), float(event.get("t") or 0.0)  # type: ignore[arg-type]
+        test_id = str(event.get("id", ""))
+        if kind == "run":
+            self.runs += 1
+            self._current = None
+        elif kind == "file":
+            name = str(event.get("name"))
+            self._current = self.files.setdefault(name, FileEvents(name))
+            self._current.new_pass()
+        elif kind == "xml_error":
+            self.xml_error = str(event.get("error", ""))
+        elif (current := self._current) is None:
+            return  # tests outside a test file: not regrtest's
+        elif kind == "file_end":
+            current.ended, current.running = True, None
+        elif kind == "plan":
+            current.planned += [str(i) for i in event.get("ids") or ()]  # type: ignore[attr-defined]
+        elif kind == "start":
+            current.started.append(test_id)
+            current.running = test_id
+            self._started_at[test_id] = now
+        elif kind == "stop":
+            current.running = None
+        elif kind in ("end", "sub"):
+            current.add(self._case(event, test_id, now))
+
+    def _case(self, event: dict[str, object], test_id: str, now: float) -> TestCase:
+        classname, name = case_key(test_id)
+        if event.get("e") == "sub":
+            sub = str(event.get("sub", ""))
+            name = f"{name} (subtest {sub[1:-1] if sub.startswith('(') else sub})"
+        status, message = _OUTCOMES.get(str(event.get("outcome")), (ERROR, ""))
+        started = self._started_at.get(test_id)
+        return TestCase(classname, name, time=max(0.0, now - started) if started else 0.0,
+                        status=status, message=message or str(event.get("msg", "")),
+                        detail=str(event.get("tb", "")))
+
+
+def read_events(path: Path, offset: int = 0) -> tuple[EventLog, int]:
+    """The events from byte `offset` on, and the offset after the last whole line."""
+    log = EventLog()
+    try:
+        with path.open("rb") as f:
+            f.seek(offset)
+            data = f.read()
+    except FileNotFoundError:
+        return log, offset
+    end = data.rfind(b"\n") + 1  # a line cut short by a crash is not an event
+    for raw in data[:end].splitlines():
+        try:
+            event = json.loads(raw.decode("utf-8", "replace"))
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            log.feed(event)
+    return log, offset + end
+
+
+def apply_events(results: RunResults, log: EventLog) -> None:
+    """The events' cases replace those read from the output (events have them
+    all, with times and tracebacks, -v or not)."""
+    for name, events in log.files.items():
+        is_new = name not in results.files
+        f = results.file(name)
+        if events.cases:
+            f.replace_cases(events.cases)
+        if is_new and events.ended:
+            bad = any(c.status in (FAILED, ERROR) for c in events.cases)
+            f.status = FILE_FAILED if bad else FILE_PASSED
+        if events.running and f.status in (FILE_RUNNING, FILE_CRASHED, FILE_TIMED_OUT):
+            f.running_key = case_key(events.running)
+            f.running_test = events.running
+
+
+def attribute_stop(f: TestFile, *, idle_known: bool = False) -> tuple[str, str] | None:
+    """Make the test that was running when `f` crashed or hung a case of its own
+    (an error naming the cause, the output's tail as text); return its key.
+    With no test known, the file-level case stays; `idle_known`: the events
+    show no test was running (import, setUpModule, setUpClass), and it says so."""
+    if f.status not in (FILE_CRASHED, FILE_TIMED_OUT):
+        return None
+    kind = "Crashed" if f.status == FILE_CRASHED else "Timed out"
+    if f.status == FILE_CRASHED:
+        signal = _SIGNAL.search(f.reason)
+        cause = signal.group() if signal else (f.reason or "the process ended")
+        message = f"crashed: {f.reason or 'the process ended without a result'}"
+    else:
+        cause = f"{f.timeout:g} s" if f.timeout else "timeout"
+        message = f"timed out after {f.timeout:g} s" if f.timeout else "timed out"
+    key = f.running_key
+    if key is None:
+        if not any(not test for _, test, _ in f.stops):
+            f.stops.append((kind, "", cause))
+            if idle_known and f.status == FILE_CRASHED:
+                f.reason = (f"{f.reason}; no test was running (import, setUpModule or "
+                            "setUpClass)")
+        return None
+    test_id = f"{key[0]}.{key[1]}"
+    if any(test == test_id for _, test, _ in f.stops):
+        return key
+    f.add_case(TestCase(key[0], key[1], status=ERROR, message=message, detail=f.output))
+    f.stops.append((kind, test_id, cause))
+    f.running_test, f.running_key = None, None
+    return key
+
+
+def attribute_stops(results: RunResults) -> None:
+    """`attribute_stop` for every file that crashed or hung (e.g. -j output)."""
+    for f in results.files.values():
+        attribute_stop(f)

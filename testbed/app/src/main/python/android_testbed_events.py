@@ -1,0 +1,1 @@
+../../../../../Tools/cpython_android/events_hook.py
