@@ -198,6 +198,9 @@ def add_test_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Android: run on these connected devices (see `adb devices`)")
     device.add_argument("--managed", metavar="NAME", help="Android: a Gradle managed device")
     device.add_argument("--avd", metavar="NAME", help="Android: boot this emulator (AVD)")
+    device.add_argument("--lab", type=_existing_dir, metavar="DIR",
+                        help="Android: run the host python on the android-lab's bionic "
+                        "runtime in DIR (make-lab.sh DIR), without a device")
     parser.add_argument("args", nargs="*", metavar="ARG",
                         help="after --: regrtest's arguments, or a whole python command "
                         "line if they contain -c or -m")
@@ -407,7 +410,7 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
                              host=None if native else args.host, api_level=args.api_level)
     connected = tuple(s for s in (args.connected or "").split(",") if s)
     return harness.run_test_command(options, ctx, connected=connected, managed=args.managed,
-                                    avd=args.avd)
+                                    avd=args.avd, lab=args.lab)
 
 
 def cmd_build_testbed(args: argparse.Namespace, console: Console) -> int:

@@ -598,7 +598,8 @@ def has_no_randomize(ctx: BuildContext) -> bool:
 
 
 def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tuple[str, ...] = (),
-                     managed: str | None = None, avd: str | None = None) -> int:
+                     managed: str | None = None, avd: str | None = None,
+                     lab: Path | None = None) -> int:
     """`android.py test`: validate, find the runners, run.  `ctx.host` None
     means the native build python."""
     from .runners import RunnerSpec, create_runners
@@ -607,7 +608,8 @@ def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tupl
     build_command(options)  # bad options are reported before anything starts
     spec = RunnerSpec(host=ctx.host or NATIVE_HOST, layout=ctx.layout,
                       python_version=ctx.checkout.short_version, shards=options.shards,
-                      verbose=options.verbose, connected=connected, managed=managed, avd=avd)
+                      verbose=options.verbose, connected=connected, managed=managed, avd=avd,
+                      lab=lab)
     return run_tests(options, create_runners(spec), ctx.console)
 
 

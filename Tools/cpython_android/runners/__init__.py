@@ -2,8 +2,9 @@
 its output, tell me how it ended".
 
 One interface (`Runner`), one module per target kind: `qemu` (GNU cross hosts
-under qemu-user), `native` (the build python) and `android` (a device or
-emulator through adb and the testbed app).  The harness (sharding, resume
+under qemu-user), `native` (the build python), `android` (a device or
+emulator through adb and the testbed app) and `lab` (an Android python on
+the android-lab's bionic runtime, only with --lab).  The harness (sharding, resume
 after a crash, JUnit) sits above it and never asks which kind it drives.
 """
 
@@ -74,6 +75,7 @@ class RunnerSpec:
     connected: tuple[str, ...] = ()  # serials (--connected A,B)
     managed: str | None = None  # Gradle managed device name (--managed)
     avd: str | None = None  # AVD name to create/boot (--avd)
+    lab: Path | None = None  # android-lab directory: run on its bionic runtime (--lab)
 
 
 def create_runners(spec: RunnerSpec) -> list[Runner]:
@@ -88,6 +90,10 @@ def create_runners(spec: RunnerSpec) -> list[Runner]:
     layout = spec.layout
     assert isinstance(layout, Layout)
     count = max(1, spec.shards)
+    if spec.lab is not None and not getattr(spec.host, "is_android", False):
+        from ..errors import UserError
+
+        raise UserError(f"--lab runs Android hosts' pythons, not {spec.host}'s")
     if spec.host == NATIVE_HOST:
         from .native import create_native_runners
 
@@ -96,6 +102,11 @@ def create_runners(spec: RunnerSpec) -> list[Runner]:
 
     host = spec.host
     assert isinstance(host, Host)
+    if host.is_android and spec.lab is not None:
+        from .lab import create_lab_runners
+
+        python = layout.require_host_python(host, spec.python_version)
+        return list(create_lab_runners(host, python, spec.lab, count))
     if host.is_android:
         from .android import create_android_runners  # type: ignore[import-not-found,unused-ignore]
 
