@@ -105,7 +105,7 @@ def main():
         "platform": sys.platform,
         "api_level": sys.getandroidapilevel(),
         "machine": os.uname().machine,
-        "host_gnu_type": sysconfig.get_config_var("HOST_GNU_TYPE"),
+        "ext_suffix": sysconfig.get_config_var("EXT_SUFFIX"),
         "dynload": dynload_imports(),
         "tls": tls_round_trip(cert, key),
         "hashlib": {name: hashlib.new(name, payload).hexdigest()

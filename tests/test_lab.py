@@ -95,7 +95,7 @@ def test_runs_on_bionic(lab_build: LabBuild, probes: dict) -> None:
     report = probes["report"]
     assert report["platform"] == "android" and report["api_level"] == 24
     assert report["machine"] == MACHINES[lab_build.host][1]
-    assert report["host_gnu_type"] == lab_build.host
+    assert report["ext_suffix"] == f".cpython-313-{lab_build.host}.so"
     assert report["dynload"]["failed"] == {}
     assert OPTIONAL <= set(report["dynload"]["modules"])
 
