@@ -13,10 +13,12 @@ import bz2
 import hashlib
 import json
 import lzma
+import os
 import re
 import shutil
 import ssl
 import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -179,3 +181,16 @@ def test_testbed_native_code_links(lab_build: LabBuild, tmp_path: Path) -> None:
                             env=lab_build.python_env(), capture_output=True, text=True,
                             timeout=120)
     assert (result.returncode, result.stdout) == (0, "True\n"), result.stderr
+
+
+def test_lab_helper_says_why_it_cannot(tmp_path: Path) -> None:
+    """tests/android_lab.py, as CI calls it: one line and status 2 when the lab is missing."""
+
+    env = dict(os.environ, CPYTHON_ANDROID_LAB_SOURCE=str(tmp_path),
+               CPYTHON_ANDROID_LAB_DIR=str(tmp_path / "lab"))
+    result = subprocess.run([sys.executable, str(REPO / "tests" / "android_lab.py")], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"android-lab: no android-lab in {tmp_path} " \
+        "(set CPYTHON_ANDROID_LAB_SOURCE)\n"
+    assert not (tmp_path / "lab").exists()
