@@ -36,6 +36,7 @@ LAB_LIBRARIES = [name for name in DEPS_LIBRARIES if name != "zlib"]  # the NDK h
 class LabBuild(BuiltHost):
     lab: Lab = None  # type: ignore[assignment]
     seconds: float = 0.0  # how long `build` took in this session
+    ccache_log: Path = Path()  # ccache's stats log of that build (CCACHE_STATSLOG)
 
     def lab_cli(self, *args: str | Path, **kwargs):
         """android.py with this build's directories and the lab as ANDROID_HOME."""
@@ -74,30 +75,37 @@ def lab_cross_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(reuse) if reuse else tmp_path_factory.mktemp("lab-cross-build")
 
 
-def build_for_lab(host: str, lab: Lab, checkout: Path, cross_build: Path) -> LabBuild:
+def build_for_lab(host: str, lab: Lab, checkout: Path, cross_build: Path,
+                  work: Path) -> LabBuild:
     missing = [p for p in ("make", "ccache", "perl", "tclsh", "autoreconf") if not shutil.which(p)]
     if missing:
         pytest.skip(f"building for {host} on the lab needs {', '.join(missing)} on PATH")
-    built = LabBuild(checkout, cross_build, host, None, lab)  # type: ignore[arg-type]
+    built = LabBuild(checkout, cross_build, host, None, lab,  # type: ignore[arg-type]
+                     ccache_log=work / f"ccache-{host}.log")
     started = time.monotonic()
     built.first_build = built.lab_cli(
         "build", host, "--ndk-version", LAB_NDK_VERSION, "--ccache", "--deps-from-source",
-        "--deps-source", deps_source(), env=ccache_env(), check=True, timeout=3600)
+        "--deps-source", deps_source(), env={**ccache_env(), "CCACHE_STATSLOG":
+                                            str(built.ccache_log)}, check=True, timeout=3600)
     built.seconds = time.monotonic() - started
     print(f"\nandroid-lab: build {host} took {built.seconds:.0f} s")
     return built
 
 
 @pytest.fixture(scope="session")
-def lab_x86_64(android_lab: Lab, cpython_source: Path, lab_cross_build: Path) -> LabBuild:
-    return build_for_lab(X86_64, android_lab, cpython_source, lab_cross_build)
+def lab_x86_64(android_lab: Lab, cpython_source: Path, lab_cross_build: Path,
+               tmp_path_factory: pytest.TempPathFactory) -> LabBuild:
+    return build_for_lab(X86_64, android_lab, cpython_source, lab_cross_build,
+                         tmp_path_factory.mktemp("lab-x86_64"))
 
 
 @pytest.fixture(scope="session")
-def lab_aarch64(android_lab: Lab, cpython_source: Path, lab_cross_build: Path) -> LabBuild:
+def lab_aarch64(android_lab: Lab, cpython_source: Path, lab_cross_build: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> LabBuild:
     if not shutil.which("qemu-aarch64-static"):
         pytest.skip("running aarch64 Android programs needs qemu-aarch64-static")
-    return build_for_lab(AARCH64, android_lab, cpython_source, lab_cross_build)
+    return build_for_lab(AARCH64, android_lab, cpython_source, lab_cross_build,
+                         tmp_path_factory.mktemp("lab-aarch64"))
 
 
 @pytest.fixture(scope="session", params=[X86_64, AARCH64])

@@ -194,3 +194,16 @@ def test_lab_helper_says_why_it_cannot(tmp_path: Path) -> None:
     assert result.stderr == f"android-lab: no android-lab in {tmp_path} " \
         "(set CPYTHON_ANDROID_LAB_SOURCE)\n"
     assert not (tmp_path / "lab").exists()
+
+
+def test_openssl_for_android_is_built_through_ccache(lab_x86_64: LabBuild) -> None:
+    """OpenSSL's android-* targets name the NDK clang themselves: --ccache must
+    still reach its compiler (ccache's stats log names every file it saw)."""
+    if "deps openssl" not in lab_x86_64.first_build.stdout:
+        pytest.skip("OpenSSL was not built in this session (the build was up to date)")
+    compiled = [line[2:] for line in lab_x86_64.ccache_log.read_text().splitlines()
+                if line.startswith("# ")]
+    openssl = [name for name in compiled if "/openssl-" in name or name.startswith("crypto/")]
+    assert "crypto/evp/p_verify.c" in compiled or any(
+        name.endswith("/crypto/evp/p_verify.c") for name in compiled), compiled[:20]
+    assert len(openssl) > 500, len(openssl)
