@@ -22,6 +22,10 @@ import pytest
 
 import debian_sources
 
+# The android-lab's session fixtures (android_lab, lab_x86_64, lab_aarch64,
+# lab_build): registered once here, so every test module shares one build.
+pytest_plugins = ["lab_fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 ANDROID_PY = REPO / "Android" / "android.py"
 GNU_HOST = "aarch64-linux-gnu"

@@ -1,4 +1,4 @@
-"""Session fixtures for the android-lab tests (import them into a test module).
+"""Session fixtures for the android-lab tests (a plugin: tests/conftest.py loads it).
 
 `android_lab` sets the lab up (tests/android_lab.py) or skips with the reason.
 `lab_x86_64` and `lab_aarch64` build CPython 3.13.5 for the Android host with
@@ -25,8 +25,6 @@ import debian_sources
 from android_lab import LAB_NDK_VERSION, Lab, LabUnavailable, setup_lab
 from conftest import DEPS_LIBRARIES, BuiltHost, ccache_env
 
-#: The fixtures, for `from lab_fixtures import *` in a test module.
-__all__ = ["android_lab", "lab_cross_build", "lab_x86_64", "lab_aarch64", "lab_build"]
 X86_64 = "x86_64-linux-android"
 AARCH64 = "aarch64-linux-android"
 LAB_LIBRARIES = [name for name in DEPS_LIBRARIES if name != "zlib"]  # the NDK has libz

@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from lab_fixtures import *  # noqa: F403  (the session's lab fixtures)
 from lab_fixtures import X86_64, LabBuild
 
 pytestmark = [pytest.mark.lab, pytest.mark.integration]

@@ -24,7 +24,6 @@ from cpython_android.runners import Invocation, RunnerSpec
 from cpython_android.runners.android import create_android_runners
 from cpython_android.runners.lab import LabPython
 from cpython_android.testbed import Testbed
-from lab_fixtures import *  # noqa: F403  (the session's lab fixtures)
 from lab_fixtures import X86_64, LabBuild
 from test_harness_runs import junit_cases, write_tests
 
