@@ -7,7 +7,14 @@ library (through its `cpython-android` console script or pytest).
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nox
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools"))
+
+from cpython_android.errors import UserError, report  # noqa: E402
 
 nox.options.sessions = ["lint", "typecheck", "tests"]
 nox.options.reuse_existing_virtualenvs = True
@@ -60,7 +67,9 @@ def typecheck(session: nox.Session) -> None:
 def build(session: nox.Session) -> None:
     """Build CPython for a host: `nox -s build -- HOST [--checkout DIR] [build options]`."""
     if not session.posargs:
-        session.error("give the host: nox -s build -- aarch64-linux-gnu --checkout ~/cpython")
+        # Reported as the command line reports bad input (errors.report).
+        session.error(report(UserError(
+            "give the host: nox -s build -- aarch64-linux-gnu --checkout ~/cpython")).text)
     session.install("-e", ".")
     host, *options = session.posargs
     global_options = []

@@ -7,7 +7,6 @@ with Tools/cpython_android, into a CPython checkout (which it then finds
 above itself).  Run `python Android/android.py --help`.
 """
 
-import os
 import sys
 from pathlib import Path
 
@@ -17,9 +16,10 @@ SCRIPT_DIR = Path(__file__).resolve().parent
 # in a CPython checkout, or in an extracted release package; an installed copy
 # (pip install) is the fallback.
 sys.path.insert(0, str(SCRIPT_DIR.parent / "Tools"))
-os.environ.setdefault("_ANDROID_PY_SCRIPT_DIR", str(SCRIPT_DIR))
 
 from cpython_android.cli import main  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Where this script is tells the library which checkout (or release
+    # package) it was copied into: an argument, so no child process inherits it.
+    sys.exit(main(script_dir=SCRIPT_DIR))

@@ -20,6 +20,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "Tools"))
+
+from cpython_android import sources  # noqa: E402
+
 TARGETS = {"no-op": 0.05, "ccache-warm": 0.35}
 
 
@@ -32,10 +36,7 @@ def android_py(*args: str | Path, env: dict[str, str]) -> float:
 
 
 def default_checkout() -> Path:
-    sys.path.insert(0, str(REPO / "tests"))
-    import debian_sources
-
-    return debian_sources.extract(debian_sources.fetch("python3.13"))
+    return sources.cpython_source()
 
 
 def main() -> int:

@@ -34,6 +34,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "Tools"))
+
+from cpython_android import sources as pinned_sources  # noqa: E402
+
 TARGET = 0.05
 ARCHIVE_BYTES = 4 << 20
 
@@ -46,14 +50,8 @@ def android_py(*args: str | Path, env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def tests_module(name: str):  # noqa: ANN201 (a module)
-    sys.path.insert(0, str(REPO / "tests"))
-    return __import__(name)
-
-
 def default_checkout() -> Path:
-    debian_sources = tests_module("debian_sources")
-    return debian_sources.extract(debian_sources.fetch("python3.13"))
+    return pinned_sources.cpython_source()
 
 
 def serve(root: Path) -> tuple[str, list[str], http.server.ThreadingHTTPServer]:
@@ -118,14 +116,13 @@ def main() -> int:
     args = parser.parse_args()
     checkout = (args.checkout or default_checkout()).resolve()
     libraries = [name for name in args.libraries.split(",") if name]
-    debian_sources = tests_module("debian_sources")
-    sources = debian_sources.library_sources(libraries)
+    sources = pinned_sources.library_sources(libraries)
     ok = True
     with tempfile.TemporaryDirectory(prefix="deps-bench-") as tmp:
         work = Path(tmp)
         env = dict(os.environ)
         env["CCACHE_DIR"] = str(work / "ccache" if args.cold_ccache
-                                else debian_sources.CACHE_ROOT / "ccache")
+                                else pinned_sources.default_cache() / "ccache")
 
         # 1. prebuilt archives over HTTP
         www = work / "www"

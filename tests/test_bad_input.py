@@ -8,18 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
-
-
-def fake_checkout(root: Path) -> Path:
-    """The files that make a directory look like a CPython source tree."""
-    (root / "Include").mkdir(parents=True)
-    (root / "Include" / "patchlevel.h").write_text('#define PY_VERSION "3.13.5"\n')
-    (root / "configure").write_text("#!/bin/sh\nexit 0\n")
-    (root / "configure").chmod(0o755)
-    (root / "pyconfig.h.in").write_text("")
-    (root / "config.guess").write_text("#!/bin/sh\necho x86_64-pc-linux-gnu\n")
-    return root
+from support.cli import run_cli
+from support.trees import fake_checkout
 
 
 def snapshot(root: Path) -> set[Path]:
@@ -189,13 +179,13 @@ def test_damaged_cross_env_description(checkout, tmp_path):
 
 
 def test_an_unwritable_cross_build_directory_is_one_line(tmp_path):
-    """The OS refusing (here: a file where the build directory should be) is
-    reported in one line, not a traceback."""
+    """A file where the build directory should be is refused up front, in one
+    line (issue 14: exit status 2, like all bad input)."""
     checkout = fake_checkout(tmp_path / "cpython")
     blocker = tmp_path / "cross-build"
     blocker.write_text("not a directory")
     result = run_cli("--checkout", checkout, "--cross-build-dir", blocker, "configure-build")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("android.py: error: ")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GNU_HOST, build_command, ccache_env, run_cli
+from support.cli import GNU_HOST, build_command, ccache_env, run_cli
 
 pytestmark = pytest.mark.integration
 STEPS = ("configure-build", "make-build", f"configure-host {GNU_HOST}", f"make-host {GNU_HOST}")

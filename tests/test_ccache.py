@@ -7,8 +7,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import needs, run_cli
-from test_bad_input import fake_checkout
+from support.cli import needs, run_cli
+from support.trees import fake_checkout
 
 # Like CPython's configure, it records CC (here "ccache cc") in the Makefile; and
 # like CPython's build, it compiles a file generated inside the build tree,

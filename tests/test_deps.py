@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-import debian_sources
-from conftest import ANDROID_PY, needs, run_cli
+from cpython_android import sources
 from cpython_android.deps import pins as pins_mod
 from cpython_android.deps.builders import OPENSSL_ANDROID_TARGETS, OPENSSL_GNU_TARGETS
 from cpython_android.hosts import parse_host
+from support.cli import ANDROID_PY, needs, run_cli
 
 ANDROID_HOST = "aarch64-linux-android"
 GNU_HOST = "aarch64-linux-gnu"
@@ -91,7 +91,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
             if self.path in state.stall:
                 self.wfile.write(data[: len(data) // 2])
                 self.wfile.flush()
-                state.release.wait(60)
+                state.release.wait(600)
                 return
             self.wfile.write(data)
 
@@ -166,15 +166,43 @@ def snapshot(directory: Path) -> dict[str, bytes]:
 # --- prebuilt archives ---------------------------------------------------------
 
 
+def default_signals() -> None:
+    """In the child, before exec: SIGINT and SIGTERM do what they do by default.
+
+    A shell starts a background job (`pytest ... &`) with SIGINT ignored, and
+    an ignored signal stays ignored across fork and exec: python would then
+    not install its KeyboardInterrupt handler, and Ctrl-C would do nothing.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def start_cli(*args: str | Path) -> subprocess.Popen[str]:
+    """android.py ARGS as a process to interrupt, however pytest itself was started."""
+    return subprocess.Popen([sys.executable, str(ANDROID_PY), *map(str, args)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
+
+
 def interrupt_when(process: subprocess.Popen[str], under_way: Callable[[], bool], *,
                    poll: float) -> tuple[str, str]:
-    """Ctrl-C `process` as soon as `under_way()` says the step has started; its output."""
-    deadline = time.monotonic() + 60
-    while not under_way():
-        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
-        time.sleep(poll)
-    process.send_signal(signal.SIGINT)
-    return process.communicate(timeout=60)
+    """Ctrl-C `process` as soon as `under_way()` says the step has started; its output.
+
+    It waits for that state, not for a time: the deadlines only stop a test
+    that went wrong (a loaded machine is slow, never that slow)."""
+    try:
+        deadline = time.monotonic() + 600
+        while not under_way():
+            assert process.poll() is None, ("exited before the step started",
+                                            process.communicate())
+            assert time.monotonic() < deadline, "the step never started"
+            time.sleep(poll)
+        process.send_signal(signal.SIGINT)
+        return process.communicate(timeout=600)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
 
 def test_first_download_is_trusted_on_first_use_and_recorded(tree: Tree, server: Server):
     archives = publish(server)
@@ -192,6 +220,26 @@ def test_first_download_is_trusted_on_first_use_and_recorded(tree: Tree, server:
         # where each came from: the summary names the URL it was downloaded from
         assert f"{server.url}/" in result.stdout and archive.name in result.stdout
     assert len(server.requests) == len(archives)
+    # and why
+    assert result.stdout.count("BeeWare's pinned prebuilt archive for Android") == len(archives)
+
+
+X86_64_ANDROID = "x86_64-linux-android"
+
+
+def test_x86_64_android_builds_libffi_from_source_by_default(tree: Tree, server: Server):
+    """BeeWare's libffi 3.4.4 gets Android x86_64's binary128 long double wrong:
+    there, `deps` needs libffi's source even without --deps-from-source, and
+    says so before installing anything."""
+    publish(server, X86_64_ANDROID)
+    result = tree.deps("--deps-mirror", server.url, host=X86_64_ANDROID)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    for words in ("libffi is built from source", "binary128", "PR #976",
+                  "python3 -m cpython_android.sources libraries libffi", "--deps-source"):
+        assert words in result.stderr
+    assert not (tree.cross_build / X86_64_ANDROID / "prefix" / ".deps").exists()
+    assert server.requests == []
 
 
 def test_second_run_downloads_and_extracts_nothing(tree: Tree, server: Server):
@@ -204,6 +252,17 @@ def test_second_run_downloads_and_extracts_nothing(tree: Tree, server: Server):
     assert len(server.requests) == requests
     assert "trusting" not in again.stdout and "up to date" in again.stdout
     assert {p: p.stat().st_mtime_ns for p in tree.prefix.rglob("*") if p.is_file()} == before
+
+
+def test_cache_dir_comes_from_the_environment_where_the_flag_is_absent(tree: Tree,
+                                                                       server: Server):
+    """As upstream: $CACHE_DIR is the download cache when --cache-dir is not given."""
+    archives = publish(server)
+    result = run_cli(*tree.args("deps", ANDROID_HOST, "--deps-mirror", server.url),
+                     env={"CACHE_DIR": str(tree.cache)})
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tree.cache.iterdir()) == sorted(
+        a.name for a in archives.values())
 
 
 def test_deps_dir_uses_local_archives_without_network(tree: Tree, server: Server,
@@ -311,13 +370,27 @@ def test_gnu_host_needs_deps_from_source(tree: Tree):
 
 @needs(f"{GNU_HOST}-gcc")
 def test_missing_source_archive(tree: Tree, tmp_path: Path):
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    result = tree.deps("--deps-from-source", "--deps-source", empty, libs=("openssl",),
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "unrelated.tar.gz").write_bytes(b"")
+    result = tree.deps("--deps-from-source", "--deps-source", other, libs=("openssl",),
                        host=GNU_HOST)
     assert result.returncode == 2
     archive = pins_mod.load().libraries["openssl"].source.archive  # type: ignore[union-attr]
-    assert archive in result.stderr and "apt-get source --download-only openssl" in result.stderr
+    assert archive in result.stderr
+    assert "python3 -m cpython_android.sources libraries openssl" in result.stderr
+    assert not (tree.gnu_prefix() / ".deps").exists()
+
+
+@pytest.mark.parametrize("given", ["", "empty", "missing"])
+def test_empty_or_missing_deps_source_is_one_line(tree: Tree, tmp_path: Path, given: str):
+    """A failed `$(...)` gives --deps-source "": never the current directory."""
+    (tmp_path / "empty").mkdir()
+    value = str(tmp_path / given) if given else ""
+    result = tree.deps("--deps-from-source", "--deps-source", value, host=GNU_HOST,
+                       cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "--deps-source" in result.stderr
     assert not (tree.gnu_prefix() / ".deps").exists()
 
 
@@ -325,11 +398,8 @@ def test_interrupted_download_is_completed_by_the_next_run(tree: Tree, server: S
     archives = publish(server)
     stalled = "/" + archives["openssl"].relative_to(server.root).as_posix()
     server.stall.add(stalled)
-    process = subprocess.Popen(
-        [sys.executable, str(ANDROID_PY), *map(str, tree.args(
-            "deps", ANDROID_HOST, "openssl", "--cache-dir", tree.cache, "--deps-mirror",
-            server.url))],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = start_cli(*tree.args("deps", ANDROID_HOST, "openssl", "--cache-dir", tree.cache,
+                                   "--deps-mirror", server.url))
     partial = tree.cache / (archives["openssl"].name + ".partial")
     out, err = interrupt_when(
         process, lambda: partial.exists() and partial.stat().st_size > 0, poll=0.05)
@@ -385,21 +455,20 @@ def test_library_build_failure_shows_command_and_log_and_leaves_prefix(tree: Tre
 
 @needs(f"{GNU_HOST}-gcc", "make")
 def test_interrupted_build_is_completed_by_the_next_run(tree: Tree, tmp_path: Path):
+    # The build marks that it has started, then waits for a file that never comes.
     source_dir, pins_file = fake_bzip2_source(
-        tmp_path, "libbz2.a:\n\t@touch started; sleep 60; touch libbz2.a\n")
+        tmp_path, "libbz2.a:\n\t@touch started; while [ ! -e release ]; do sleep 0.1; done\n")
     before = seed_prefix(tree.gnu_prefix())
-    process = subprocess.Popen(
-        [sys.executable, str(ANDROID_PY), *map(str, tree.args(
-            "deps", GNU_HOST, "--cache-dir", tree.cache, "--deps-from-source",
-            "--deps-source", source_dir, "--deps-pins", pins_file))],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = start_cli(*tree.args("deps", GNU_HOST, "--cache-dir", tree.cache,
+                                   "--deps-from-source", "--deps-source", source_dir,
+                                   "--deps-pins", pins_file))
     # The Makefile runs in the extracted tree and marks that it has started.
     started = tree.cross_build / GNU_HOST / "deps" / "bzip2" / "src" / "bzip2-fake" / "started"
     out, err = interrupt_when(process, started.exists, poll=0.05)
     assert process.returncode == 130, err
     assert snapshot(tree.gnu_prefix()) == before
     # The next run, with the real pinned bzip2 source, needs no cleaning up.
-    real_sources = debian_sources.library_sources(["bzip2"])
+    real_sources = sources.library_sources(["bzip2"])
     result = tree.deps("--deps-from-source", "--deps-source", real_sources, libs=("bzip2",),
                        host=GNU_HOST)
     assert result.returncode == 0, result.stderr
@@ -441,10 +510,7 @@ def test_prebuilt_url_is_upstreams():
 
 @needs("perl")
 def test_openssl_configure_knows_every_target_we_use():
-    source = pins_mod.load().libraries["openssl"].source
-    assert source is not None
-    tree = debian_sources.extract(debian_sources.fetch(source.debian,
-                                                       (source.archive, source.sha256)))
+    tree = sources.extract(sources.default_fetcher().fetch(sources.read_pins()["openssl"]))
     listed = subprocess.run(["perl", "Configure", "LIST"], cwd=tree, capture_output=True,
                             text=True, check=True).stdout.split()
     used = set(OPENSSL_ANDROID_TARGETS.values()) | set(OPENSSL_GNU_TARGETS.values())
@@ -469,16 +535,15 @@ class Zeros(io.RawIOBase):
 
 def test_interrupted_extraction_is_completed_by_the_next_run(tree: Tree, server: Server):
     archives = publish(server)
-    big = 256 << 20  # compresses to almost nothing, takes a while to write out
+    # Compresses to almost nothing, but reading it (getmembers) and writing it
+    # out take seconds: far longer than it takes to see `staging` and signal.
+    big = 1 << 30
     with tarfile.open(archives["sqlite"], "w:gz", compresslevel=1) as tar:
         info = tarfile.TarInfo("lib/libsqlite3.so")
         info.size = big
         tar.addfile(info, io.BufferedReader(Zeros(big)))
-    process = subprocess.Popen(
-        [sys.executable, str(ANDROID_PY), *map(str, tree.args(
-            "deps", ANDROID_HOST, "sqlite", "--cache-dir", tree.cache, "--deps-mirror",
-            server.url))],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = start_cli(*tree.args("deps", ANDROID_HOST, "sqlite", "--cache-dir", tree.cache,
+                                   "--deps-mirror", server.url))
     staging = tree.cross_build / ANDROID_HOST / "deps" / "sqlite" / "staging"
     out, err = interrupt_when(process, staging.exists, poll=0.01)
     assert process.returncode == 130, (out, err)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEPS_LIBRARIES, GNU_HOST, BuiltHost
 from cpython_android.deps import pins as pins_mod
+from support.cli import DEPS_LIBRARIES, GNU_HOST, BuiltHost
 
 pytestmark = pytest.mark.integration
 

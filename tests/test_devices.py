@@ -1,6 +1,6 @@
 """The device layer against the ADB server double (and the real adb binary).
 
-adbutils talks to tests/adb_double.py over TCP exactly as to `adb server`;
+adbutils talks to tests/support/adb_double.py over TCP exactly as to `adb server`;
 nothing of ours is mocked.  Errors are checked as the user sees them: the
 one-line message of `android.py` and its exit status.
 """
@@ -17,30 +17,15 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from adb_double import AdbDouble
-from conftest import needs, run_cli
 from cpython_android.devices import Adb, adb_executable
 from cpython_android.errors import UserError
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import Invocation, RunnerSpec
 from cpython_android.runners.android import create_android_runners
-from cpython_android.testbed import Testbed
-
-ANDROID_HOST = "aarch64-linux-android"
-
-
-def fake_apks(layout: Layout) -> Testbed:
-    """APK files where build-testbed puts them (the double installs by file name)."""
-    bed = Testbed(parse_host(ANDROID_HOST), layout)
-    for apk in (bed.app_apk, bed.test_apk):
-        apk.parent.mkdir(parents=True, exist_ok=True)
-        apk.write_bytes(b"PK\x03\x04 not a real APK")
-    return bed
-
-
-def spec_for(layout: Layout, *serials: str) -> RunnerSpec:
-    return RunnerSpec(parse_host(ANDROID_HOST), layout, "3.13", shards=1, connected=serials)
+from support.adb_double import AdbDouble
+from support.cli import needs, run_cli
+from support.devices import ANDROID_HOST, fake_apks, spec_for
 
 
 def test_devices_lists_every_state(double: AdbDouble, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import RunnerSpec
 from cpython_android.runners.android import AndroidOptions, create_android_runners
-from test_devices import ANDROID_HOST, fake_apks
+from support.devices import ANDROID_HOST, fake_apks
 
 HOST = parse_host(ANDROID_HOST)
 IMAGE = "system-images;android-34;default;arm64-v8a"
@@ -39,7 +39,9 @@ def script(path: Path, body: str) -> Path:
 @pytest.fixture
 def sdk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> emulators.Sdk:
     home = tmp_path / "sdk"
-    home.mkdir()
+    (home / "licenses").mkdir(parents=True)
+    for name in ("android-sdk-license", "android-sdk-arm-dbt-license"):  # accepted before
+        (home / "licenses" / name).write_text("24333f8a\n")
     monkeypatch.setenv("ANDROID_HOME", str(home))
     monkeypatch.setenv("ANDROID_AVD_HOME", str(tmp_path / "avd"))
     return emulators.Sdk(home)

@@ -17,15 +17,15 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml
 
-from adb_double import AdbDouble, FakeDevice
-from conftest import BuiltHost, needs
 from cpython_android.errors import UserError
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import Invocation, RunnerSpec
 from cpython_android.runners.android import AndroidOptions, create_android_runners
 from cpython_android.runners.qemu import QemuPython
-from test_devices import ANDROID_HOST, fake_apks, spec_for
+from support.adb_double import AdbDouble, FakeDevice
+from support.cli import BuiltHost, needs
+from support.devices import ANDROID_HOST, fake_apks, spec_for
 
 pytestmark = pytest.mark.integration
 SERIAL = "emulator-5554"
@@ -46,7 +46,7 @@ def layout(tmp_path: Path) -> Layout:
 def android_py(gnu_build: BuiltHost, double: AdbDouble, layout: Layout, *args: str | Path,
                timeout: float = 300):
     """`android.py test aarch64-linux-android ARGS` with the double as adb server."""
-    from conftest import run_cli
+    from support.cli import run_cli
     return run_cli("--checkout", gnu_build.checkout, "--cross-build-dir", layout.root,
                    "test", ANDROID_HOST, *args, env=double.env, timeout=timeout)
 
@@ -290,6 +290,14 @@ def test_managed_device_through_gradle(double, build_python, tmp_path, monkeypat
     gradlew.write_text(f"#!{sys.executable}\n{FAKE_GRADLEW}")
     gradlew.chmod(0o755)
     monkeypatch.setenv("ANDROID_HOME", str(tmp_path))
+    (tmp_path / "licenses").mkdir()  # an SDK whose licences were accepted
+    for name in ("android-sdk-license", "android-sdk-arm-dbt-license"):
+        (tmp_path / "licenses" / name).write_text("24333f8a\n")
+    java = tmp_path / "jdk" / "bin" / "java"  # a JDK Gradle runs on
+    java.parent.mkdir(parents=True)
+    java.write_text("#!/bin/sh\necho 'openjdk version \"21.0.6\" 2025-01-21' >&2\n")
+    java.chmod(0o755)
+    monkeypatch.setenv("JAVA_HOME", str(java.parent.parent))
     layout = Layout(tmp_path / "xb")
     (layout.prefix(ANDROID_HOST) / "lib").mkdir(parents=True)
     double.new_device_root = tmp_path / "devices"

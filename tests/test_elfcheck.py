@@ -8,77 +8,22 @@ GNU files come from gcc and aarch64-linux-gnu-gcc.
 
 from __future__ import annotations
 
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from conftest import needs, run_cli
-from cpython_android.toolchains.ndk import DEFAULT_NDK_VERSION
-from ndk_layout import PREBUILT, make_ndk
-from test_bad_input import fake_checkout
+from support.cli import needs, run_cli
+from support.elf import (
+    ANDROID,
+    EXT,
+    EXTENSION_SOURCE,
+    PAGES_16K,
+    android_tree,
+    clang_so,
+)
+from support.trees import fake_checkout, gcc_so
 
-ANDROID = "aarch64-linux-android"
 GNU = "aarch64-linux-gnu"
-EXT = ".cpython-313-aarch64-linux-android.so"
-
-
-def clang_so(out: Path, source: str, *args: str, target: str = f"{ANDROID}24") -> Path:
-    """A shared library linked by clang + lld without any sysroot."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    src = out.with_name(out.name + ".c")
-    src.write_text(source)
-    subprocess.run(["clang", f"--target={target}", "-shared", "-fPIC", "-nostdlib",
-                    "-fuse-ld=lld", "-o", str(out), str(src), *args], check=True)
-    src.unlink()
-    return out
-
-
-def gcc_so(compiler: str, out: Path, source: str, *args: str) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    src = out.with_name(out.name + ".c")
-    src.write_text(source)
-    subprocess.run([compiler, "-shared", "-fPIC", "-o", str(out), str(src), *args], check=True)
-    src.unlink()
-    return out
-
-
-EXTENSION_SOURCE = """
-void *malloc(unsigned long);
-void *PyLong_FromLong(long);
-void *PyInit_mod(void) { malloc(1); return PyLong_FromLong(1); }
-"""
-PAGES_16K = "-Wl,-z,max-page-size=16384"
-
-
-@dataclass
-class AndroidTree:
-    checkout: Path
-    prefix: Path
-    sysroot_lib: Path  # the NDK sysroot's libraries for API level 24
-    env: dict[str, str]  # ANDROID_HOME
-
-
-def android_tree(tmp_path: Path) -> AndroidTree:
-    """A checkout, a cross-build dir with an Android prefix, and a fake NDK."""
-    checkout = fake_checkout(tmp_path / "cpython")
-    home = tmp_path / "sdk"
-    ndk = make_ndk(home, DEFAULT_NDK_VERSION)
-    sysroot_lib = (ndk / "toolchains" / "llvm" / "prebuilt" / PREBUILT / "sysroot" / "usr" / "lib"
-                   / ANDROID / "24")
-    clang_so(sysroot_lib / "libc.so", "void *malloc(unsigned long n) { return 0; }",
-             "-Wl,-soname,libc.so", PAGES_16K)
-    prefix = tmp_path / "cross-build" / ANDROID / "prefix"
-    (prefix / "include" / "python3.13").mkdir(parents=True)
-    (prefix / "include" / "python3.13" / "patchlevel.h").write_text(
-        '#define PY_VERSION "3.13.5"\n')
-    lib = prefix / "lib"
-    clang_so(lib / "libpython3.13.so", "void *PyLong_FromLong(long v) { return 0; }",
-             "-Wl,-soname,libpython3.13.so", f"-L{sysroot_lib}", "-lc", PAGES_16K)
-    return AndroidTree(checkout, prefix, sysroot_lib, {"ANDROID_HOME": str(home)})
-
-
 def check(checkout: Path, cross_build: Path, host: str, env: dict[str, str] | None = None):
     return run_cli("--checkout", checkout, "--cross-build-dir", cross_build, "check", host,
                    env=env)

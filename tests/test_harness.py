@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
 from cpython_android.console import Console
 from cpython_android.errors import UserError
 from cpython_android.harness import (
@@ -27,6 +26,7 @@ from cpython_android.harness import (
     subset_args,
 )
 from cpython_android.results import RunResults
+from support.cli import run_cli
 
 
 def test_default_is_the_regression_tests():
@@ -37,21 +37,31 @@ def test_default_is_the_regression_tests():
 
 def test_fast_ci_adds_upstreams_options_in_front_of_the_users():
     command = build_command(TestOptions(ci_mode="fast", args=("test_os",)))
-    # Upstream main's Android/android.py: -W error -bb -E -m test --fast-ci
-    # --single-process --no-randomize, then the user's arguments.
+    # Upstream main's Platforms/Android/__main__.py: -W error -bb -E -m test
+    # --fast-ci --single-process --no-randomize --pythoninfo, then the user's.
     assert command.argv() == ["-W", "error", "-bb", "-E", "-m", "test", "--fast-ci",
-                              "--single-process", "--no-randomize", "test_os"]
+                              "--single-process", "--no-randomize", "--pythoninfo", "test_os"]
+
+
+def test_a_regrtest_without_pythoninfo_gets_the_module_run_instead():
+    # 3.13's regrtest has no --pythoninfo: the harness runs test.pythoninfo first.
+    command = build_command(TestOptions(ci_mode="fast", regrtest_has_no_randomize=False,
+                                        regrtest_has_pythoninfo=False))
+    assert "--pythoninfo" not in command.argv()
+    plain = build_command(TestOptions(pythoninfo=True, args=("test_os",)))
+    assert plain.args == ("--pythoninfo", "test_os")
 
 
 def test_fast_ci_on_a_regrtest_without_no_randomize_fixes_the_seed():
-    command = build_command(TestOptions(ci_mode="fast", regrtest_has_no_randomize=False))
+    command = build_command(TestOptions(ci_mode="fast", regrtest_has_no_randomize=False,
+                                        regrtest_has_pythoninfo=False))
     assert command.args == ("--fast-ci", "--single-process", "--randseed", "1")
 
 
 def test_slow_ci_with_a_timeout():
     command = build_command(TestOptions(ci_mode="slow", timeout=90))
-    assert command.argv()[-5:] == ["--timeout", "90", "--slow-ci", "--single-process",
-                                   "--no-randomize"]
+    assert command.argv()[-6:] == ["--timeout", "90", "--slow-ci", "--single-process",
+                                   "--no-randomize", "--pythoninfo"]
 
 
 def test_arguments_holding_c_or_m_are_a_whole_python_command_line():

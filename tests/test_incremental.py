@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
-from test_bad_input import fake_checkout
+from support.cli import run_cli
+from support.trees import fake_checkout
 
 CONFIGURE = """#!/bin/sh
 echo "configure $*" >> "{calls}"

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
 from cpython_android.hosts import ANDROID_ABIS
-from ndk_layout import make_ndk
+from support.cli import run_cli
+from support.ndk_layout import make_ndk
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 
@@ -95,7 +95,7 @@ def test_missing_ndk_is_installed_with_sdkmanager(tmp_path, cpython_source):
 echo "$@" >> "{tmp_path}/sdkmanager-calls"
 cat > /dev/null
 PYTHONPATH="{Path(__file__).parent}:{Path(__file__).parent.parent / "Tools"}" python3 -c "
-import sys; from pathlib import Path; from ndk_layout import make_ndk
+import sys; from pathlib import Path; from support.ndk_layout import make_ndk
 make_ndk(Path(sys.argv[1]), sys.argv[2].split(';')[1])" "{sdk}" "$1"
 """)
     (tools / "sdkmanager").chmod(0o755)

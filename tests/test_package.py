@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from conftest import GNU_HOST, needs, run_cli
 from cpython_android.package import package_version, write_tarball
-from test_bad_input import fake_checkout
-from test_elfcheck import gcc_so
+from support.cli import GNU_HOST, needs, run_cli
+from support.trees import fake_checkout, gcc_so
 
 TARBALL = f"python-3.13.5-{GNU_HOST}.tar.gz"
 
@@ -71,7 +70,7 @@ def test_package_layout(packaged, gnu_build):
     tarball, extracted = packaged
     with tarfile.open(tarball) as tar:
         names = set(tar.getnames())
-    for expected in ("Android/android.py", "Tools/cpython_android/cli.py",
+    for expected in ("Android/android.py", "Tools/cpython_android/cli/__init__.py",
                      "Tools/cpython_android/package.py", "package.json", "MANIFEST",
                      "prefix/include/python3.13/Python.h", "prefix/include/python3.13/pyconfig.h",
                      "prefix/lib/libpython3.13.so", "prefix/lib/python3.13/os.py",
@@ -195,7 +194,7 @@ def test_package_without_a_built_host_is_a_one_line_error(tmp_path: Path):
 def test_android_package_from_an_ndk_layout(tmp_path: Path):
     """An Android prefix linked by clang + lld, packaged with the NDK's
     llvm-strip (the fake NDK's is the real llvm-strip; its other tools are stubs)."""
-    from test_elfcheck import EXT, PAGES_16K, android_tree, clang_so
+    from support.elf import EXT, PAGES_16K, android_tree, clang_so
 
     tree = android_tree(tmp_path)
     lib = tree.prefix / "lib"

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from conftest import BuiltHost, run_cli
 from cpython_android.errors import UserError
 from cpython_android.results import (
     RegrtestParser,
@@ -28,6 +27,7 @@ from cpython_android.results import (
     parse_log,
     write_junit,
 )
+from support.cli import BuiltHost, run_cli
 
 DATA = Path(__file__).parent / "data"
 LOGS = DATA / "regrtest"
@@ -333,6 +333,18 @@ def test_junit_validates_against_jenkins_schema(tmp_path, name):
     assert set(results.files) <= set(suites)
     total = sum(s.tests for s in suites.values())
     assert total == results.counts().tests + (1 if results.missing_files else 0)
+    # The root <testsuites> carries the sums of its suites.
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(out).getroot()
+    children = root.findall("testsuite")
+    for attribute in ("tests", "failures", "errors"):
+        assert int(root.get(attribute, "0")) == sum(int(c.get(attribute, "0"))
+                                                     for c in children), attribute
+    assert float(root.get("time", "0")) == pytest.approx(
+        sum(float(c.get("time", "0")) for c in children), abs=0.01)
+    if any(float(c.get("time", "0")) for c in children):
+        assert float(root.get("time", "0")) > 0
 
 
 def test_schema_rejects_regrtest_own_xml():

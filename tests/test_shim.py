@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO
-from test_bad_input import fake_checkout
+from support.cli import REPO
+from support.trees import fake_checkout
 
 
 def test_copied_into_a_checkout_it_finds_the_checkout(tmp_path: Path):

@@ -1,4 +1,4 @@
-from conftest import run_cli
+from support.cli import run_cli
 
 
 def test_help_lists_subcommands():

@@ -40,7 +40,7 @@ def test_bad_host_is_one_line_and_status_2(cpython_source, tmp_path):
 
 def test_results_task_converts_a_log_like_the_command(tmp_path):
     """The same saved crash log through invoke and android.py: same JUnit, same status."""
-    from conftest import run_cli
+    from support.cli import run_cli
 
     log = REPO / "tests" / "data" / "regrtest" / "seq-crash-v.log"
     by_task = invoke("results", "--log", str(log), "--junit-xml", str(tmp_path / "task.xml"))
@@ -65,3 +65,17 @@ def test_test_task_runs_regrtest_on_the_host(gnu_build):
                     "--cross-build-dir", str(gnu_build.cross_build), "--args", "test_bool")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Result: SUCCESS" in result.stdout
+
+
+def test_every_task_has_a_docstring():
+    lines = invoke("--list").stdout.splitlines()[2:]
+    tasks = [line.split(None, 1) for line in lines if line.startswith("  ") and
+             not line.startswith("   ")]
+    assert len(tasks) >= 16
+    assert all(len(parts) == 2 and parts[1].strip() for parts in tasks), tasks
+
+
+def test_dash_h_is_help_not_host():
+    result = invoke("test", "-h")
+    assert result.returncode == 0, result.stderr
+    assert "Run the test suite" in result.stdout and "--host" in result.stdout

@@ -15,92 +15,27 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_cli
 from cpython_android import devices, emulators, testbed
 from cpython_android.errors import UserError
 from cpython_android.hosts import ANDROID_ABIS, parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import Invocation
 from cpython_android.runners.android import EXIT_MARKER, EXIT_STATUS, plan_launch
-
-TESTBED = REPO / "testbed"
-APP = TESTBED / "app"
-BUILD_KTS = APP / "build.gradle.kts"
-MAIN_ACTIVITY = APP / "src/main/java/org/python/testbed/MainActivity.kt"
-PYTHON_SUITE = APP / "src/androidTest/java/org/python/testbed/PythonSuite.kt"
-MAIN_PY = APP / "src/main/python/android_testbed_main.py"
-
-
-# --- a few helpers over tree-sitter's Kotlin syntax tree ----------------------------
-
-class Kotlin:
-    def __init__(self, path: Path) -> None:
-        ts = pytest.importorskip("tree_sitter")
-        kotlin = pytest.importorskip("tree_sitter_kotlin")
-        self.source = path.read_bytes()
-        self.tree = ts.Parser(ts.Language(kotlin.language())).parse(self.source)
-
-    def text(self, node) -> str:
-        return self.source[node.start_byte:node.end_byte].decode()
-
-    def nodes(self, node=None, kind: str | None = None) -> Iterator:
-        node = node or self.tree.root_node
-        if kind is None or node.type == kind:
-            yield node
-        for child in node.children:
-            yield from self.nodes(child, kind)
-
-    def callee(self, call) -> str:
-        """`tasks.register<T>` in `tasks.register<T>("x") { ... }`."""
-        parts = []
-        for child in call.children:
-            if child.type in ("value_arguments", "annotated_lambda"):
-                break
-            parts.append(self.text(child))
-        return "".join(parts)
-
-    def calls(self, name: str, within=None) -> list:
-        """Calls of `name` (plain or dotted), with their trailing lambda if any."""
-        found = []
-        for call in self.nodes(within, "call_expression"):
-            if call.children[0].type == "call_expression":
-                continue  # `f(x) { ... }` wraps the call `f(x)`: found through it
-            callee = self.callee(call)
-            if callee == name or callee.endswith("." + name):
-                parent = call.parent
-                wrapped = parent is not None and parent.type == "call_expression" and \
-                    parent.children[0] == call
-                found.append(parent if wrapped else call)
-        return found
-
-    def string_args(self, call) -> list[str]:
-        return [self.text(s).strip('"') for s in self.nodes(call, "string_literal")
-                if s.parent.type in ("value_argument",)]
-
-    def first_string_arg(self, call) -> str:
-        for arg in self.nodes(call, "value_argument"):
-            return self.text(arg).strip('"')
-        raise AssertionError(f"no argument in {self.text(call)[:60]}")
-
-    def assignments(self, within) -> dict[str, str]:
-        result = {}
-        for node in self.nodes(within, "assignment"):
-            lhs, rhs = node.children[0], node.children[-1]
-            result[self.text(lhs)] = self.text(rhs)
-        return result
-
-    def vals(self) -> dict[str, str]:
-        result = {}
-        for node in self.nodes(kind="property_declaration"):
-            names = [self.text(c) for c in node.children if c.type == "variable_declaration"]
-            if names:
-                result[names[0]] = self.text(node.children[-1])
-        return result
+from support.cli import REPO, run_cli
+from support.testbed_files import (
+    APP,
+    BUILD_KTS,
+    MAIN_ACTIVITY,
+    MAIN_PY,
+    PYTHON_SUITE,
+    TESTBED,
+    Kotlin,
+    asset_dir_of,
+)
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +86,7 @@ def test_abi_filters_cover_our_hosts(build_kts: Kotlin) -> None:
 
 def test_gradle_properties_we_pass_are_the_ones_it_reads(build_kts: Kotlin,
                                                          tmp_path: Path) -> None:
-    read = {arg for name in ("property", "requiredProperty") for c in build_kts.calls(name)
+    read = {arg for name in ("optionalProperty", "requiredProperty") for c in build_kts.calls(name)
             for arg in build_kts.string_args(c)[:1]}
     bed = testbed.Testbed(parse_host("aarch64-linux-android"), Layout(tmp_path))
     passed = testbed.gradle_properties(bed, testbed.GradleOptions(
@@ -303,15 +238,18 @@ def jni_host(gnu_build, tmp_path_factory) -> tuple[Path, Path]:
          f"-L{LIBLOG_DIR}", f"-Wl,-rpath,{LIBLOG_DIR}", "-llog", "-ldl", "-lm",
          "-Xlinker", "-export-dynamic"], check=True)
     # PYTHONHOME as the app lays it out: lib/python3.13 with lib-dynload and
-    # site-packages holding android_testbed_main.py.
-    stdlib = work / "home" / "lib" / "python3.13"
+    # site-packages, and android_testbed_main.py where build.gradle.kts puts it.
+    home = work / "home"
+    stdlib = home / "lib" / "python3.13"
     (stdlib / "site-packages").mkdir(parents=True)
     for entry in (gnu_build.checkout / "Lib").iterdir():
         if entry.name != "site-packages":
             (stdlib / entry.name).symlink_to(entry)
     (stdlib / "lib-dynload").symlink_to(build / (build / "pybuilddir.txt").read_text().strip())
-    (stdlib / "site-packages" / MAIN_PY.name).symlink_to(MAIN_PY)
-    return exe, work / "home"
+    main_dir = home / asset_dir_of(Kotlin(BUILD_KTS), MAIN_PY.parent).replace(
+        "$pyPlusVer", "python3.13")
+    (main_dir / MAIN_PY.name).symlink_to(MAIN_PY)
+    return exe, home
 
 
 @pytest.mark.integration
@@ -341,3 +279,87 @@ def test_jni_starts_python_in_process(jni_host, tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert sorted(out.stdout.splitlines()) == ["I/native.stdout: to fd 1",
                                                "W/native.stderr: to fd 2"]
+
+
+@pytest.mark.integration
+def test_jni_interpreter_options_take_effect_at_startup(jni_host, tmp_path: Path) -> None:
+    """Options are parsed before anything pre-initialises Python, as with `python`."""
+    exe, home = jni_host
+    code = ("import sys; f = sys.flags; "
+            "print(f.utf8_mode, f.ignore_environment, f.dont_write_bytecode, f.no_site)")
+    # C.UTF-8 is not the C locale: UTF-8 mode is off unless asked for.
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    base.update(PYTHON_MODE="-c", PYTHON_MODULE=code, PYTHON_CWD=str(tmp_path / "cwd"),
+                LC_ALL="C.UTF-8")
+
+    def flags(*options: str, **env: str) -> list[str]:
+        out = subprocess.run([exe, home, "python", *options, "-m", "android_testbed_main"],
+                             env={**base, **env}, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.split()
+
+    # As for `python`, Python's environment variables count...
+    assert flags(PYTHONDONTWRITEBYTECODE="1", PYTHONUTF8="1") == ["1", "0", "1", "0"]
+    # ...unless -E, also for PYTHONUTF8, which the pre-initialisation reads.
+    assert flags("-E", PYTHONDONTWRITEBYTECODE="1", PYTHONUTF8="1") == ["0", "1", "0", "0"]
+    assert flags("-X", "utf8") == ["1", "0", "0", "0"]  # a pre-initialisation option
+    # -S: no site module, and the app's main module is still found.
+    assert flags("-S") == ["0", "0", "0", "1"]
+
+
+# --- --site-packages/--cwd on a connected device: used from internal storage ---------------
+
+EXTENSION_C = """
+#include <Python.h>
+static PyObject *hello(PyObject *self, PyObject *unused) {
+    return PyUnicode_FromString("compiled code runs");
+}
+static PyMethodDef methods[] = {{"hello", hello, METH_NOARGS, NULL}, {NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "spam", NULL, -1, methods};
+PyMODINIT_FUNC PyInit_spam(void) { return PyModule_Create(&module); }
+"""
+
+
+@pytest.mark.integration
+def test_connected_site_packages_extension_loads_from_internal_storage(
+        gnu_build, double, tmp_path: Path) -> None:
+    """adb pushes to external storage (noexec on a device, and in the double): the app
+    copies the trees into its internal storage, and a C extension imports from there."""
+    from support.devices import fake_apks
+    build = gnu_build.cross_build / "build"
+    python = build / "python"
+    suffix = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_config_var("
+                             "'EXT_SUFFIX'))"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    site, cwd = tmp_path / "site", tmp_path / "cwd"
+    site.mkdir()
+    cwd.mkdir()
+    (tmp_path / "spam.c").write_text(EXTENSION_C)
+    subprocess.run(["gcc", "-shared", "-fPIC", f"-I{gnu_build.checkout / 'Include'}",
+                    f"-I{build}", "-o", str(site / f"spam{suffix}"), str(tmp_path / "spam.c")],
+                   check=True)
+    (cwd / "data.txt").write_text("from cwd")
+    device = double.add_device("emulator-5554", tmp_path / "dev", python=[str(python)])
+    layout = Layout(tmp_path / "xb")
+    fake_apks(layout)
+    code = ("import os, spam; print(spam.hello()); print(spam.__file__); print(os.getcwd()); "
+            "print(open('data.txt').read())")
+    result = run_cli("--checkout", gnu_build.checkout, "--cross-build-dir", layout.root,
+                     "test", "aarch64-linux-android", "--connected", "emulator-5554",
+                     "--site-packages", site, "--cwd", cwd, "-c", code, env=double.env,
+                     timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    internal = device.path("/data/user/0/org.python.testbed/files/pushed")
+    lines = result.stdout.splitlines()
+    assert lines[-4:] == ["compiled code runs", str(internal / "site-packages" / f"spam{suffix}"),
+                          str(internal / "cwd"), "from cwd"]
+    # What adb pushed is on external storage, where the double's linker refuses it.
+    [run] = device.instrument_args
+    assert run["pythonSitePackages"].startswith("/sdcard/")
+    pushed = device.path(run["pythonSitePackages"])
+    (tmp_path / "imports_spam.py").write_text("import spam\n")
+    out = subprocess.run([python, REPO / "tests/support/android_storage_rules.py",
+                          device.path("/sdcard"), tmp_path / "imports_spam.py"],
+                         env={**os.environ, "PYTHONPATH": str(pushed)}, capture_output=True,
+                         text=True)
+    assert "is not accessible for the namespace" in out.stderr

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from packaging.utils import parse_wheel_filename
 
-from conftest import GNU_HOST, run_cli
 from cpython_android.hosts import parse_host
 from cpython_android.wheels import elf_machines, host_tags
-from test_bad_input import fake_checkout
+from support.cli import GNU_HOST, run_cli
+from support.trees import fake_checkout
 
 MODULE_C = """
 #include <Python.h>

@@ -1,4 +1,12 @@
-"""A CPython source tree: where it is, and which version it holds."""
+"""A CPython source tree: where it is, which version it holds, and what that
+version implies.
+
+Upstream moved its Android tooling: 3.13 and 3.14 have `Android/android.py`
+(and `Android/testbed`), main has `Platforms/Android/` run as a directory
+(`python3 Platforms/Android ...`).  This tool works copied into either shape;
+what depends on the version is decided by the pure functions at the end,
+each citing the upstream file it follows.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from .errors import UserError
@@ -60,11 +69,24 @@ class Checkout:
         """`3.13`: the name libpython and lib/pythonX.Y carry."""
         return "{}.{}".format(*self.version_tuple)
 
+    @property
+    def platform_dir(self) -> Path:
+        """Where upstream keeps its Android tooling in this checkout."""
+        return self.root / platform_dir(self.version_tuple)
+
+    @property
+    def upstream_testbed(self) -> Path:
+        """Where upstream keeps the testbed app in this checkout."""
+        return self.root / testbed_location(self.version_tuple)
+
 
 def read_py_version(patchlevel_h: Path) -> str:
     match = _PY_VERSION.search(patchlevel_h.read_text(encoding="utf-8", errors="replace"))
     if not match:
         raise UserError(f"{patchlevel_h} has no PY_VERSION line: is this a CPython tree?")
+    if not re.match(r"\d+\.\d+", match[1]):
+        raise UserError(f"{patchlevel_h}: PY_VERSION {match[1]!r} is not a version such as "
+                        "3.13.5: is this a CPython tree?")
     return match[1]
 
 
@@ -100,10 +122,79 @@ def find(explicit: Path | None, script_dir: Path | None) -> Checkout:
     if os.environ.get(CHECKOUT_ENV):
         return validate(Path(os.environ[CHECKOUT_ENV]))
     if script_dir is not None:
-        candidate = script_dir.resolve().parent
+        candidate = checkout_root_of(script_dir.resolve())
         if package := find_package(candidate):
             return package
         if all((candidate / name).is_file() for name in LANDMARKS):
             return Checkout(candidate)
     raise UserError("no CPython checkout found: pass --checkout DIR (before the subcommand) "
-                    f"or set {CHECKOUT_ENV}, or copy Android/android.py into a checkout")
+                    f"or set {CHECKOUT_ENV}, or copy this tool into a checkout (Android/android.py "
+                    "on 3.13/3.14, Platforms/Android/ on main)")
+
+
+# --- where the tool sits, and what the checkout's version decides --------------
+
+class Shape(Enum):
+    """Where the tool's entry point sits in a checkout."""
+
+    ANDROID = "Android"  # 3.13/3.14: `python3 Android/android.py`
+    PLATFORMS = "Platforms/Android"  # main: `python3 Platforms/Android` (__main__.py)
+
+
+def shape_of(script_dir: Path) -> Shape:
+    """The shape a script directory implies: `.../Platforms/Android` is main's."""
+    if script_dir.name == "Android" and script_dir.parent.name == "Platforms":
+        return Shape.PLATFORMS
+    return Shape.ANDROID
+
+
+def checkout_root_of(script_dir: Path) -> Path:
+    """The checkout (or release package) a script directory sits in: one level
+    up from `Android/`, two from `Platforms/Android/`."""
+    depth = len(Path(shape_of(script_dir).value).parts)
+    return script_dir.parents[depth - 1]
+
+
+#: First version whose tooling lives in Platforms/Android.  Follows
+#: Platforms/Android/__main__.py on main (3.15), where ANDROID_DIR.parent.parent
+#: is the checkout; 3.13's and 3.14's Android/android.py take ANDROID_DIR.parent.
+PLATFORMS_SINCE = (3, 15)
+#: First version that needs zstd (the `_zstd` module).  Follows unpack_deps in
+#: Android/android.py: the 3.14 branch lists zstd-1.5.7 beside bzip2, libffi,
+#: openssl, sqlite and xz; the 3.13 branch lists only those five.
+ZSTD_SINCE = (3, 14)
+#: First version with free-threaded builds and their `t` ABI flag.  Follows
+#: configure.ac and Makefile.pre.in on 3.13 (ABIFLAGS gains `t` with
+#: --disable-gil; LDVERSION and LIBDEST = lib/python$(VERSION)$(ABI_THREAD)),
+#: unchanged on 3.14 and main.
+FREE_THREADING_SINCE = (3, 13)
+#: The prerequisite libraries upstream's android.py unpacks for every version.
+BASE_LIBRARIES = ("bzip2", "libffi", "openssl", "sqlite", "xz")
+
+
+def platform_dir(version: tuple[int, int]) -> str:
+    """`Android` (3.13, 3.14) or `Platforms/Android` (main): upstream's tooling."""
+    return Shape.PLATFORMS.value if version >= PLATFORMS_SINCE else Shape.ANDROID.value
+
+
+def testbed_location(version: tuple[int, int]) -> str:
+    """The testbed app's directory, relative to the checkout.  Follows
+    TESTBED_DIR = ANDROID_DIR / "testbed" in Android/android.py (3.13, 3.14)
+    and in Platforms/Android/__main__.py (main)."""
+    return f"{platform_dir(version)}/testbed"
+
+
+def upstream_libraries(version: tuple[int, int]) -> tuple[str, ...]:
+    """The libraries upstream's Android build unpacks into the prefix."""
+    return BASE_LIBRARIES + (("zstd",) if version >= ZSTD_SINCE else ())
+
+
+def abi_thread(version: tuple[int, int], free_threaded: bool) -> str:
+    """The `t` that free-threaded builds add to libpythonX.Yt.so and
+    lib/pythonX.Yt; "" for default builds."""
+    if not free_threaded:
+        return ""
+    if version < FREE_THREADING_SINCE:
+        raise UserError(f"Python {version[0]}.{version[1]} has no free-threaded build "
+                        "(--disable-gil needs 3.13 or newer)")
+    return "t"

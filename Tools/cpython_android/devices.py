@@ -16,15 +16,14 @@ import shlex
 import shutil
 import socket
 import stat
-import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from .errors import CommandFailed, UserError
-from .process import cannot_start
+from .errors import CommandFailed, DeviceGone, UserError
+from .process import run_captured
 from .textutil import join_command
 
 if TYPE_CHECKING:  # adbutils is imported lazily: the shim must start without it
@@ -38,10 +37,6 @@ INSTRUMENTATION = f"{TEST_APP_ID}/androidx.test.runner.AndroidJUnitRunner"
 APP_EXTERNAL_FILES = PurePosixPath(f"/sdcard/Android/data/{APP_ID}/files")
 DEVICE_TMP = PurePosixPath("/data/local/tmp")
 DEFAULT_SERVER_PORT = 5037
-
-
-class DeviceGone(Exception):
-    """The device disconnected (or the adb server went away) during an operation."""
 
 
 @dataclass(frozen=True)
@@ -104,16 +99,13 @@ class Adb:
             return
         command = [str(self.executable), "start-server"]
         try:
-            result = subprocess.run(command, env=self.server_env(), capture_output=True,
-                                    text=True, timeout=60)
-        except OSError as e:
-            raise cannot_start(command, e) from None
-        except subprocess.TimeoutExpired:
+            result = run_captured(command, env=self.server_env(), timeout=60)
+        except TimeoutError:
             raise UserError(f"`{join_command(command)}` did not finish within 60 s: the adb "
                             f"server on port {self.port} does not start") from None
         if result.returncode != 0 or not self.server_running():
             raise CommandFailed(command, result.returncode,
-                                tail=(result.stdout + result.stderr)[-2000:])
+                                tail=result.output[-2000:])
 
     def kill_server(self) -> None:
         if self.server_running():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 import time
 from collections import deque
@@ -19,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .console import Console
-from .devices import Adb, Device, DeviceGone
-from .errors import CommandFailed, UserError
+from .devices import Adb, Device
+from .errors import CommandFailed, DeviceGone, EmulatorFailed, UserError
 from .hosts import Host
-from .process import cannot_start, terminate
+from .process import BackgroundProcess, Completed, run_captured, start_background, terminate
 
 #: API level of AVDs we create: Python's test suite is run on recent images.
 DEFAULT_AVD_API_LEVEL = 34
@@ -34,19 +33,6 @@ FIRST_CONSOLE_PORT = 5554  # emulators use even console ports 5554..5682
 LAST_CONSOLE_PORT = 5682
 SHUTDOWN_GRACE = 30.0
 LOG_TAIL_LINES = 25
-
-
-class EmulatorFailed(CommandFailed):
-    """The emulator exited or did not boot in time: its log tail says why."""
-
-    def __init__(self, command: list[str], returncode: int, *, log_path: Path, tail: str,
-                 reason: str) -> None:
-        self.reason = reason
-        super().__init__(command, returncode, log_path=log_path, tail=tail)
-
-    def describe(self) -> str:
-        return (f"--- last lines of the emulator's output ---\n{self.tail.rstrip()}\n---\n"
-                f"{self.reason}\nfull log: {self.log_path}")
 
 
 @dataclass(frozen=True)
@@ -74,13 +60,15 @@ class Sdk:
 
 
 def avd_home(env: Mapping[str, str] | None = None) -> Path:
-    """Where avdmanager puts AVDs (ANDROID_AVD_HOME, ANDROID_USER_HOME, ~/.android)."""
+    """Where avdmanager puts AVDs: ANDROID_AVD_HOME, ANDROID_USER_HOME/avd, else
+    .android/avd in XDG_CONFIG_HOME (avdmanager and Gradle honour it) or HOME."""
     env = os.environ if env is None else env
     if value := env.get("ANDROID_AVD_HOME"):
         return Path(value)
     if value := env.get("ANDROID_USER_HOME"):
         return Path(value) / "avd"
-    return Path(env.get("HOME") or Path.home()) / ".android" / "avd"
+    base = env.get("XDG_CONFIG_HOME") or env.get("HOME") or Path.home()
+    return Path(base) / ".android" / "avd"
 
 
 def system_image(host: Host, api_level: int = DEFAULT_AVD_API_LEVEL) -> str:
@@ -122,10 +110,12 @@ def ensure_avd(sdk: Sdk, name: str, host: Host, console: Console,
             raise UserError(f"system image {image!r} is not installed and there is no "
                             f"sdkmanager at {sdk.sdkmanager}: install the SDK command-line "
                             "tools, or create the AVD with Android Studio")
+        from .gradle_env import accept_sdk_licences
+        accept_sdk_licences(sdk.home)  # sdkmanager refuses packages whose licence is pending
         console.write(f"Installing system image {image} (this may take several minutes)")
         result = _answer([str(sdk.sdkmanager), image], "y\n" * 20)
         if result.returncode != 0 or not sdk.system_image_dir(image).is_dir():
-            last = (result.stdout + result.stderr).strip().splitlines()[-1:] or ["no output"]
+            last = result.output.strip().splitlines()[-1:] or ["no output"]
             raise UserError(f"system image {image!r} is missing and sdkmanager could not "
                             f"install it: {last[0]}")
     if not sdk.avdmanager.is_file():
@@ -137,17 +127,14 @@ def ensure_avd(sdk: Sdk, name: str, host: Host, console: Console,
     result = _answer(command, "no\n")
     if result.returncode != 0:
         raise CommandFailed(command, result.returncode,
-                            tail=(result.stdout + result.stderr)[-2000:])
+                            tail=result.output[-2000:])
     set_ram(avd_dir / "config.ini")
     return avd_dir
 
 
-def _answer(command: list[str], answers: str) -> subprocess.CompletedProcess[str]:
+def _answer(command: list[str], answers: str) -> Completed:
     """Run an SDK tool that asks questions; a tool that cannot start is a CommandFailed."""
-    try:
-        return subprocess.run(command, input=answers, text=True, capture_output=True)
-    except OSError as e:
-        raise cannot_start(command, e) from None
+    return run_captured(command, input_text=answers)
 
 
 @dataclass
@@ -156,7 +143,7 @@ class Emulator:
 
     name: str
     port: int
-    process: subprocess.Popen[bytes]
+    process: BackgroundProcess
     command: list[str]
     log_path: Path
 
@@ -196,13 +183,7 @@ def start(sdk: Sdk, name: str, port: int, log_path: Path, *, read_only: bool,
     command = [str(sdk.emulator), "-avd", name, "-port", str(port), *HEADLESS_FLAGS]
     if read_only:
         command.append("-read-only")
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "wb") as log:
-        try:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
-        except OSError as e:
-            raise cannot_start(command, e, log_path) from None
+    process = start_background(command, log_path)
     return Emulator(name, port, process, command, log_path)
 
 

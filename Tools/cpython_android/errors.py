@@ -1,28 +1,57 @@
-"""The exceptions that reach the user.
+"""The exceptions that reach the user, and the one place that formats them.
 
-Anything the user must fix raises `UserError` (one line, exit status 2).  A
-subprocess that fails raises `CommandFailed` (command, status, log tail, log
-path; exit status 1).  Only `cli` turns them into output and exit codes.
+Every error meant for the user derives from `ToolError`: it carries an exit
+status and a one-line `message`.  `UserError` is bad input or a missing
+prerequisite (exit status 2); `CommandFailed` a subprocess that failed
+(command, status, log tail, log path; exit status 1); `DeviceGone` a device
+that went away; `EmulatorFailed` an emulator that exited or did not boot.
+`report()` turns any of them (and the few other ways a run can end) into the
+text and exit status that the command line, the invoke tasks, the nox
+sessions and the test harness all show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .textutil import join_command
 
+#: The program name every error line starts with.
+PROG = "android.py"
 #: Exit status for bad input, as argparse uses it.
 USAGE_EXIT_STATUS = 2
+#: Exit status after SIGINT/SIGTERM, as a shell reports it.
+INTERRUPTED_EXIT_STATUS = 130
 
 
-class UserError(Exception):
+class ToolError(Exception):
+    """An error meant for the user: a one-line message and an exit status."""
+
+    exit_status = 1
+
+    @property
+    def message(self) -> str:
+        """One line: what went wrong and, where possible, what to do."""
+        return " ".join(str(self).split("\n")[:1]) or type(self).__name__
+
+    def describe(self) -> str:
+        """Everything the user should see (may be several lines)."""
+        return error_line(self.message)
+
+
+class UserError(ToolError):
     """Bad input or a missing prerequisite: the message says what to do."""
 
     exit_status = USAGE_EXIT_STATUS
 
 
-class CommandFailed(Exception):
+class DeviceGone(ToolError):
+    """The device disconnected (or the adb server went away) during an operation."""
+
+
+class CommandFailed(ToolError):
     """A subprocess exited with a non-zero status."""
 
     exit_status = 1
@@ -43,13 +72,69 @@ class CommandFailed(Exception):
         self.step = step
         super().__init__(self.describe())
 
+    @property
+    def message(self) -> str:
+        what = f"step {self.step!r} failed: " if self.step else ""
+        return (f"{what}command exited with status {self.returncode}: "
+                f"{join_command(self.command)}")
+
     def describe(self) -> str:
         lines = []
         if self.tail:
             lines.append(f"--- last lines of output ---\n{self.tail.rstrip()}\n---")
-        what = f"step {self.step!r} failed: " if self.step else ""
-        lines.append(f"{what}command exited with status {self.returncode}: "
-                     f"{join_command(self.command)}")
+        lines.append(self.message)
         if self.log_path:
             lines.append(f"full log: {self.log_path}")
         return "\n".join(lines)
+
+
+class EmulatorFailed(CommandFailed):
+    """The emulator exited or did not boot in time: its log tail says why."""
+
+    def __init__(self, command: list[str], returncode: int, *, log_path: Path, tail: str,
+                 reason: str) -> None:
+        self.reason = reason
+        super().__init__(command, returncode, log_path=log_path, tail=tail)
+
+    @property
+    def message(self) -> str:
+        return self.reason
+
+    def describe(self) -> str:
+        return (f"--- last lines of the emulator's output ---\n{self.tail.rstrip()}\n---\n"
+                f"{self.reason}\nfull log: {self.log_path}")
+
+
+def error_line(message: str) -> str:
+    """`android.py: error: MESSAGE`: how every error line looks."""
+    return f"{PROG}: error: {message}"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What to print on stderr, and the exit status."""
+
+    text: str
+    exit_status: int
+
+
+def report(error: BaseException) -> Report:
+    """The one formatting of an error that ends a command.
+
+    Raises `error` again if it is not one of ours (a bug: its traceback
+    should be seen)."""
+    if isinstance(error, UserError):
+        # One line, whatever the message quotes (a parser's or the OS's text).
+        text = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
+        return Report(error_line(text), error.exit_status)
+    if isinstance(error, ToolError):
+        return Report(error.describe(), error.exit_status)
+    if isinstance(error, KeyboardInterrupt):
+        return Report(f"{PROG}: interrupted", INTERRUPTED_EXIT_STATUS)
+    if isinstance(error, OSError):
+        # The file system or a program said no (permissions, a full disk, a
+        # missing program): one line.
+        where = f": {error.filename}" if error.filename else ""
+        return Report(error_line(f"{error.strerror or error}{where} (-v shows the traceback)"),
+                      1)
+    raise error

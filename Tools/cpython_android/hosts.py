@@ -118,6 +118,12 @@ def parse_host(triplet: str, api_level: int = DEFAULT_API_LEVEL) -> Host:
     raise UserError(f"unknown host {triplet!r}: choose one of {supported_description()}")
 
 
+def is_host_name(name: str) -> bool:
+    """Whether `name` is a triplet this tool builds (e.g. a cross-build tree's name)."""
+    match = _GNU_TRIPLET.match(name)
+    return name in ANDROID_ABIS or bool(match and match["cpu"] in _GNU_CPUS)
+
+
 def validate_api_level(value: int | str) -> int:
     try:
         level = int(value)

@@ -4,7 +4,20 @@
     cross-build/HOST/             the host python's build tree
     cross-build/HOST/prefix/      what `make install` and the libraries put there
     cross-build/HOST/dist/        release packages
-    cross-build/logs/             one log per step
+    cross-build/HOST/deps/LIB/    the deps step's sources, builds and staging
+    cross-build/HOST/testbed/     the testbed app's Gradle outputs (APKs)
+    cross-build/HOST/cross-env/   build-wheel's default cross environment
+    cross-build/HOST/config.site  autoconf answers a cross build cannot probe
+    cross-build/HOST/settings.json  what the host was built with (hostsettings.py)
+    cross-build/logs/             one log per step, and the pythoninfo outputs
+    cross-build/deps-lock.json    hashes trusted on first use (deps/lock.py)
+
+Every path under the cross-build directory is computed here, nowhere else.
+
+Each tree the tool creates (build/, HOST/) carries a marker file written when
+it is created (`make_tree`); `clean` and `--clean` delete only trees that
+are the tool's own (`require_own_tree`), so a mistyped --cross-build-dir
+never costs the user a directory.
 """
 
 from __future__ import annotations
@@ -13,7 +26,53 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserError
-from .hosts import Host
+from .hosts import Host, is_host_name
+
+#: In a configured build directory: the fingerprint of the last configure.
+CONFIGURE_STAMP = ".android-py-configure.json"
+#: In a build directory: touched after the last successful make (or install).
+MAKE_STAMP = ".android-py-make.stamp"
+#: In a host's tree: the NDK version, API level and configure arguments it
+#: was built with (hostsettings.py).
+HOST_SETTINGS = "settings.json"
+#: Trust-on-first-use hashes of downloaded archives, shared by every host.
+LOCK_NAME = "deps-lock.json"
+#: In every tree the tool creates: what `clean` may delete.
+TREE_MARKER = ".cpython-android-tree"
+MARKER_TEXT = "Made by android.py: `android.py clean` may delete this directory.\n"
+
+
+def is_own_tree(path: Path) -> bool:
+    """Whether android.py made `path`: its marker, or (trees made before there
+    was a marker) a configure stamp, a prefix with a deps manifest, or a
+    logs directory holding only logs."""
+    if path.is_symlink() or not path.is_dir():
+        return False
+    if (path / TREE_MARKER).is_file() or (path / CONFIGURE_STAMP).is_file():
+        return True
+    if (path / "prefix" / ".deps").is_dir():
+        return True
+    return path.name == "logs" and all(p.suffix == ".log" and p.is_file()
+                                       for p in path.iterdir())
+
+
+def require_own_tree(path: Path) -> None:
+    """UserError unless `path` is a tree android.py made (see is_own_tree)."""
+    if not is_own_tree(path):
+        raise UserError(f"refusing to delete {path}: android.py did not create it (it has "
+                        f"no {TREE_MARKER} file); nothing was deleted, delete it yourself if "
+                        "you mean to")
+
+
+def make_tree(path: Path) -> Path:
+    """Create the tree `path` with its marker (a tree already there keeps what
+    it is: one android.py did not make does not become its own)."""
+    existed = path.is_dir()
+    path.mkdir(parents=True, exist_ok=True)
+    marker = path / TREE_MARKER
+    if not marker.exists() and (not existed or is_own_tree(path)):
+        marker.write_text(MARKER_TEXT)
+    return path
 
 
 @dataclass(frozen=True)
@@ -41,6 +100,41 @@ class Layout:
 
     def dist_dir(self, host: Host | str) -> Path:
         return self.host_dir(host) / "dist"
+
+    def deps_work_dir(self, host: Host | str, library: str) -> Path:
+        """Where the deps step extracts, builds and stages one library."""
+        return self.host_dir(host).resolve() / "deps" / library
+
+    def testbed_dir(self, host: Host | str) -> Path:
+        return self.host_dir(host) / "testbed"
+
+    def cross_env_dir(self, host: Host | str) -> Path:
+        return self.host_dir(host) / "cross-env"
+
+    def config_site(self, host: Host | str) -> Path:
+        return self.host_dir(host) / "config.site"
+
+    def host_settings(self, host: Host | str) -> Path:
+        return self.host_dir(host) / HOST_SETTINGS
+
+    def host_names(self) -> list[str]:
+        """The hosts that have a tree here (directories named as a host)."""
+        if not self.root.is_dir():
+            return []
+        return sorted(path.name for path in self.root.iterdir()
+                      if path.is_dir() and is_host_name(path.name))
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root.resolve() / LOCK_NAME
+
+    @staticmethod
+    def configure_stamp(directory: Path) -> Path:
+        return directory / CONFIGURE_STAMP
+
+    @staticmethod
+    def make_stamp(directory: Path) -> Path:
+        return directory / MAKE_STAMP
 
     def log_path(self, step: str, host: Host | str | None = None) -> Path:
         return self.logs_dir / (f"{step}-{host}.log" if host else f"{step}.log")

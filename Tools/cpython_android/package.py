@@ -28,12 +28,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import elfcheck
-from .checkout import PACKAGE_FILE, read_py_version
+from .checkout import PACKAGE_FILE, Checkout, read_py_version
+from .context import BuildContext
 from .digest import sha256_file
 from .errors import UserError
 from .hosts import Host
 from .process import capture
-from .steps import BuildContext
 
 MANIFEST = "MANIFEST"
 # (directory in the prefix, glob patterns): what upstream ships for embedding
@@ -84,9 +84,14 @@ def tool_root() -> Path:
     return Path(__file__).resolve().parent.parent.parent
 
 
-def find_testbed(tool: Path) -> Path | None:
-    """Our testbed project (testbed/ beside Tools/, where testbed.py looks for
-    it).  Upstream's Android/testbed reads another layout, so it is no substitute."""
+def find_testbed(tool: Path, checkout: Checkout | None = None) -> Path | None:
+    """Our testbed project: a copy of ours at upstream's place in the checkout,
+    else testbed/ beside Tools/.  Upstream's own testbed reads another layout,
+    so it is no substitute."""
+    from .testbed import find_project, is_ours
+    found = find_project(checkout)
+    if found != tool / "testbed" and is_ours(found):
+        return found
     return tool / "testbed" if (tool / "testbed").is_dir() else None
 
 
@@ -248,6 +253,11 @@ def check(ctx: BuildContext) -> int:
 
 def package(ctx: BuildContext, *, debug: bool = False) -> int:
     """`android.py package HOST`: check the prefix, then write the tarball."""
+    return 0 if make_package(ctx, debug=debug) is not None else 1
+
+
+def make_package(ctx: BuildContext, *, debug: bool = False) -> Path | None:
+    """Check the prefix, then write the tarball; its path, or None if `check` failed."""
     host = ctx.require_host()
     prefix = require_prefix(ctx)
     rules = check_rules(ctx, prefix)
@@ -256,13 +266,13 @@ def package(ctx: BuildContext, *, debug: bool = False) -> int:
     if not report.ok:
         ctx.console.write(elfcheck.format_table(report))
         ctx.console.warn(f"not packaging {prefix}: `check` found problems (table above)")
-        return 1
+        return None
     ctx.console.write(f"check: {len(report.results)} ELF files ok")
     version = package_version(prefix)
     tool = tool_root()
     request = PackageRequest(
         host=host, prefix=prefix, dist_dir=ctx.layout.dist_dir(host), tool_root=tool,
-        testbed=find_testbed(tool), strip=strip)
+        testbed=find_testbed(tool, ctx.checkout), strip=strip)
     notes: list[str] = []
     with ctx.console.step(f"package {host}"):
         target = create(request, version, notes)
@@ -271,7 +281,7 @@ def package(ctx: BuildContext, *, debug: bool = False) -> int:
     if request.testbed is None:
         ctx.console.warn("this tool has no testbed/: the package cannot run Android tests")
     ctx.console.write(f"Wrote {target}")
-    return 0
+    return target
 
 
 def strip_program(ctx: BuildContext) -> Path:

@@ -10,30 +10,34 @@ a source file is newer than the last successful make (or install).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checkout as checkout_mod
-from . import toolchains
 from .checkout import Checkout
 from .console import Console
-from .deps.options import DepsOptions
+from .context import (
+    BuildContext,
+    build_triplet,
+    check_build_paths,
+    clean_dir,
+    export_environment,
+    host_environment,
+    record_settings,
+)
+from .deps import install as deps_install
 from .digest import sha256_file
 from .errors import UserError
-from .hosts import DEFAULT_API_LEVEL, Host, parse_host
-from .layout import Layout
-from .process import capture, run_logged
-from .toolchains import Toolchain, ToolchainOptions
+from .hosts import Host
+from .layout import Layout, make_tree, require_own_tree
+from .process import run_logged
 
-CONFIGURE_STAMP = ".android-py-configure.json"
-MAKE_STAMP = ".android-py-make.stamp"
+# Re-exported: callers that knew these as steps.* keep working.
+__all__ = ["BuildContext", "build_triplet", "export_environment", "host_environment"]
 
 # Source directories whose changes need a rebuild; cross-build and .git never do.
 SOURCE_ENTRIES = ("configure", "Makefile.pre.in", "pyconfig.h.in", "Include", "Lib", "Modules",
@@ -45,64 +49,6 @@ CONFIGURE_ENV_VARS = ("CC", "CXX", "CPP", "CFLAGS", "CPPFLAGS", "CXXFLAGS", "LDF
 # What make-host removes before installing, as upstream does, so a stale
 # libpython or header in the prefix is never used.
 PREFIX_PYTHON_GLOBS = ("include/python*", "lib/libpython*", "lib/python*")
-
-
-@dataclass
-class BuildContext:
-    checkout: Checkout
-    layout: Layout
-    console: Console
-    host: Host | None = None
-    configure_args: Sequence[str] = ()
-    clean: bool = False
-    jobs: int = field(default_factory=toolchains.cpu_count)
-    toolchain_options: ToolchainOptions = field(default_factory=ToolchainOptions)
-    deps: DepsOptions = field(default_factory=DepsOptions)
-    # Directories --clean already deleted in this run: the deps step cleans the
-    # host tree before filling the prefix, and configure-host must not again.
-    cleaned: set[Path] = field(default_factory=set)
-
-    def require_host(self) -> Host:
-        if self.host is None:
-            raise UserError("this step needs a HOST")
-        return self.host
-
-    def toolchain(self) -> Toolchain:
-        host = self.require_host()
-        return toolchains.for_host(host, self.layout.prefix(host), self.toolchain_options)
-
-    def ccache_env(self) -> dict[str, str]:
-        """CCACHE_BASEDIR at the common root of checkout and build trees, so
-        cache entries do not depend on where the tree is."""
-        if not self.toolchain_options.ccache:
-            return {}
-        if not shutil.which("ccache"):
-            raise UserError("--ccache given but ccache is not on PATH: install ccache")
-        base = Path(os.path.commonpath([self.checkout.root, self.layout.root.resolve()]))
-        return {"CCACHE_BASEDIR": str(base), "CCACHE_NOHASHDIR": "true"}
-
-
-def make_context(*, console: Console, checkout: Path | None = None,
-                 cross_build_dir: Path | None = None, script_dir: Path | None = None,
-                 host: str | None = None, api_level: int = DEFAULT_API_LEVEL,
-                 configure_args: Sequence[str] = (), clean: bool = False,
-                 jobs: int | None = None, ndk_version: str | None = None,
-                 ccache: bool = False) -> BuildContext:
-    """A context from plain values (the command line and tasks.py both use this).
-
-    The host is validated first, so a typo is reported before anything else
-    is looked for."""
-    parsed_host = parse_host(host, api_level) if host else None
-    found = checkout_mod.find(checkout, script_dir)
-    if found.is_package and parsed_host and str(parsed_host) != found.package_host:
-        raise UserError(f"this release package is for {found.package_host}, not {parsed_host}: "
-                        f"use the {parsed_host} package or pass --checkout DIR")
-    root = cross_build_dir or found.root / "cross-build"
-    layout = Layout(root.resolve(), package_prefix=found.package_prefix)
-    return BuildContext(
-        checkout=found, layout=layout, console=console, host=parsed_host,
-        configure_args=configure_args, clean=clean, jobs=jobs or toolchains.cpu_count(),
-        toolchain_options=ToolchainOptions(ndk_version=ndk_version, ccache=ccache))
 
 
 # --- up-to-date checks -------------------------------------------------------
@@ -138,7 +84,7 @@ def newer_source(checkout: Checkout, since: float) -> Path | None:
 
 def _make_is_current(ctx: BuildContext, directory: Path) -> str | None:
     """Why make can be skipped, or None when it must run."""
-    stamp = directory / MAKE_STAMP
+    stamp = Layout.make_stamp(directory)
     if ctx.clean or not stamp.exists():
         return None
     built = stamp.stat().st_mtime
@@ -157,7 +103,7 @@ def _touch_stamp(path: Path) -> None:
 
 def _configure(ctx: BuildContext, name: str, directory: Path, command: list[str],
                env: dict[str, str]) -> None:
-    stamp = directory / CONFIGURE_STAMP
+    stamp = Layout.configure_stamp(directory)
     host = ctx.host if directory != ctx.layout.build_dir else None
     label = f"{name} {host}" if host else name
     fingerprint = _fingerprint(command, env, ctx.checkout.configure)
@@ -172,27 +118,11 @@ def _configure(ctx: BuildContext, name: str, directory: Path, command: list[str]
     stamp.write_text(fingerprint + "\n")
 
 
-def _clean_dir(ctx: BuildContext, directory: Path) -> None:
-    if ctx.clean and directory.exists() and directory not in ctx.cleaned:
-        ctx.console.write(f"Deleting {directory}")
-        shutil.rmtree(directory)
-    ctx.cleaned.add(directory)
-
-
-def clean_host_dir(ctx: BuildContext) -> None:
-    """--clean: delete the host's tree (once per run)."""
-    _clean_dir(ctx, ctx.layout.host_dir(ctx.require_host()))
-
-
-def invalidate_configure(ctx: BuildContext) -> None:
-    """Make configure-host run again (the prefix's libraries changed)."""
-    (ctx.layout.host_dir(ctx.require_host()) / CONFIGURE_STAMP).unlink(missing_ok=True)
-
-
 def configure_build(ctx: BuildContext) -> None:
+    check_build_paths(ctx)
     directory = ctx.layout.build_dir
-    _clean_dir(ctx, directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    clean_dir(ctx, directory)
+    make_tree(directory)
     env = {**os.environ, **ctx.ccache_env()}
     if ctx.toolchain_options.ccache:
         env["CC"] = "ccache " + os.environ.get("CC", "cc")
@@ -208,23 +138,11 @@ def make_build(ctx: BuildContext) -> None:
         ctx.console.skipped("make-build", reason)
         return
     log = ctx.layout.log_path("make-build")
-    (directory / MAKE_STAMP).unlink(missing_ok=True)
+    Layout.make_stamp(directory).unlink(missing_ok=True)
     with ctx.console.step("make-build", log) as step:
         run_logged(["make", "-j", str(ctx.jobs)], step=step, log_path=log, cwd=directory,
                    env={**os.environ, **ctx.ccache_env()})
-    _touch_stamp(directory / MAKE_STAMP)
-
-
-@functools.cache
-def build_triplet(checkout: Checkout) -> str:
-    """The build machine's GNU triplet, as CPython's own config.guess says
-    (asked once: the deps step builds several libraries, then configure-host)."""
-    return capture(["sh", str(checkout.root / "config.guess")]).strip()
-
-
-def host_environment(ctx: BuildContext, toolchain: Toolchain) -> dict[str, str]:
-    """os.environ plus the toolchain's variables and CONFIG_SITE, for host steps."""
-    return {**os.environ, **export_environment(ctx, toolchain), **ctx.ccache_env()}
+    _touch_stamp(Layout.make_stamp(directory))
 
 
 def configure_host(ctx: BuildContext) -> None:
@@ -232,7 +150,8 @@ def configure_host(ctx: BuildContext) -> None:
     build_python = ctx.layout.require_build_python()
     toolchain = ctx.toolchain()  # fail before deleting anything
     host_dir = ctx.layout.host_dir(host)
-    _clean_dir(ctx, host_dir)
+    clean_dir(ctx, host_dir)
+    make_tree(host_dir)
     prefix = ctx.layout.prefix(host)
     prefix.mkdir(parents=True, exist_ok=True)
     env = host_environment(ctx, toolchain)
@@ -251,6 +170,7 @@ def configure_host(ctx: BuildContext) -> None:
         command.append(f"--with-openssl={prefix.resolve()}")
     command += list(ctx.configure_args)
     _configure(ctx, "configure-host", host_dir, command, env)
+    record_settings(ctx)
 
 
 def make_host(ctx: BuildContext) -> None:
@@ -263,7 +183,7 @@ def make_host(ctx: BuildContext) -> None:
         ctx.console.skipped(f"make-host {host}", reason)
         return
     prefix = ctx.layout.prefix(host)
-    (host_dir / MAKE_STAMP).unlink(missing_ok=True)
+    Layout.make_stamp(host_dir).unlink(missing_ok=True)
     for pattern in PREFIX_PYTHON_GLOBS:
         for path in prefix.glob(pattern):
             shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
@@ -275,32 +195,7 @@ def make_host(ctx: BuildContext) -> None:
         run_logged(["make", "-j", str(ctx.jobs)], step=step, log_path=log, cwd=host_dir, env=env)
         run_logged(["make", "install", f"prefix={prefix.resolve()}"], step=step, log_path=log,
                    cwd=host_dir, env=env, append=True)
-    _touch_stamp(host_dir / MAKE_STAMP)
-
-
-def export_environment(ctx: BuildContext, toolchain: Toolchain) -> dict[str, str]:
-    """What `env HOST` prints: the toolchain's variables (and CONFIG_SITE)."""
-    host = ctx.require_host()
-    env = toolchain.environment()
-    if values := toolchain.config_site():
-        host_dir = ctx.layout.host_dir(host)
-        host_dir.mkdir(parents=True, exist_ok=True)
-        site = host_dir / "config.site"
-        site.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
-        env["CONFIG_SITE"] = str(site)
-    return env
-
-
-def host_python_command(ctx: BuildContext, args: list[str]) -> list[str]:
-    """A command line that runs the installed host python here."""
-    host = ctx.require_host()
-    if host.is_android:
-        raise UserError(f"`run` needs a GNU host; for {host} use `android.py test {host} "
-                        "--connected SERIAL -c CODE`")
-    from .runners.qemu import QemuPython
-
-    python = ctx.layout.require_host_python(host, ctx.checkout.short_version)
-    return QemuPython(host, python).command(args)
+    _touch_stamp(Layout.make_stamp(host_dir))
 
 
 #: Steps that run between the build python and the host configure (the
@@ -310,9 +205,29 @@ Step = Callable[[BuildContext], None]
 
 def prepare_deps(ctx: BuildContext) -> None:
     """The prerequisite libraries, into the host prefix (see `deps`)."""
-    from .deps.install import prepare  # deps imports this module
+    deps_install.prepare(ctx)
 
-    prepare(ctx)
+
+def check_inputs(ctx: BuildContext, *, needs_build_python: bool) -> None:
+    """What a host build needs, checked before anything is deleted or built:
+    the build python (unless it is built first), the toolchain and, with
+    --clean, every library archive.  Then --clean deletes."""
+    check_build_paths(ctx)
+    if needs_build_python:
+        ctx.layout.require_build_python()
+    ctx.toolchain().environment()
+    if ctx.clean:
+        deps_install.check_inputs(ctx)
+        if not needs_build_python:  # `build` makes it again
+            clean_dir(ctx, ctx.layout.build_dir)
+        clean_dir(ctx, ctx.layout.host_dir(ctx.require_host()))
+
+
+def configure_host_with_deps(ctx: BuildContext) -> None:
+    """`configure-host`: as upstream, the prefix is filled first."""
+    check_inputs(ctx, needs_build_python=True)
+    prepare_deps(ctx)
+    configure_host(ctx)
 
 
 def build_steps(ctx: BuildContext) -> list[Step]:
@@ -320,18 +235,32 @@ def build_steps(ctx: BuildContext) -> list[Step]:
 
 
 def build_all(ctx: BuildContext) -> None:
+    check_inputs(ctx, needs_build_python=False)
     for step in build_steps(ctx):
         step(ctx)
     ctx.console.write(f"Host python installed in {ctx.layout.prefix(ctx.require_host())}")
 
 
 def clean(layout: Layout, console: Console, host: Host | None) -> None:
-    """Delete one host's tree, or (no host) every tree in the cross-build directory."""
+    """Delete one host's tree, or (no host) every tree in the cross-build
+    directory; only trees android.py made, and nothing if one is not."""
     if host:
         targets = [layout.host_dir(host)]
+    elif layout.root.is_dir():
+        targets = sorted(layout.root.iterdir())
+        targets = [p for p in targets if p.is_dir() or p.is_symlink()]
     else:
-        targets = sorted(p for p in layout.root.glob("*") if p.is_dir())
-    targets = [path for path in targets if path.exists()]
+        targets = []
+    delete_trees(targets, layout, console)
+
+
+def delete_trees(paths: list[Path], layout: Layout, console: Console) -> None:
+    """Delete the trees that exist among `paths` (links too, never followed); say so,
+    or that there was nothing.  Every one must carry the tool's marker: all are
+    checked before any is deleted."""
+    targets = [path for path in paths if os.path.lexists(path)]
+    for path in targets:
+        require_own_tree(path)
     for path in targets:
         console.write(f"Deleting {path}")
         shutil.rmtree(path)

@@ -4,19 +4,23 @@ The project takes everything from Gradle properties (see
 testbed/app/build.gradle.kts), so one project serves every cross-build
 directory; its outputs go to cross-build/HOST/testbed/.  `build-testbed`
 builds the app and its test APK once; `test` installs them with adb on each
-device, so N devices cost one Gradle build.
+device, so N devices cost one Gradle build.  The APKs are rebuilt when any of
+their inputs changed (see `input_fingerprint`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .checkout import Checkout
 from .console import Console
 from .errors import UserError
 from .hosts import Host
@@ -24,9 +28,12 @@ from .layout import Layout
 from .process import run_logged
 
 if TYPE_CHECKING:
-    from .steps import BuildContext
+    from .context import BuildContext
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "testbed"
+#: A line only our testbed's app/build.gradle.kts has (upstream's reads other
+#: properties): how a copy of ours at upstream's place is told from upstream's.
+OWN_MARKER = "python.buildDir"
 
 # The Gradle wrapper is a compiled artifact, so it is not committed: fetch it
 # from Gradle's repository as upstream does.  Any wrapper version can run any
@@ -35,9 +42,35 @@ WRAPPER_VERSION = "8.9.0"
 WRAPPER_BASE_URL = "https://raw.githubusercontent.com/gradle/gradle/v{version}/"
 WRAPPER_FILES = ("gradlew", "gradlew.bat", "gradle/wrapper/gradle-wrapper.jar")
 
+#: Beside the APKs: the fingerprint of the inputs they were built from.
+INPUTS_STAMP = "inputs.sha256"
+#: The project's sources (not Gradle's caches or outputs in the same tree).
+PROJECT_SOURCES = ("settings.gradle.kts", "build.gradle.kts", "gradle.properties",
+                   "gradle/wrapper/gradle-wrapper.properties", "app/build.gradle.kts",
+                   "app/src")
+
 #: Instrumentation arguments, as MainActivity.kt reads them.
 RUNTIME_ARGUMENTS = ("pythonMode", "pythonModule", "pythonArgs", "pythonCwd",
                      "pythonSitePackages", "pythonEnv", "pythonOptions")
+
+
+def is_ours(project: Path) -> bool:
+    script = project / "app" / "build.gradle.kts"
+    try:
+        return OWN_MARKER in script.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def find_project(checkout: Checkout | None) -> Path:
+    """Our testbed: at upstream's place in the checkout (`Android/testbed` on
+    3.13/3.14, `Platforms/Android/testbed` on main) when a copy of ours is
+    there, else `testbed/` beside Tools/ (this repository, a release package)."""
+    if checkout is not None and not checkout.is_package:
+        candidate = checkout.upstream_testbed
+        if is_ours(candidate):
+            return candidate
+    return PROJECT_DIR
 
 
 @dataclass(frozen=True)
@@ -52,7 +85,7 @@ class Testbed:
 
     @property
     def build_dir(self) -> Path:
-        return self.layout.host_dir(self.host) / "testbed"
+        return self.layout.testbed_dir(self.host)
 
     @property
     def app_apk(self) -> Path:
@@ -67,13 +100,22 @@ class Testbed:
     def gradlew(self) -> Path:
         return self.project / ("gradlew.bat" if os.name == "nt" else "gradlew")
 
-    def apks_current(self) -> bool:
-        """Both APKs exist and are newer than the Python they bundle."""
-        if not (self.app_apk.is_file() and self.test_apk.is_file()):
+    @property
+    def stamp(self) -> Path:
+        return self.build_dir / INPUTS_STAMP
+
+    def apks_current(self, options: GradleOptions) -> bool:
+        """Both APKs exist and were built from exactly the inputs there are now."""
+        if not (self.app_apk.is_file() and self.test_apk.is_file() and self.stamp.is_file()):
             return False
-        built = min(self.app_apk.stat().st_mtime, self.test_apk.stat().st_mtime)
-        libs = list((self.layout.prefix(self.host) / "lib").glob("libpython*.so"))
-        return all(lib.stat().st_mtime <= built for lib in libs)
+        return self.stamp.read_text().strip() == input_fingerprint(self, options)
+
+    def record_inputs(self, options: GradleOptions) -> None:
+        """After a successful build: what it was built from."""
+        self.stamp.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.stamp.with_name(INPUTS_STAMP + ".partial")
+        partial.write_text(input_fingerprint(self, options) + "\n")
+        partial.replace(self.stamp)
 
 
 @dataclass(frozen=True)
@@ -85,6 +127,34 @@ class GradleOptions:
     site_packages: Path | None = None
     cwd: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def input_fingerprint(testbed: Testbed, options: GradleOptions) -> str:
+    """The Gradle properties, and every input file's path, size and mtime (as make sees
+    them): the testbed's sources, the prefix's libpython, stdlib and headers, and the
+    site-packages and cwd baked into the APK."""
+    prefix = testbed.layout.prefix(testbed.host)
+    trees = {"project": [testbed.project / name for name in PROJECT_SOURCES],
+             "lib": [*(prefix / "lib").glob("libpython*.so"),
+                     *(prefix / "lib").glob("lib*_python.so"), *(prefix / "lib").glob("python3*")],
+             "include": list((prefix / "include").glob("python3*")),
+             "site-packages": [options.site_packages] if options.site_packages else [],
+             "cwd": [options.cwd] if options.cwd else []}
+    digest = hashlib.sha256(json.dumps(gradle_properties(testbed, options)).encode())
+    for label, roots in trees.items():
+        for root in roots:
+            for path in sorted(_files(root)):
+                st = path.stat()
+                digest.update(f"{label}\0{path.relative_to(root.parent)}\0{st.st_size}\0"
+                              f"{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _files(root: Path) -> Iterator[Path]:
+    if root.is_file():
+        yield root
+    elif root.is_dir():
+        yield from (p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
 def setup_wrapper(project: Path = PROJECT_DIR, base_url: str | None = None) -> None:
@@ -131,9 +201,11 @@ def gradle_properties(testbed: Testbed, options: GradleOptions) -> list[str]:
 
 
 def instrumentation_properties(arguments: dict[str, str]) -> list[str]:
-    """Run-time arguments for a Gradle test task (as `am instrument -e` gives them)."""
+    """Run-time arguments for a Gradle test task (as `am instrument -e` gives them).
+
+    Empty ones are left out, as upstream does: the app has defaults for them."""
     return [f"-Pandroid.testInstrumentationRunnerArguments.{k}={v}"
-            for k, v in arguments.items()]
+            for k, v in arguments.items() if v]
 
 
 def gradle_command(testbed: Testbed, tasks: Sequence[str], properties: Sequence[str],
@@ -154,8 +226,13 @@ def require_prefix(testbed: Testbed) -> None:
 
 
 def gradle_env() -> dict[str, str]:
+    """Gradle's environment: the SDK, a JDK it runs on, the SDK licences accepted."""
+    from .gradle_env import accept_sdk_licences, choose_java_home
     from .toolchains.ndk import android_home
-    return dict(os.environ, ANDROID_HOME=str(android_home()))
+    sdk = android_home()
+    env = dict(os.environ, ANDROID_HOME=str(sdk), JAVA_HOME=str(choose_java_home(os.environ)))
+    accept_sdk_licences(sdk, env)
+    return env
 
 
 def build_apks(testbed: Testbed, options: GradleOptions, console: Console) -> None:
@@ -171,13 +248,14 @@ def build_apks(testbed: Testbed, options: GradleOptions, console: Console) -> No
     for apk in (testbed.app_apk, testbed.test_apk):
         if not apk.is_file():
             raise UserError(f"Gradle succeeded but {apk} is missing: see {log}")
+    testbed.record_inputs(options)
     console.write(f"APKs: {testbed.app_apk}\n      {testbed.test_apk}")
 
 
 def build_testbed(ctx: BuildContext) -> Testbed:
     """`android.py build-testbed HOST`: the APKs that `test` installs on each device."""
     from .toolchains.ndk import DEFAULT_NDK_VERSION
-    testbed = Testbed(ctx.require_host(), ctx.layout)
+    testbed = Testbed(ctx.require_host(), ctx.layout, find_project(ctx.checkout))
     options = GradleOptions(ctx.checkout.short_version,
                             ctx.toolchain_options.ndk_version or DEFAULT_NDK_VERSION)
     build_apks(testbed, options, ctx.console)

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import crossenv
+from .context import BuildContext
 from .elfcheck import ELF_MAGIC
 from .errors import UserError
 from .hosts import Host
 from .process import capture, run_logged
-from .steps import BuildContext
 
 # Build backends that need a cross file passed as a config setting (CMake
 # reads CMAKE_TOOLCHAIN_FILE from the environment; setuptools the hook's
@@ -78,6 +78,11 @@ def read_project(directory: Path) -> Project:
                 "build-system", {})
         except tomllib.TOMLDecodeError as e:
             raise UserError(f"{pyproject} is not valid TOML ({e}): fix it") from None
+        except UnicodeDecodeError:
+            raise UserError(f"{pyproject} is not UTF-8 text: fix it") from None
+        if not isinstance(build_system, dict):
+            raise UserError(f"{pyproject}: build-system must be a table ([build-system]), "
+                            f"not {build_system!r}")
     if not build_system.get("build-backend") and not (directory / "setup.py").is_file():
         raise UserError(f"{directory} has no build backend: add a [build-system] table with "
                         "build-backend to pyproject.toml (or a setup.py)")
@@ -156,7 +161,7 @@ def build_wheel(ctx: BuildContext, project_dir: Path, outdir: Path,
     """Build PROJECT_DIR's wheel for ctx's host into outdir; return its path."""
     host = ctx.require_host()
     project = read_project(project_dir)
-    env_dir = (env_dir or ctx.layout.host_dir(host) / "cross-env").expanduser().resolve()
+    env_dir = (env_dir or ctx.layout.cross_env_dir(host)).expanduser().resolve()
     env = crossenv.load(ctx, env_dir)
     if env is None:
         env = crossenv.create(ctx, env_dir)

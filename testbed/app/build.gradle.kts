@@ -19,13 +19,17 @@ plugins {
     id("org.jetbrains.kotlin.android")
 }
 
-fun property(name: String): String? =
+// Not named `property`: inside a task's configuration lambda that name binds
+// to Task.property (the innermost receiver's member wins), which throws
+// MissingPropertyException instead of reaching the project.  tests/
+// test_testbed.py checks that no helper here shares a name with a Gradle member.
+fun optionalProperty(name: String): String? =
     (findProperty(name) as String?)?.takeIf { it.isNotEmpty() }
 
-fun requiredProperty(name: String): String = property(name) ?: throw GradleException(
+fun requiredProperty(name: String): String = optionalProperty(name) ?: throw GradleException(
     "Gradle property $name is not set: build the testbed with `android.py build-testbed HOST`")
 
-property("python.buildDir")?.let { layout.buildDirectory.set(file(it)) }
+optionalProperty("python.buildDir")?.let { layout.buildDirectory.set(file(it)) }
 
 // Android's ABI names, keyed by the triplet in _sysconfigdata__android_<triplet>.py.
 val KNOWN_ABIS = mapOf(
@@ -74,7 +78,7 @@ android {
 
     defaultConfig {
         applicationId = "org.python.testbed"
-        minSdk = (property("python.minSdk") ?: "24").toInt()
+        minSdk = (optionalProperty("python.minSdk") ?: "24").toInt()
         targetSdk = 35
         versionCode = 1
         versionName = "1.0"
@@ -217,9 +221,11 @@ androidComponents.onVariants { variant ->
             }
             into("lib/$pyPlusVer") {
                 for (prefix in prefixes) from("$prefix/lib/$pyPlusVer")
+                // The app's main module goes beside the standard library, not
+                // in site-packages: `-S` (no site) must still find it.
+                from("$projectDir/src/main/python")
                 into("site-packages") {
-                    from("$projectDir/src/main/python")
-                    property("python.sitePackages")?.let {
+                    optionalProperty("python.sitePackages")?.let {
                         if (!file(it).exists()) throw GradleException("$it does not exist")
                         from(it)
                     }
@@ -228,13 +234,16 @@ androidComponents.onVariants { variant ->
                 exclude("**/__pycache__")
             }
             into("cwd") {
-                property("python.cwd")?.let {
+                optionalProperty("python.cwd")?.let {
                     if (!file(it).exists()) throw GradleException("$it does not exist")
                     from(it)
                 }
             }
-            // AAPT decompresses files whose names end in .gz: add a "-" (and
-            // to names already ending in "-"); MainActivity.kt removes it.
+            // AAPT decompresses files whose names end in .gz: add a "-".  This is
+            // Gradle's RegExpNameMapper (find(), then replaceFirst): the greedy
+            // ".*" puts the "-" after the LAST ".gz" or "-" anywhere in the name
+            // (pip-25.1.1-py3-none-any.whl -> ...-none--any.whl).  assetFileName
+            // in MainActivity.kt removes the last "-", which undoes exactly that.
             rename(""".*(\.gz|-)""", "$0-")
         }
     }

@@ -24,14 +24,17 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..context import BuildContext
 from ..errors import UserError
 from ..process import run_logged
-from ..steps import BuildContext
 from . import files
 from .target import CrossTarget, find_sysconfigdata, relocated_build_time_vars
 
 HOOK_MODULE = "_cpython_android_cross"
 DESCRIPTION = "cross-env.json"
+#: Written into DIR before anything else: cross-env refreshes only its own environments.
+MARKER = ".cpython-android-cross-env"
+MARKER_TEXT = "Made by android.py cross-env: it may rewrite this environment.\n"
 OPT_OUT_ENV = "CPYTHON_ANDROID_CROSS"  # =0: the build machine's python (site_hook.OPT_OUT)
 # Toolchain variables a build backend should see; CPU_COUNT and the like are
 # only for CPython's own build.
@@ -140,14 +143,19 @@ def write_files(env: CrossEnv) -> None:
 
 def create(ctx: BuildContext, directory: Path) -> CrossEnv:
     """Create (or refresh) the cross environment in `directory`."""
+    directory = directory.expanduser().resolve()
+    if directory.exists() and not directory.is_dir():
+        raise UserError(f"{directory} exists and is not a directory: choose a new directory")
+    if directory.is_dir() and any(directory.iterdir()) and not is_cross_env(directory):
+        raise UserError(f"{directory} exists and android.py did not create it (no {MARKER}): "
+                        "choose an empty or new directory")
     target = target_of(ctx)
     # Resolved: a build-tree python finds its sources relative to its real place.
     build_python = ctx.layout.require_build_python().resolve()
-    directory = directory.expanduser().resolve()
-    if directory.exists() and any(directory.iterdir()) and not is_cross_env(directory):
-        raise UserError(f"{directory} exists and is not a cross environment: choose an empty "
-                        "or new directory")
     env = CrossEnv(directory, target)
+    directory.mkdir(parents=True, exist_ok=True)
+    if not (directory / MARKER).exists():  # before the venv: an interrupted run's is ours
+        (directory / MARKER).write_text(MARKER_TEXT)
     if not env.python.exists():
         log = ctx.layout.log_path("cross-env", target.host)
         with ctx.console.step(f"cross-env {target.host}", log) as step:
@@ -166,8 +174,9 @@ def create(ctx: BuildContext, directory: Path) -> CrossEnv:
 
 
 def is_cross_env(directory: Path) -> bool:
-    """Ours, or a venv a previous (interrupted) cross-env run started."""
-    return (directory / DESCRIPTION).is_file() or (directory / "pyvenv.cfg").is_file()
+    """Ours (its marker, written before the venv), whether finished or not.  A
+    description without a marker is one an older android.py finished."""
+    return (directory / MARKER).is_file() or (directory / DESCRIPTION).is_file()
 
 
 def load(ctx: BuildContext, directory: Path) -> CrossEnv | None:

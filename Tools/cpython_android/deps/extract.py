@@ -4,13 +4,16 @@ then move the files in)."""
 
 from __future__ import annotations
 
-import os
 import posixpath
 import shutil
 import tarfile
 from pathlib import Path
 
 from ..errors import UserError
+
+
+class Damaged(UserError):
+    """An archive that cannot be read (truncated, not a tar file)."""
 
 
 def _unsafe_reason(member: tarfile.TarInfo) -> str | None:
@@ -56,8 +59,8 @@ def extract_to(archive: Path, staging: Path) -> None:
                 tar.extractall(staging, members)
     except (tarfile.TarError, EOFError, OSError) as e:
         shutil.rmtree(staging, ignore_errors=True)
-        raise UserError(f"cannot extract {archive}: {e}: the file is damaged; delete it "
-                        "and try again") from None
+        reason = " ".join(str(e).split()) or type(e).__name__
+        raise Damaged(f"cannot extract {archive}: {reason}: the archive is damaged") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -69,25 +72,3 @@ def single_top_dir(staging: Path) -> Path:
     if len(entries) == 1 and entries[0].is_dir():
         return entries[0]
     return staging
-
-
-def move_tree(staging: Path, prefix: Path) -> list[str]:
-    """Move every file of `staging` into `prefix` (replacing files there);
-    return their paths relative to `prefix`.  Renames only: quick, so the
-    window in which the prefix holds part of a library is tiny, and a
-    re-run (no manifest yet) moves everything again."""
-    moved: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(staging):
-        rel_dir = Path(dirpath).relative_to(staging)
-        (prefix / rel_dir).mkdir(parents=True, exist_ok=True)
-        # Symlinks to directories appear in dirnames; move them as files.
-        links = [d for d in dirnames if Path(dirpath, d).is_symlink()]
-        dirnames[:] = [d for d in dirnames if d not in links]
-        for name in [*filenames, *links]:
-            source = Path(dirpath, name)
-            target = prefix / rel_dir / name
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            os.replace(source, target)
-            moved.append((rel_dir / name).as_posix())
-    return sorted(moved)

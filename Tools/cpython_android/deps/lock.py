@@ -15,7 +15,6 @@ from pathlib import Path
 
 from ..errors import UserError
 
-LOCK_NAME = "deps-lock.json"
 FORMAT_VERSION = 1
 
 

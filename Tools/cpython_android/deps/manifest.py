@@ -1,6 +1,10 @@
 """What is installed in a prefix: `prefix/.deps/<library>.json` per library,
 written last (after every file is in place), so its presence means the
-library is complete, and a later run with the same pins does nothing."""
+library is complete, and a later run with the same pins does nothing.
+
+While a library's files move in, `prefix/.deps/<library>.pending` lists
+them (a journal): after an interruption, the next run knows which files in
+the prefix are that library's to replace, and that nothing else is."""
 
 from __future__ import annotations
 
@@ -69,3 +73,40 @@ def write(prefix: Path, manifest: Manifest) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def journal_path(prefix: Path, library: str) -> Path:
+    return prefix / MANIFEST_DIR / f"{library}.pending"
+
+
+def read_journal(prefix: Path, library: str) -> set[str]:
+    try:
+        return set(json.loads(journal_path(prefix, library).read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return set()
+    except (ValueError, TypeError):
+        return set()
+
+
+def write_journal(prefix: Path, library: str, files: set[str]) -> None:
+    path = journal_path(prefix, library)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(sorted(files)) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def remove_journal(prefix: Path, library: str) -> None:
+    journal_path(prefix, library).unlink(missing_ok=True)
+
+
+def owners(prefix: Path, except_library: str) -> dict[str, str]:
+    """file -> library, for the files every other library installed (or is installing)."""
+    found: dict[str, str] = {}
+    for m in read_all(prefix):
+        if m.library != except_library:
+            found.update(dict.fromkeys(m.files, m.library))
+    for path in sorted((prefix / MANIFEST_DIR).glob("*.pending")):
+        if path.stem != except_library:
+            found.update(dict.fromkeys(read_journal(prefix, path.stem), path.stem))
+    return found

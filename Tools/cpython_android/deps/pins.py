@@ -3,6 +3,7 @@ where each comes from (a prebuilt archive or a source archive) with its hash."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,9 @@ class Library:
     prebuilt_version: str | None
     prebuilt_sha256: dict[str, str] = field(hash=False)
     source: Source | None
+    #: Hosts whose prebuilt archive is known to be wrong -> why; there the
+    #: library is built from source by default.
+    prebuilt_unusable: dict[str, str] = field(default_factory=dict, hash=False)
 
     def needed_by(self, host: Host, python: tuple[int, int]) -> bool:
         return host.kind.value in self.kinds and python >= self.min_python
@@ -84,7 +88,7 @@ class Pins:
         url = self.url_template.format(base=(base_url or self.base_url).rstrip("/"),
                                        name=library.name, version=version, host=host.triplet)
         return Prebuilt(library.name, version, archive, url,
-                        library.prebuilt_sha256[host.triplet].lower())
+                        str(library.prebuilt_sha256[host.triplet]).lower())
 
     def source(self, library: Library) -> Source:
         if library.source is None:
@@ -116,9 +120,24 @@ def _library(name: str, data: dict[str, Any], path: Path) -> Library:
             prebuilt_version=str(prebuilt["version"]) if prebuilt else None,
             prebuilt_sha256=dict(prebuilt.get("sha256", {})) if prebuilt else {},
             source=source,
+            prebuilt_unusable=dict(prebuilt.get("unusable", {})) if prebuilt else {},
         )
     except (KeyError, TypeError, AttributeError) as e:
         raise UserError(f"{where} is malformed (missing or wrong {e}): fix the file") from None
+
+
+def _checked(library: Library, path: Path) -> Library:
+    """Every hash is empty (prebuilt: trust on first use) or 64 hex digits."""
+    hashes = [(f"prebuilt.sha256.{host}", sha) for host, sha in library.prebuilt_sha256.items()]
+    if library.source:
+        hashes.append(("source.sha256", library.source.sha256))
+    for key, sha in hashes:
+        empty_ok = key.startswith("prebuilt")
+        if not isinstance(sha, str) or not (
+                (empty_ok and sha == "") or re.fullmatch(r"[0-9a-fA-F]{64}", sha)):
+            raise UserError(f"{path} [libraries.{library.name}] {key} = {sha!r} is not a "
+                            "sha256 (64 hex digits): fix the file")
+    return library
 
 
 def load(path: Path | None = None) -> Pins:
@@ -128,10 +147,12 @@ def load(path: Path | None = None) -> Pins:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise UserError(f"cannot read pins file {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not UTF-8 text: fix the file") from None
     except tomllib.TOMLDecodeError as e:
         raise UserError(f"{path} is not valid TOML ({e}): fix the file") from None
     prebuilt = data.get("prebuilt", {})
-    libraries = {name: _library(name, value, path)
+    libraries = {name: _checked(_library(name, value, path), path)
                  for name, value in data.get("libraries", {}).items()}
     if not libraries:
         raise UserError(f"{path} pins no [libraries]: fix the file")

@@ -40,7 +40,11 @@ def convert_log(log: Path, junit_xml: Path | None, regrtest_xml: Path | None = N
         raise UserError(f"--regrtest-xml {regrtest_xml} is not a file")
     results = parse_log(text)
     if regrtest_xml is not None:
-        merge_regrtest_xml(results, regrtest_xml)
+        try:
+            merge_regrtest_xml(results, regrtest_xml)
+        except ValueError as e:  # e.g. time="zz"
+            raise UserError(f"--regrtest-xml {regrtest_xml}: not a JUnit file regrtest "
+                            f"wrote ({' '.join(str(e).split())})") from None
     if junit_xml is not None:
         write_junit(results, junit_xml, {"source": str(log)})
     return results

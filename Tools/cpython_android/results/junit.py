@@ -221,24 +221,29 @@ def write_junit(results: RunResults, path: Path, properties: dict[str, str] | No
     timestamp = datetime.datetime.now().replace(microsecond=0).isoformat()
     hostname = socket.gethostname()
     doc = junitparser.JUnitXml("regrtest")
-    c = results.counts()
-    for f in results.files.values():
-        doc.append(_junit_suite(f, timestamp, hostname, properties or {}))
+    suites = [_junit_suite(f, timestamp, hostname, properties or {})
+              for f in results.files.values()]
     if results.missing_files:
         lost = TestFile("not run", status=FILE_NOT_RUN, module="regrtest",
                         reason=f"{results.missing_files} test file(s) regrtest announced never "
                         "reported: the output ends early")
-        doc.append(_junit_suite(lost, timestamp, hostname, properties or {}))
-    doc.tests = c.tests + (1 if results.missing_files else 0)
-    doc.failures = c.tests_failed
-    doc.errors = c.tests_errored + (1 if results.missing_files else 0)
-    doc.time = round(sum(f.duration for f in results.files.values()), 3)
+        suites.append(_junit_suite(lost, timestamp, hostname, properties or {}))
+    for suite in suites:
+        doc.append(suite)
+    # The root carries its suites' sums (readers such as Jenkins show them;
+    # Jenkins' schema has no `skipped` on the root).
+    doc.tests = sum(s.tests for s in suites)
+    doc.failures = sum(s.failures for s in suites)
+    doc.errors = sum(s.errors for s in suites)
+    doc.time = round(sum(s.time for s in suites), 3)
     partial = path.with_name(path.name + ".partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         doc.write(str(partial))
         partial.replace(path)
-    except OSError as e:
+    except BaseException as e:  # an interrupt too: never leave OUT.partial behind
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
-        raise UserError(f"cannot write the JUnit XML {path}: {e.strerror or e}") from None
+        if isinstance(e, OSError):
+            raise UserError(f"cannot write the JUnit XML {path}: {e.strerror or e}") from None
+        raise

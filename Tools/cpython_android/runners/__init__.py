@@ -4,8 +4,8 @@ its output, tell me how it ended".
 One interface (`Runner`), one module per target kind: `qemu` (GNU cross hosts
 under qemu-user), `native` (the build python), `android` (a device or
 emulator through adb and the testbed app) and `lab` (an Android python on
-the android-lab's bionic runtime, only with --lab).  The harness (sharding, resume
-after a crash, JUnit) sits above it and never asks which kind it drives.
+the android-lab's bionic runtime, only with --lab).  The harness (sharding,
+resume after a crash, JUnit) sits above it and never asks which kind it drives.
 """
 
 from __future__ import annotations
@@ -14,6 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from ..console import Console
+from ..hosts import Host
+from ..layout import Layout
 
 #: The HOST argument of `android.py test` that selects the native build python.
 NATIVE_HOST = "build"
@@ -31,6 +35,10 @@ class Invocation:
     # runner gives back after the run (None: no XML wanted).
     junit_xml: Path | None = None
     timeout: float | None = None  # overall seconds before the run is killed
+    # --pull: paths or globs of files the run produces (relative: to the run's
+    # directory), copied to `pull_to` after the run however it ended.
+    pull: tuple[str, ...] = ()
+    pull_to: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -66,8 +74,8 @@ class Runner(Protocol):
 class RunnerSpec:
     """What the user asked to run on: everything `create_runners` needs."""
 
-    host: object  # hosts.Host (typed loosely to keep this module import-light)
-    layout: object  # layout.Layout
+    host: Host | None  # None: the native build python (HOST `build`)
+    layout: Layout
     python_version: str  # "3.13": names libpython and lib/pythonX.Y
     shards: int = 1
     verbose: int = 0
@@ -76,42 +84,40 @@ class RunnerSpec:
     managed: str | None = None  # Gradle managed device name (--managed)
     avd: str | None = None  # AVD name to create/boot (--avd)
     lab: Path | None = None  # android-lab directory: run on its bionic runtime (--lab)
+    ndk_version: str | None = None  # for building the testbed (None: the pinned NDK)
+    testbed_project: Path | None = None  # the testbed found for the checkout (None: ours)
+    console: Console = field(default_factory=Console)  # where progress is shown
+
+    @property
+    def native(self) -> bool:
+        return self.host is None
 
 
 def create_runners(spec: RunnerSpec) -> list[Runner]:
     """One runner per shard for the target the spec names.
 
-    `spec.host` is a `hosts.Host`, or NATIVE_HOST ("build") for the native build
-    python.  Each implementation is imported only when needed, so a missing
+    Each implementation is imported only when needed, so a missing
     third-party library (adbutils) only matters for Android.
     """
-    from ..layout import Layout
-
-    layout = spec.layout
-    assert isinstance(layout, Layout)
     count = max(1, spec.shards)
-    if spec.lab is not None and not getattr(spec.host, "is_android", False):
+    if spec.lab is not None and (spec.host is None or not spec.host.is_android):
         from ..errors import UserError
 
-        raise UserError(f"--lab runs Android hosts' pythons, not {spec.host}'s")
-    if spec.host == NATIVE_HOST:
+        raise UserError(f"--lab runs Android hosts' pythons, not {spec.host or NATIVE_HOST}'s")
+    if spec.host is None:
         from .native import create_native_runners
 
-        return list(create_native_runners(layout.require_build_python(), count))
-    from ..hosts import Host
-
-    host = spec.host
-    assert isinstance(host, Host)
-    if host.is_android and spec.lab is not None:
+        return list(create_native_runners(spec.layout.require_build_python(), count))
+    if spec.lab is not None:
         from .lab import create_lab_runners
 
-        python = layout.require_host_python(host, spec.python_version)
-        return list(create_lab_runners(host, python, spec.lab, count))
-    if host.is_android:
-        from .android import create_android_runners  # type: ignore[import-not-found,unused-ignore]
+        python = spec.layout.require_host_python(spec.host, spec.python_version)
+        return list(create_lab_runners(spec.host, python, spec.lab, count))
+    if spec.host.is_android:
+        from .android import create_android_runners
 
         return list(create_android_runners(spec))
     from .qemu import create_qemu_runners
 
-    python = layout.require_host_python(host, spec.python_version)
-    return list(create_qemu_runners(host, python, count))
+    python = spec.layout.require_host_python(spec.host, spec.python_version)
+    return list(create_qemu_runners(spec.host, python, count))

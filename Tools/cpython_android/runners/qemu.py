@@ -18,6 +18,8 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..hosts import Host
+from ..layout import Layout
+from ..process import run_foreground
 from .local import LocalRunner, target_environment
 
 WRAPPER_SUFFIX = "-qemu"
@@ -83,3 +85,13 @@ def create_qemu_runners(host: Host, python: Path, count: int) -> list[LocalRunne
     return [LocalRunner(name=f"qemu-{host.qemu_arch}-{index + 1}" if count > 1
                         else f"qemu-{host.qemu_arch}", command=[str(wrapper)], env=env)
             for index in range(count)]
+
+
+def run_host_python(layout: Layout, host: Host, python_version: str, args: list[str]) -> int:
+    """`android.py run HOST -- ARGS`: the installed host python, here, on our
+    terminal; its exit status."""
+    if host.is_android:
+        raise UserError(f"`run` needs a GNU host; for {host} use `android.py test {host} "
+                        "--connected SERIAL -c CODE`")
+    python = layout.require_host_python(host, python_version)
+    return run_foreground(QemuPython(host, python).command(args))

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import platform
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
 from ..hosts import Host
+from ..process import run_foreground
 from . import ToolchainOptions, common_flags, cpu_count, pkg_config_env, with_ccache
 
 DEFAULT_NDK_VERSION = "27.3.13750724"
@@ -64,14 +64,14 @@ def install_sdk_package(home: Path, package: str) -> None:
     print(f"Installing {package} with {sdkmanager}: this may take several minutes",
           file=sys.stderr, flush=True)
     try:
-        result = subprocess.run([str(sdkmanager), package], input="y\n" * 100, text=True,
-                                stdout=sys.stderr)
+        returncode = run_foreground([sdkmanager, package], input_text="y\n" * 100,
+                                    output_to_stderr=True)
     except OSError as e:
         raise UserError(f"cannot run {sdkmanager} to install {package!r}: "
                         f"{e.strerror or e}") from None
-    if result.returncode != 0:
+    if returncode != 0:
         raise UserError(f"sdkmanager could not install {package!r} (exit status "
-                        f"{result.returncode}): see its output above")
+                        f"{returncode}): see its output above")
 
 
 def prebuilt_dir(ndk_dir: Path) -> Path:

@@ -115,12 +115,18 @@ JNIEXPORT jint JNICALL Java_org_python_testbed_PythonTestRunner_runPython(
 ) {
     PyConfig config;
     PyStatus status;
-    PyConfig_InitIsolatedConfig(&config);
+    // Python's own configuration, as `python` has: options such as -E and -I
+    // then mean what they mean there.
+    PyConfig_InitPythonConfig(&config);
     config.parse_argv = 1;
 
-    status = set_string(env, &config, &config.home, home);
+    // argv before anything else: setting a string such as `home` first
+    // pre-initialises Python without the command line, and then -E, -I and
+    // -X utf8 come too late for the pre-initialisation (the C API docs say
+    // PyConfig_SetBytesArgv must come first).
+    status = set_argv(env, &config, args);
     if (!PyStatus_Exception(status)) {
-        status = set_argv(env, &config, args);
+        status = set_string(env, &config, &config.home, home);
     }
     if (!PyStatus_Exception(status)) {
         // Python's handlers: tests expect SIGPIPE and SIGXFSZ to be ignored.

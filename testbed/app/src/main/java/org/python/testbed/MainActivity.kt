@@ -49,6 +49,10 @@ class PythonTestRunner(private val context: Context) {
         Os.setenv("PYTHON_ARGS", args, true)
         val pythonHome = extractAssets()
         Os.setenv("PYTHON_CWD", cwd ?: File(pythonHome, "cwd").toString(), true)
+        // pythonCwd and pythonSitePackages are on external storage (FUSE,
+        // noexec, outside the app's linker namespace): android_testbed_main.py
+        // copies them in here, internal storage, before anything runs.
+        Os.setenv("PYTHON_FILES_DIR", context.filesDir.toString(), true)
         if (sitePackages != null) {
             Os.setenv("PYTHON_SITE_PACKAGES", sitePackages, true)
         } else {
@@ -97,13 +101,20 @@ class PythonTestRunner(private val context: Context) {
                 extractAssetDir(subPath, targetDir)  // a directory
                 continue
             }
-            // build.gradle.kts appended "-" to names ending in .gz or "-", so
-            // that AAPT does not decompress them: undo it.
-            val outName = if (name.endsWith("-")) name.dropLast(1) else name
+            val outName = assetFileName(name)
             input.use { File(targetSubdir, outName).outputStream().use { out -> it.copyTo(out) } }
         }
     }
 
     private external fun redirectStdioToLogcat()
     private external fun runPython(home: String, argv: Array<String>): Int
+}
+
+/** A file's name before build.gradle.kts renamed it for AAPT.
+ *
+ *  Gradle inserted one "-" after the last ".gz" or "-" in the name (and left
+ *  other names alone), so the last "-" is always the inserted one. */
+fun assetFileName(packed: String): String {
+    val dash = packed.lastIndexOf('-')
+    return if (dash < 0) packed else packed.removeRange(dash, dash + 1)
 }

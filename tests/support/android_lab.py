@@ -8,7 +8,8 @@ not root (the `/system` link needs it), `/system` is a real directory (an
 Android machine, or another system: never touched), clang-14/lld-14 or the
 lab archive missing.  Tests turn that into a skip.
 
-    python tests/android_lab.py      # sets it up; prints `export ANDROID_HOME=...`
+    PYTHONPATH=tests:Tools python3 -m support.android_lab   # sets it up;
+                                      # prints `export ANDROID_HOME=...`
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import debian_sources
+from cpython_android import sources
 
 #: The NDK version the lab lays out (NDK r26's sysroot).
 LAB_NDK_VERSION = "26.0.9635231"
@@ -66,7 +67,7 @@ def lab_source() -> Path:
 
 def lab_dir() -> Path:
     return Path(os.environ.get("CPYTHON_ANDROID_LAB_DIR")
-                or debian_sources.CACHE_ROOT / "android-lab")
+                or sources.default_cache() / "android-lab")
 
 
 def why_unavailable(source: Path) -> str | None:

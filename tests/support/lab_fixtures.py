@@ -1,12 +1,14 @@
 """Session fixtures for the android-lab tests (a plugin: tests/conftest.py loads it).
 
-`android_lab` sets the lab up (tests/android_lab.py) or skips with the reason.
+`android_lab` sets the lab up (support/android_lab.py) or skips with the reason.
 `lab_x86_64` and `lab_aarch64` build CPython 3.13.5 for the Android host with
 our own command line, exactly as a user would with an SDK: `android.py build
 HOST --ndk-version 26.0.9635231 --ccache --deps-from-source --deps-source DIR`
-with ANDROID_HOME pointing at the lab.  Both share one cross-build directory
-(and so one build python); CPYTHON_ANDROID_TEST_LAB_CROSS_BUILD reuses one
-while developing (the build there is a no-op when up to date), and
+with ANDROID_HOME pointing at the lab, through the session's shared ccache.
+They build in the GNU session build's cross-build directory (`gnu_build`), so
+the build python is built once for the whole session;
+CPYTHON_ANDROID_TEST_LAB_CROSS_BUILD names another one to reuse while
+developing (the build there is a no-op when up to date), and
 CPYTHON_ANDROID_TEST_DEPS_SOURCE names a --deps-source directory to use
 instead of fetching the pinned archives.
 """
@@ -21,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-import debian_sources
-from android_lab import LAB_NDK_VERSION, Lab, LabUnavailable, setup_lab
-from conftest import DEPS_LIBRARIES, BuiltHost, ccache_env
+from cpython_android import sources
+from support.android_lab import LAB_NDK_VERSION, Lab, LabUnavailable, setup_lab
+from support.cli import DEPS_LIBRARIES, BuiltHost, ccache_env
 
 X86_64 = "x86_64-linux-android"
 AARCH64 = "aarch64-linux-android"
@@ -64,13 +66,21 @@ def android_lab() -> Lab:
 
 def deps_source() -> Path:
     given = os.environ.get("CPYTHON_ANDROID_TEST_DEPS_SOURCE")
-    return Path(given) if given else debian_sources.library_sources(LAB_LIBRARIES)
+    return Path(given) if given else sources.library_sources(LAB_LIBRARIES)
 
 
 @pytest.fixture(scope="session")
-def lab_cross_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def lab_cross_build(request: pytest.FixtureRequest,
+                    tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's GNU cross-build directory: one build python serves every host."""
     reuse = os.environ.get("CPYTHON_ANDROID_TEST_LAB_CROSS_BUILD")
-    return Path(reuse) if reuse else tmp_path_factory.mktemp("lab-cross-build")
+    if reuse:
+        return Path(reuse)
+    try:
+        gnu_build: BuiltHost = request.getfixturevalue("gnu_build")
+    except pytest.skip.Exception:  # no GNU cross compiler: the lab builds need none
+        return tmp_path_factory.mktemp("lab-cross-build")
+    return gnu_build.cross_build
 
 
 def build_for_lab(host: str, lab: Lab, checkout: Path, cross_build: Path,

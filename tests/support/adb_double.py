@@ -13,7 +13,9 @@ root/x/y), installed packages, properties and a logcat buffer.  Its "app"
 behaves like the testbed: `am instrument` runs the testbed's own
 android_testbed_main.py with a real python (the native build python or the
 qemu wrapper), logs its stdout/stderr as `I/python.stdout` / `W/python.stderr`
-for the app's PID, and reports the exit status as the Kotlin code does.  A
+for the app's PID, and reports the exit status as the Kotlin code does.  Its
+internal storage is /data/user/0/PKG/files; external storage (/sdcard) is
+noexec there as on a device: extension modules under it do not load.  A
 device can be told to crash (SIGSEGV in the python, reported as `F/libc`), to
 disconnect after N log lines, to start slowly, to refuse installs, or to boot
 late.
@@ -36,8 +38,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TESTBED_MAIN = REPO / "testbed/app/src/main/python/android_testbed_main.py"
+# The "app"'s python runs under Android's rule for external storage (no code
+# loads from it): see android_storage_rules.py.
+STORAGE_RULES = Path(__file__).resolve().parent / "android_storage_rules.py"
+EXTERNAL_STORAGE = "/sdcard"
 APP_ID = "org.python.testbed"
 TEST_APP_ID = APP_ID + ".test"
 SERVER_VERSION = 41  # Debian's adb 1.0.41 accepts a server of the same version
@@ -63,6 +69,9 @@ class FakeDevice:
     start_delay: float = 0.0  # seconds before the app process appears
     install_failure: str | None = None  # e.g. "INSTALL_FAILED_NO_MATCHING_ABIS: ..."
     disconnect_after_lines: int | None = None  # go away after this many app log lines
+    # The logger_entry version `logcat --binary` writes (1-4, as Android's
+    # releases did); None: this logcat refuses --binary (only text).
+    logcat_binary: int | None = 4
     packages: set[str] = field(default_factory=set)
     logcat: list[LogEntry] = field(default_factory=list)
     created: float = field(default_factory=time.monotonic)
@@ -305,8 +314,8 @@ class Shell:
         self.session = session
         self.v2 = v2
 
-    def write(self, text: str, stream: int = 1) -> None:
-        data = text.encode()
+    def write(self, text: str | bytes, stream: int = 1) -> None:
+        data = text.encode() if isinstance(text, str) else text
         if self.v2:
             data = struct.pack("<BI", stream, len(data)) + data
         self.session.conn.sendall(data)
@@ -334,6 +343,28 @@ class Shell:
     def cmd_unknown(self, argv: list[str]) -> int:
         self.write(f"/system/bin/sh: {argv[0] if argv else ''}: inaccessible or not found\n", 2)
         return 127
+
+    def cmd_sh(self, argv: list[str]) -> int:
+        """`sh -c SCRIPT`: one simple command (globs are expanded by `ls`, below)."""
+        if argv[1:2] != ["-c"] or len(argv) < 3:
+            return self.cmd_unknown(argv)
+        inner = shlex.split(argv[2])
+        handler = getattr(self, "cmd_" + (inner[0] if inner else "").replace("-", "_"),
+                          self.cmd_unknown)
+        return handler(inner)
+
+    def cmd_ls(self, argv: list[str]) -> int:
+        """`ls -d PATTERN...` as the device's shell would expand the globs."""
+        status = 0
+        for pattern in (a for a in argv[1:] if not a.startswith("-")):
+            root = self.device.root
+            matches = sorted(root.glob(pattern.lstrip("/")))
+            if not matches:
+                self.write(f"ls: {pattern}: No such file or directory\n", 2)
+                status = 1
+            for match in matches:
+                self.write(f"/{match.relative_to(root).as_posix()}\n")
+        return status
 
     def cmd_getprop(self, argv: list[str]) -> int:
         d = self.device
@@ -410,6 +441,11 @@ class Shell:
             return 0
         pid = int(argv[argv.index("--pid") + 1]) if "--pid" in argv else None
         dump = "-d" in argv
+        binary = "--binary" in argv or "-B" in argv
+        if binary and d.logcat_binary is None:
+            self.write("logcat: unrecognized option '--binary'\nUsage: logcat [options] "
+                       "[filterspecs]\n", 2)
+            return 1
         sent = 0
         while True:
             with d.changed:
@@ -420,9 +456,34 @@ class Shell:
                     raise Disconnected
             for e in entries:
                 if pid is None or e.pid == pid:
-                    self.write(f"{e.level}/{e.tag}: {e.message}\n")
+                    self.write(logger_entry(e, d.logcat_binary) if binary and d.logcat_binary
+                               else tag_format(e))
             if dump:
                 return 0
+
+
+PRIORITIES = {"V": 2, "D": 3, "I": 4, "W": 5, "E": 6, "F": 7}
+
+
+def logger_entry(e: LogEntry, version: int) -> bytes:
+    """`struct logger_entry` as AOSP's log/log_read.h lays it out, little-endian:
+    u16 len, u16 hdr_size (v1: padding, 0), i32 pid, u32 tid, u32 sec, u32 nsec,
+    then v2 u32 euid / v3 u32 lid / v4 u32 lid + u32 uid; the payload is the
+    priority byte, tag NUL, message NUL."""
+    payload = bytes([PRIORITIES[e.level]]) + e.tag.encode() + b"\0" + e.message.encode() + b"\0"
+    now = time.time()
+    common = struct.pack("<iIII", e.pid, e.pid + 1, int(now), int(now % 1 * 1e9))
+    extra = {1: b"", 2: struct.pack("<I", 10123), 3: struct.pack("<I", 0),
+             4: struct.pack("<II", 0, 10123)}[version]
+    hdr_size = 0 if version == 1 else 4 + len(common) + len(extra)
+    return struct.pack("<HH", len(payload), hdr_size) + common + extra + payload
+
+
+def tag_format(e: LogEntry) -> str:
+    """`logcat -v tag`: each line of a message under its own prefix (so a
+    multi-line message cannot be told from several messages)."""
+    lines = e.message.rstrip("\n").split("\n")
+    return "".join(f"{e.level}/{e.tag}: {line}\n" for line in lines)
 
 
 class Instrumentation:
@@ -456,13 +517,18 @@ class Instrumentation:
         lines = 0
 
         def pump(stream, level: str, tag: str) -> None:
+            # As CPython's _android_support: one message per line of what was
+            # written, ending in its newline; a write that ends mid-line is a
+            # message of its own.
             nonlocal lines
-            for raw in stream:
-                d.log(pid, level, tag, raw.decode(errors="replace").rstrip("\n"))
-                lines += 1
-                if d.disconnect_after_lines is not None and lines >= d.disconnect_after_lines:
-                    d.disconnect()
-                    return
+            while chunk := os.read(stream.fileno(), 65536):
+                for piece in chunk.decode(errors="replace").splitlines(keepends=True):
+                    d.log(pid, level, tag, piece)
+                    lines += piece.endswith("\n")
+                    if (d.disconnect_after_lines is not None
+                            and lines >= d.disconnect_after_lines):
+                        d.disconnect()
+                        return
 
         pumps = [threading.Thread(target=pump, args=(process.stdout, "I", "python.stdout")),
                  threading.Thread(target=pump, args=(process.stderr, "W", "python.stderr"))]
@@ -501,14 +567,17 @@ class Instrumentation:
         env = dict(os.environ, PYTHON_MODE=extras["pythonMode"],
                    PYTHON_MODULE=extras["pythonModule"], PYTHON_ARGS=args,
                    PYTHON_CWD=str(cwd), PYTHON_ENV=extras.get("pythonEnv", ""),
-                   PYTHONUNBUFFERED="1", TMPDIR=str(files / "tmp"))
+                   PYTHON_FILES_DIR=str(files), PYTHONUNBUFFERED="1",
+                   TMPDIR=str(files / "tmp"))
         if "pythonSitePackages" in extras:
             env["PYTHON_SITE_PACKAGES"] = str(d.path(extras["pythonSitePackages"]))
         (files / "tmp").mkdir(parents=True, exist_ok=True)
         # Context.getExternalFilesDir(), as MainActivity.kt calls it.
         d.path(f"/sdcard/Android/data/{APP_ID}/files").mkdir(parents=True, exist_ok=True)
         options = extras.get("pythonOptions", "").split()  # the app splits them on spaces
-        process = subprocess.Popen([*d.python, "-u", *options, str(TESTBED_MAIN)], env=env, cwd=cwd,
+        process = subprocess.Popen([*d.python, "-u", *options, str(STORAGE_RULES),
+                                    str(d.path(EXTERNAL_STORAGE)), str(TESTBED_MAIN)],
+                                   env=env, cwd=cwd,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE)
         d.app_process, d.app_pid, d.app_running = process, process.pid, True

@@ -1,0 +1,348 @@
+"""The command line: a table of subcommands, each one call into the library.
+
+Options are declared once (`cli.options`); errors are formatted by
+`errors.report` (one line and exit status 2 for bad input; command, status,
+log tail and log path for a failed subprocess).  Nothing below this module
+exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+from .. import (
+    ci,
+    context,
+    crossenv,
+    devices,
+    harness,
+    package,
+    pythoninfo,
+    results,
+    steps,
+    targets,
+    testbed,
+    wheels,
+)
+from ..checkout import Shape, shape_of
+from ..console import Console
+from ..deps import DepsOptions
+from ..deps import install as deps_install
+from ..errors import UserError, report
+from ..hostsettings import Use
+from ..runners import RunnerSpec, qemu
+from . import options as opt
+
+PROG = "android.py"
+
+Handler = Callable[[argparse.Namespace, Console], int]
+Options = Callable[[argparse.ArgumentParser], None]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but bad input is one line (what is wrong, what to do), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UserError(f"{message} (see `{self.prog} --help`)")
+
+
+# --- the build context, from the options ----------------------------------------
+
+def context_of(args: argparse.Namespace, console: Console, *, native_ok: bool = False,
+               settings: Use = Use.REQUIRE, host: str | None = None) -> context.BuildContext:
+    """The context; `host` overrides args.host (a `build` target's hosts)."""
+    return context.make_context(
+        console=console, checkout=args.checkout, cross_build_dir=args.cross_build_dir,
+        script_dir=args.script_dir, host=host or args.host, api_level=args.api_level,
+        configure_args=args.configure_args, clean=args.clean, jobs=args.jobs,
+        ndk_version=args.ndk_version, ccache=args.ccache, deps=opt.pick(DepsOptions, args),
+        native_ok=native_ok, settings=settings)
+
+
+def simple(step: Callable[[context.BuildContext], object],
+           settings: Use = Use.REQUIRE) -> Handler:
+    """A handler that runs one library function over the context; status 0.
+    `settings`: Use.BUILD for build steps (an explicit other NDK version, API
+    level or configure arguments reconfigures the host)."""
+    def handler(args: argparse.Namespace, console: Console) -> int:
+        step(context_of(args, console, settings=settings))
+        return 0
+    return handler
+
+
+def building(step: Callable[[context.BuildContext], object]) -> Handler:
+    return simple(step, Use.BUILD)
+
+
+def checked(step: Callable[[context.BuildContext], int]) -> Handler:
+    """A handler whose library function returns the exit status."""
+    return lambda args, console: step(context_of(args, console))
+
+
+# --- handlers that need more than the context ---------------------------------------
+
+def cmd_deps(args: argparse.Namespace, console: Console) -> int:
+    deps_install.prepare(context_of(args, console, settings=Use.BUILD), explicit=True)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace, console: Console) -> int:
+    base = context_of(args, console, settings=Use.BUILD)
+    selection = targets.select(args.target, base.layout, for_build=True)
+    targets.build(selection, lambda host: base if host is None else context_of(
+        args, console, settings=Use.BUILD, host=host))
+    return 0
+
+
+def cmd_env(args: argparse.Namespace, console: Console) -> int:
+    sys.stdout.write(context.export_script(context_of(args, console)))
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace, console: Console) -> int:
+    layout = context_of(args, console).layout
+    targets.clean(targets.select(args.target, layout, for_build=False), layout, console)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    ctx = context_of(args, console)
+    return qemu.run_host_python(ctx.layout, ctx.require_host(), ctx.checkout.short_version,
+                                list(args.args))
+
+
+def cmd_test(args: argparse.Namespace, console: Console) -> int:
+    return harness.run_test_command(opt.pick(harness.TestOptions, args),
+                                    context_of(args, console, native_ok=True),
+                                    connected=args.connected, managed=args.managed,
+                                    avd=args.avd, lab=args.lab)
+
+
+def runner_spec(args: argparse.Namespace, ctx: context.BuildContext) -> RunnerSpec:
+    return RunnerSpec(host=ctx.host, layout=ctx.layout, python_version=ctx.checkout.short_version,
+                      verbose=args.verbose, connected=args.connected, managed=args.managed,
+                      avd=args.avd, lab=args.lab,
+                      ndk_version=ctx.toolchain_options.ndk_version,
+                      console=ctx.console, testbed_project=testbed.find_project(ctx.checkout))
+
+
+def cmd_pythoninfo_build(args: argparse.Namespace, console: Console) -> int:
+    pythoninfo.build_python(context_of(args, console))
+    return 0
+
+
+def cmd_pythoninfo(args: argparse.Namespace, console: Console) -> int:
+    ctx = context_of(args, console, native_ok=True)
+    return pythoninfo.host_python(ctx, runner_spec(args, ctx))
+
+
+def cmd_ci(args: argparse.Namespace, console: Console) -> int:
+    return ci.run(context_of(args, console, settings=Use.BUILD), opt.pick(ci.CiOptions, args))
+
+
+def cmd_setup_testbed(args: argparse.Namespace, console: Console) -> int:
+    testbed.setup_wrapper()
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace, console: Console) -> int:
+    for line in devices.describe_devices():
+        console.write(line)
+    return 0
+
+
+def cmd_results(args: argparse.Namespace, console: Console) -> int:
+    converted = results.convert_log(args.log, args.junit_xml, args.regrtest_xml)
+    print(converted.summary())
+    return converted.exit_status()
+
+
+def cmd_package(args: argparse.Namespace, console: Console) -> int:
+    return package.package(context_of(args, console), debug=args.debug)
+
+
+def cmd_cross_env(args: argparse.Namespace, console: Console) -> int:
+    crossenv.create(context_of(args, console), args.directory)
+    return 0
+
+
+def cmd_build_wheel(args: argparse.Namespace, console: Console) -> int:
+    wheels.build_wheel(context_of(args, console), args.project, args.outdir, env_dir=args.env)
+    return 0
+
+
+# --- options of one subcommand each ---------------------------------------------------
+
+def run_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("args", nargs="*", metavar="ARG", help="arguments for python (after --)")
+    parser.set_defaults(after_dashes="args")
+
+
+def results_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("log", metavar="LOG", type=Path, help="the saved output of a regrtest run")
+    parser.add_argument("--regrtest-xml", metavar="FILE", type=Path, default=None,
+                        help="the XML regrtest itself wrote with --junit-xml, merged in")
+    parser.add_argument("--junit-xml", metavar="OUT", type=opt.output_file, default=None,
+                        help="where to write the JUnit XML (default: only print the summary)")
+
+
+def package_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-g", "--debug", action="store_true",
+                        help="keep debug information (do not strip .so files)")
+
+
+def cross_env_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", metavar="DIR", type=opt.usable_dir,
+                        help="where to create it")
+
+
+def build_wheel_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", metavar="PROJECT_DIR", type=Path, help="the project to build")
+    parser.add_argument("-o", "--outdir", metavar="DIST", type=opt.usable_dir,
+                        default=Path("dist"),
+                        help="where the wheel goes (default: ./dist)")
+    parser.add_argument("--env", metavar="DIR", type=opt.usable_dir, default=None,
+                        help="cross environment to use or create (default: "
+                        "cross-build/HOST/cross-env)")
+
+
+# --- the table -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    handler: Handler
+    options: tuple[Options, ...] = ()
+
+
+HOST, CONFIGURE, MAKE, DEPS = (opt.host_options, opt.configure_options, opt.make_options,
+                               opt.deps_options)
+
+COMMANDS = (
+    Command("configure-build", "run configure for the build python",
+            simple(steps.configure_build), (CONFIGURE,)),
+    Command("make-build", "run make for the build python", simple(steps.make_build), (MAKE,)),
+    Command("configure-host", "run configure for the host python",
+            building(steps.configure_host_with_deps), (HOST, CONFIGURE, DEPS)),
+    Command("make-host", "run make and make install for the host python",
+            simple(steps.make_host), (HOST, MAKE)),
+    Command("build", "configure-build and make-build, then deps, configure-host and "
+            "make-host for each host: TARGET all, build, hosts or HOST",
+            cmd_build, (opt.target_options, CONFIGURE, DEPS)),
+    Command("deps", "put the prerequisite libraries (OpenSSL, libffi, ...) into the host "
+            "prefix and say where each came from", cmd_deps,
+            (HOST, opt.deps_libraries, MAKE, DEPS)),
+    Command("pythoninfo-build", "run the build python's test.pythoninfo (saved in "
+            "cross-build/logs)", cmd_pythoninfo_build),
+    Command("pythoninfo", "run the host python's test.pythoninfo on HOST, as `test` runs "
+            "it (saved in cross-build/logs)", cmd_pythoninfo,
+            (opt.test_host, opt.device_options)),
+    Command("ci", "upstream's CI job: build, pythoninfo-build, package, then test the "
+            "package extracted elsewhere", cmd_ci, (HOST, opt.make_options, DEPS,
+                                                    opt.clean_option, opt.ci_options)),
+    Command("env", "print the host's build environment as export lines", cmd_env, (HOST,)),
+    Command("clean", "delete build trees: TARGET all (every tree), build, hosts or HOST",
+            cmd_clean, (opt.target_options,)),
+    Command("run", "run the host python (GNU hosts: under qemu-user)", cmd_run,
+            (HOST, run_args)),
+    Command("test", "run the test suite (or any python) on HOST; HOST `build` is the native "
+            "build python", cmd_test, (opt.test_host, opt.test_options)),
+    Command("build-testbed", "build the testbed app and its test APK for an Android HOST "
+            "(once: `test` installs them on every device)", simple(testbed.build_testbed),
+            (HOST,)),
+    Command("setup-testbed", "fetch the Gradle wrapper into testbed/ (build-testbed and test "
+            "do it when needed)", cmd_setup_testbed),
+    Command("devices", "list the Android devices adb sees, with their state", cmd_devices),
+    Command("results", "convert a saved regrtest output (plain or -v, sequential or -j) to "
+            "JUnit XML; exit 0 only if it shows success", cmd_results, (results_args,)),
+    Command("check", "check the host prefix's ELF files (machine, 16 KB pages, DT_NEEDED, "
+            "RPATH); exit 1 on any problem", checked(package.check), (HOST,)),
+    Command("package", "check, then write python-VERSION-HOST.tar.gz in cross-build/HOST/dist",
+            cmd_package, (HOST, package_args)),
+    Command("cross-env", "create DIR: an environment whose python builds wheels for HOST, "
+            "plus CMake, Meson and py-build-cmake cross files", cmd_cross_env,
+            (HOST, cross_env_args)),
+    Command("build-wheel", "cross-build a wheel of PROJECT_DIR for HOST", cmd_build_wheel,
+            (HOST, build_wheel_args)),
+)
+
+
+def prog_name(script_dir: Path | None) -> str:
+    """How the user ran us: `Platforms/Android` (main's shape) or `android.py`."""
+    if script_dir is not None and shape_of(script_dir) is Shape.PLATFORMS:
+        return Shape.PLATFORMS.value
+    return PROG
+
+
+def build_parser(script_dir: Path | None = None) -> Parser:
+    parser = Parser(prog=prog_name(script_dir), description="Build CPython for Android (or a "
+                    "GNU cross host) and run its test suite there.")
+    opt.global_options(parser)
+    parser.set_defaults(script_dir=script_dir, **opt.DEFAULTS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        p = sub.add_parser(command.name, help=command.help)
+        for add in command.options:
+            add(p)
+        p.set_defaults(handler=command.handler)
+    return parser
+
+
+def parse(parser: Parser, argv: Sequence[str]) -> argparse.Namespace:
+    """Arguments after `--` go to the subcommand's `after_dashes` list.
+
+    argparse fills a trailing nargs="*" positional at the first positional
+    it meets (the HOST), so `test HOST --timeout 5 -- -v` would leave
+    `-- -v` unrecognised; splitting at `--` first avoids that.
+    """
+    argv, tail = list(argv), []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, tail = argv[:cut], argv[cut + 1:]
+    args = parser.parse_args(argv)
+    if tail:
+        if args.after_dashes is None:
+            parser.error(f"unrecognized arguments: -- {' '.join(tail)}")
+        setattr(args, args.after_dashes, [*getattr(args, args.after_dashes), *tail])
+    return args
+
+
+# --- entry point -----------------------------------------------------------------------
+
+def _sigterm_as_interrupt() -> None:
+    """A buildbot stops us with SIGTERM: clean up exactly as for Ctrl-C."""
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
+
+
+def main(argv: Sequence[str] | None = None, *, script_dir: Path | None = None) -> int:
+    """`script_dir`: Android/ when run as Android/android.py (the shim passes it),
+    so a copy in a CPython checkout finds that checkout."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(line_buffering=True)
+    verbose = 0
+    try:
+        args = parse(build_parser(script_dir), sys.argv[1:] if argv is None else argv)
+        verbose = args.verbose
+        _sigterm_as_interrupt()
+        handler: Handler = args.handler
+        return handler(args, Console(verbose=verbose))
+    except (Exception, KeyboardInterrupt) as e:
+        if isinstance(e, OSError) and verbose:
+            traceback.print_exc()
+        shown = report(e)  # raises again what is not ours (a bug: show its traceback)
+        print(shown.text, file=sys.stderr)
+        return shown.exit_status

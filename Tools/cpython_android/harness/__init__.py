@@ -1,0 +1,105 @@
+"""`android.py test`: run the test suite on a target and say how it went.
+
+Above the runners (one interface for qemu-user, the native build python and
+Android devices) this module decides *what* runs *where*:
+
+- the python command line, with upstream's defaults (`-m test`) and its
+  `--fast-ci`/`--slow-ci` option sets;
+- selection and sharding: the test files regrtest would run (asked of the
+  target itself with `--list-tests`), split across runners by earlier
+  durations or by count;
+- resume: regrtest runs sequentially in one process per shard, so when that
+  process crashes or hangs, the file that was running is known, and a fresh
+  process runs the files not run yet;
+- the deadline, SIGINT/SIGTERM, one merged JUnit file, the summary and the
+  exit status.
+
+Sharding uses plain asyncio rather than pytest-xdist: each shard is one
+long-lived target process (a qemu python, or a device through adb) whose
+output must be streamed and parsed line by line, and whose whole process tree
+must die on a deadline or a signal.  xdist distributes Python callables to
+worker interpreters of *this* machine; it would only add a layer of
+processes between us and the targets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from ..console import Console
+from ..runners import Runner
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ..context import BuildContext
+
+from .planning import (
+    PythonCommand,
+    TestOptions,
+    build_command,
+    load_durations,
+    plan_shards,
+    split_regrtest_args,
+    subset_args,
+)
+from .report import close_runners, finish_report, junit_properties
+from .shards import Report, RunContext, ShardRun, list_tests, run_plain, run_regrtest
+
+__all__ = ["PythonCommand", "Report", "RunContext", "ShardRun", "TestOptions", "build_command",
+           "close_runners", "finish_report", "junit_properties", "list_tests",
+           "load_durations", "plan_shards", "run_plain", "run_regrtest", "run_test_command",
+           "run_tests", "split_regrtest_args", "subset_args"]
+
+
+def has_no_randomize(ctx: BuildContext) -> bool:
+    """Whether the checkout's regrtest (which the target runs) has --no-randomize."""
+    cmdline = ctx.checkout.root / "Lib" / "test" / "libregrtest" / "cmdline.py"
+    try:
+        return "'--no-randomize'" in cmdline.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # a release package has no Lib/: judge by the version
+        return ctx.checkout.version_tuple >= (3, 14)
+
+
+def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tuple[str, ...] = (),
+                     managed: str | None = None, avd: str | None = None,
+                     lab: Path | None = None) -> int:
+    """`android.py test`: validate, find the runners, run.  `ctx.host` None
+    means the native build python."""
+    from .. import pythoninfo
+    from ..runners import RunnerSpec, create_runners
+    from ..testbed import find_project
+
+    options = replace(options, regrtest_has_no_randomize=has_no_randomize(ctx),
+                      regrtest_has_pythoninfo=pythoninfo.regrtest_has_option(ctx),
+                      output_dir=options.output_dir or ctx.layout.logs_dir / "pulled")
+    build_command(options)  # bad options are reported before anything starts
+    spec = RunnerSpec(host=ctx.host, layout=ctx.layout,
+                      python_version=ctx.checkout.short_version, shards=options.shards,
+                      verbose=options.verbose, connected=connected, managed=managed, avd=avd,
+                      lab=lab, ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console,
+                      testbed_project=find_project(ctx.checkout))
+    runners = create_runners(spec)
+    if options.wants_pythoninfo and not options.regrtest_has_pythoninfo:
+        # As regrtest --pythoninfo would: first, on the target the tests run on.
+        pythoninfo.run_on(runners[0], ctx, pythoninfo.log_path(ctx), close=False)
+    return run_tests(options, runners, ctx.console)
+
+
+def run_tests(options: TestOptions, runners: Sequence[Runner], console: Console) -> int:
+    """Run and report; the exit status follows regrtest's meaning (0: all passed)."""
+    command = build_command(options)
+    deadline_at = time.monotonic() + options.deadline if options.deadline else None
+    ctx = RunContext(options, command, console, labelled=len(runners) > 1,
+                     deadline_at=deadline_at)
+    try:
+        if not command.is_regrtest_run:
+            return asyncio.run(run_plain(runners[0], ctx))
+        report = asyncio.run(run_regrtest(runners, ctx))
+    finally:
+        asyncio.run(close_runners(runners, console))  # e.g. shut down emulators we booted
+    return finish_report(report, runners, ctx)

@@ -1,0 +1,57 @@
+"""After a run: release the runners, write one JUnit file, print the summary,
+and choose the exit status."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ..console import Console
+from ..errors import UserError
+from ..runners import Runner
+
+if TYPE_CHECKING:
+    pass
+
+from .shards import Report, RunContext
+
+
+def junit_properties(runners: Sequence[Runner], ctx: RunContext) -> dict[str, str]:
+    options = ctx.options
+    return {
+        "command": " ".join(ctx.command.argv()),
+        "runners": " ".join(r.name for r in runners),
+        "shards": str(len(runners)),
+        "resume": str(options.resume).lower(),
+        **({"timeout": f"{options.timeout:g}"} if options.timeout else {}),
+        **({"deadline": f"{options.deadline:g}"} if options.deadline else {}),
+    }
+
+
+async def close_runners(runners: Sequence[Runner], console: Console) -> None:
+    results = await asyncio.gather(*(runner.close() for runner in runners),
+                                   return_exceptions=True)
+    for runner, result in zip(runners, results, strict=True):
+        if isinstance(result, Exception):
+            console.warn(f"warning: could not release {runner.name}: {result}")
+
+
+def finish_report(report: Report, runners: Sequence[Runner], ctx: RunContext) -> int:
+    from ..results import write_junit
+
+    console = ctx.console
+    problems = list(report.problems)
+    if ctx.options.junit_xml:
+        try:
+            write_junit(report.results, ctx.options.junit_xml, junit_properties(runners, ctx))
+            console.write(f"JUnit XML: {ctx.options.junit_xml}")
+        except UserError as e:  # the summary still says how the run went
+            problems.append(str(e))
+    console.write(report.results.summary())
+    for problem in problems:
+        console.write(f"Error: {problem}")
+    if report.interrupted:
+        raise KeyboardInterrupt  # the cli says so and exits 130
+    status = report.results.exit_status()
+    return status or (1 if problems else 0)

@@ -1,0 +1,301 @@
+"""One invocation on one device: what to launch (`plan_launch`), then a
+`Session` that starts the app (or Gradle), finds its PID, streams logcat,
+collects the outcome and the JUnit file, and cleans up.  Moved unchanged
+from runners/android.py."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from ..devices import (
+    APP_EXTERNAL_FILES,
+    APP_ID,
+    INSTRUMENTATION,
+    Device,
+    DeviceGone,
+)
+from ..errors import UserError
+from ..process import aio
+from ..process.aio import AsyncProcess
+from ..process.tree import signal_name
+from . import Invocation, LineCallback, Outcome
+from .gradle import GRADLE_GRACE_SECONDS, GradleSession
+from .logcat import Item, LineReader, OutputRouter
+
+if TYPE_CHECKING:
+    from .android import AndroidRunner
+
+AFTER_EXIT_SECONDS = 10.0  # how long to wait for `am instrument` once Python has exited
+
+
+@dataclass
+class Launch:
+    """What to start on the device, derived from an Invocation."""
+
+    extras: dict[str, str]
+    junit_remote: str | None = None
+    junit_local: Path | None = None
+
+
+def plan_launch(invocation: Invocation, name: str, run_number: int = 1) -> Launch:
+    """Instrumentation arguments for `am instrument -e` (or Gradle's -P...)."""
+    args = list(invocation.args)
+    where = next((i for i, a in enumerate(args) if a in ("-c", "-m")), None)
+    if where is None or where + 1 >= len(args):
+        raise UserError("on Android the testbed runs `-c CODE` or `-m MODULE` (with "
+                        f"arguments), not {shlex.join(args) or 'nothing'}")
+    options = args[:where]
+    if any(not o or " " in o for o in options):
+        raise UserError(f"interpreter options for Android cannot contain spaces: {options}")
+    mode, module, rest = args[where], args[where + 1], args[where + 2:]
+    launch = Launch({"pythonMode": mode, "pythonModule": module})
+    if options:  # e.g. -W error -bb (--fast-ci): the app hands them to Python's startup
+        launch.extras["pythonOptions"] = " ".join(options)
+    remote = str(APP_EXTERNAL_FILES / f"junit-{safe(name)}-{run_number}.xml")
+    for i, arg in enumerate(rest):  # regrtest's own option: write it where adb can read
+        if arg == "--junit-xml" and i + 1 < len(rest):
+            launch.junit_local = invocation.junit_xml or Path(rest[i + 1])
+            rest[i + 1] = remote
+        elif arg.startswith("--junit-xml="):
+            launch.junit_local = invocation.junit_xml or Path(arg.split("=", 1)[1])
+            rest[i] = f"--junit-xml={remote}"
+    if launch.junit_local is None and invocation.junit_xml and (mode, module) == ("-m", "test"):
+        rest += ["--junit-xml", remote]
+        launch.junit_local = invocation.junit_xml
+    if launch.junit_local is not None:
+        launch.junit_remote = remote
+    if rest:  # an empty extra would reach Gradle as `-P...pythonArgs=`: leave it out
+        launch.extras["pythonArgs"] = shlex.join(rest)
+    if invocation.env:
+        launch.extras["pythonEnv"] = shlex.join(f"{k}={v}" for k, v in invocation.env.items())
+    return launch
+
+
+def safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+
+class Session(GradleSession):
+    """One invocation on one device: start, stream, collect, clean up."""
+
+    def __init__(self, runner: AndroidRunner, launch: Launch, on_line: LineCallback) -> None:
+        self.runner = runner
+        self.launch = launch
+        self.on_line = on_line
+        self.output = OutputRouter(on_line, runner.spec.verbose)
+        self.device: Device | None = None
+        self.readers: list[LineReader] = []
+        self.process: AsyncProcess | None = None
+        self.gradle_reader: asyncio.Task[None] | None = None  # held: the loop keeps weak refs
+        self.queue: asyncio.Queue[tuple[str, Item]] = asyncio.Queue()
+        self.junit_pulled: Path | None = None
+        self.invocation: Invocation | None = None
+        self.stopped = False
+
+    async def run(self, invocation: Invocation) -> Outcome:
+        runner = self.runner
+        self.invocation = invocation
+        try:
+            if runner.gradle is not None:
+                await self.start_gradle(invocation)
+            else:
+                self.device = await asyncio.to_thread(runner.prepare)
+                await asyncio.to_thread(self.push_inputs, invocation)
+                self.start_instrumentation()
+            pid = await self.find_pid()
+            if pid is None:
+                return await self.ended_without_pid()
+            self.start_logcat(pid)
+        except DeviceGone as e:
+            return self.disconnected(str(e))
+        await self.pump()
+        return await self.outcome()
+
+    # -- starting --
+    def push_inputs(self, invocation: Invocation) -> None:
+        assert self.device is not None
+        device = self.device
+        device.force_stop(APP_ID)  # an earlier, unclean run must not show its output
+        if self.launch.junit_remote:
+            device.shell(["rm", "-f", self.launch.junit_remote])
+        for local, key, name in ((invocation.cwd, "pythonCwd", "cwd"),
+                                 (invocation.site_packages, "pythonSitePackages",
+                                  "site-packages")):
+            if local is not None:
+                remote = APP_EXTERNAL_FILES / safe(self.runner.name) / name
+                device.push_tree(local, remote)
+                self.launch.extras[key] = str(remote)
+
+    def start_instrumentation(self) -> None:
+        assert self.device is not None
+        command = ["am", "instrument", "-w", "-r"]
+        for key, value in self.launch.extras.items():
+            command += ["-e", key, value]
+        command.append(INSTRUMENTATION)
+        self.readers.append(LineReader(self.device.open_stream(command), "instrumentation",
+                                       self.queue, asyncio.get_running_loop()))
+
+    async def find_pid(self) -> int | None:
+        """Poll `pidof` until the app runs; None if the instrumentation ended first."""
+        assert self.device is not None
+        options = self.runner.options
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + options.startup_timeout
+        self.output.emit("Waiting for the app to start: this may take several minutes", "stdout",
+                  hidden=not self.output.verbose)
+        while loop.time() < deadline:
+            if await self.drain_nowait():
+                return None  # the instrumentation (or Gradle) ended: the app is not coming
+            pid = await asyncio.to_thread(self.device.pid_of, APP_ID)
+            if pid is not None:
+                self.output.emit(f"PID: {pid}", "stdout", hidden=not self.output.verbose)
+                return pid
+            await asyncio.sleep(options.pid_poll)
+        raise UserError(f"the testbed app did not start on {self.device.serial} within "
+                        f"{options.startup_timeout:.0f} s")
+
+    def start_logcat(self, pid: int) -> None:
+        """`logcat --pid PID --binary` (API 24+ has both), as upstream; `-v tag`
+        text only if the device refuses --binary."""
+        device = self.device
+        assert device is not None
+        stream = device.open_stream(["logcat", "--pid", str(pid), "--binary"])
+        self.readers.append(LineReader(
+            stream, "logcat", self.queue, asyncio.get_running_loop(),
+            fallback=lambda: device.open_stream(["logcat", "-v", "tag", "--pid", str(pid)])))
+
+    # -- streaming --
+    async def drain_nowait(self) -> bool:
+        """Handle what is queued; True if the launcher (instrumentation/Gradle) has ended."""
+        ended = False
+        while not self.queue.empty():
+            source, line = self.queue.get_nowait()
+            ended |= self.output.handle(source, line)
+        return ended
+
+    async def pump(self) -> None:
+        """Until Python's exit line and the launcher's end, or silence after the end."""
+        launcher_done = logcat_done = False
+        loop = asyncio.get_running_loop()
+        exited_at: float | None = None
+        while not (launcher_done and logcat_done):
+            if launcher_done and self.output.state.exit_status is not None:
+                break  # Python said it exited, and the instrumentation is over
+            if launcher_done:
+                timeout: float | None = self.runner.options.drain_idle
+            elif exited_at is not None:
+                timeout = max(0.0, exited_at + AFTER_EXIT_SECONDS - loop.time())
+            else:
+                timeout = None
+            try:
+                source, line = await asyncio.wait_for(self.queue.get(), timeout)
+            except TimeoutError:
+                break
+            if line is None:
+                if source == "logcat":
+                    logcat_done = True
+                else:
+                    launcher_done = True
+                continue
+            self.output.handle(source, line)
+            if self.output.state.exit_status is not None and exited_at is None:
+                exited_at = loop.time()
+                await self.pull_junit()  # now: a managed emulator may vanish right after
+
+    # -- ending --
+    async def ended_without_pid(self) -> Outcome:
+        await self.drain_nowait()
+        if self.output.state.failed:
+            raise UserError(f"the instrumentation did not start on {self.serial}: "
+                            f"{self.output.state.failed} (is the testbed installed? run "
+                            "`android.py build-testbed HOST`)")
+        if not await asyncio.to_thread(self.runner.adb.is_connected, self.serial):
+            return self.disconnected(f"device {self.serial} disconnected")
+        return await self.outcome()
+
+    @property
+    def serial(self) -> str:
+        return self.device.serial if self.device else self.runner.name
+
+    def disconnected(self, detail: str) -> Outcome:
+        self.output.show_hidden()
+        self.on_line(detail, "stderr")  # a -c run has no other way to say it
+        return Outcome(None, detail=detail)
+
+    async def outcome(self) -> Outcome:
+        state = self.output.state
+        junit = await self.pull_junit()
+        await self.pull_files()
+        status = state.exit_status if state.exit_status is not None else state.reported_status
+        if status is not None:
+            if status != 0:
+                self.output.show_hidden()
+            return Outcome(status, junit_xml=junit)
+        if state.signal_number is not None:
+            name = signal_name(state.signal_number)
+            return Outcome(-state.signal_number, junit_xml=junit,
+                           detail=f"killed by {name}: {state.fatal}")
+        if not await asyncio.to_thread(self.runner.adb.is_connected, self.serial):
+            return self.disconnected(f"device {self.serial} disconnected")
+        self.output.show_hidden()
+        if self.process is not None and self.process.returncode not in (None, 0):
+            return Outcome(self.process.returncode, junit_xml=junit,
+                           detail=f"Gradle exited with status {self.process.returncode}")
+        what = state.short_msg or state.fatal or "no exit status from the app"
+        return Outcome(1, junit_xml=junit, detail=f"the app ended abnormally: {what}")
+
+    async def pull_files(self) -> list[Path]:
+        """--pull: the device files each pattern matches (absolute, or relative to
+        the app's external files directory), after the run however it ended."""
+        invocation, device = self.invocation, self.device
+        if invocation is None or device is None or invocation.pull_to is None:
+            return []
+        pulled = []
+        try:
+            for pattern in invocation.pull:
+                remote = pattern if pattern.startswith("/") else f"{APP_EXTERNAL_FILES}/{pattern}"
+                # The device's shell expands the glob; a file per line.
+                listing = await asyncio.to_thread(device.shell, ["sh", "-c", f"ls -d {remote}"])
+                for path in listing.stdout.split():
+                    local = invocation.pull_to / PurePosixPath(path).name
+                    if await asyncio.to_thread(device.pull, path, local):
+                        pulled.append(local)
+        except DeviceGone:
+            pass
+        return pulled
+
+    async def pull_junit(self) -> Path | None:
+        launch = self.launch
+        if self.junit_pulled or not (launch.junit_remote and launch.junit_local):
+            return self.junit_pulled
+        if self.device is None:
+            return None
+        try:
+            if await asyncio.to_thread(self.device.pull, launch.junit_remote, launch.junit_local):
+                self.junit_pulled = launch.junit_local
+                await asyncio.to_thread(self.device.shell, ["rm", "-f", launch.junit_remote])
+        except DeviceGone:
+            pass
+        return self.junit_pulled
+
+    async def stop(self) -> None:
+        """Close the streams, stop the app and Gradle: also on cancel and timeout."""
+        if self.stopped:
+            return
+        self.stopped = True
+        for reader in self.readers:
+            reader.close()
+        if self.device is not None:
+            with contextlib.suppress(DeviceGone, Exception):
+                await asyncio.to_thread(self.device.force_stop, APP_ID)
+        if self.process is not None and self.process.returncode is None:
+            await aio.stop_process_tree(self.process, GRADLE_GRACE_SECONDS)
+        if self.gradle_reader is not None:
+            self.gradle_reader.cancel()

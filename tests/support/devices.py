@@ -1,0 +1,26 @@
+"""Android runner specs and fake APKs, for tests against the ADB double."""
+
+from __future__ import annotations
+
+from cpython_android.hosts import parse_host
+from cpython_android.layout import Layout
+from cpython_android.runners import RunnerSpec
+from cpython_android.testbed import GradleOptions, Testbed
+from cpython_android.toolchains.ndk import DEFAULT_NDK_VERSION
+
+ANDROID_HOST = "aarch64-linux-android"
+
+
+def fake_apks(layout: Layout, host: str = ANDROID_HOST) -> Testbed:
+    """APK files where build-testbed puts them (the double installs by file name),
+    recorded as built from the current inputs, so that `test` does not rebuild them."""
+    bed = Testbed(parse_host(host), layout)
+    for apk in (bed.app_apk, bed.test_apk):
+        apk.parent.mkdir(parents=True, exist_ok=True)
+        apk.write_bytes(b"PK\x03\x04 not a real APK")
+    bed.record_inputs(GradleOptions("3.13", DEFAULT_NDK_VERSION))
+    return bed
+
+
+def spec_for(layout: Layout, *serials: str) -> RunnerSpec:
+    return RunnerSpec(parse_host(ANDROID_HOST), layout, "3.13", shards=1, connected=serials)

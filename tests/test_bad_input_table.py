@@ -1,0 +1,283 @@
+"""A table of bad inputs and faults (issue 14): each runs the real command
+line and must give exit status 2, exactly one line on stderr (no traceback),
+and leave every directory it could touch exactly as it was: the checkout,
+its cross-build trees, the user's own directories, the archives.
+
+The whole temporary tree is compared before and after (names, contents,
+link targets), so "nothing deleted, nothing half-written, nothing created"
+is checked for every row, not only the files a case is about."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from cpython_android.deps import pins as pins_mod
+from cpython_android.layout import make_tree
+from support.archives import archive_name, link, make_tar, tree_state
+from support.cli import run_cli
+from support.trees import fake_checkout
+
+ANDROID = "aarch64-linux-android"
+GNU = "aarch64-linux-gnu"
+LONG = "x" * 300
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    args: str  # split on spaces; {root}, {co}, {xb}, {ar}, {user} are filled in
+    words: tuple[str, ...] = ()
+    setup: Callable[[Path], object] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def world(root: Path) -> None:
+    """A checkout with a previous build, a user's directory, archives."""
+    co = fake_checkout(root / "co")
+    build = make_tree(co / "cross-build" / "build")
+    (build / "python").write_text("#!/bin/sh\n")
+    (build / "keep.txt").write_text("keep")
+    gnu = make_tree(co / "cross-build" / GNU) / "prefix"
+    (gnu / "lib" / "python3.13").mkdir(parents=True)
+    (gnu / "lib" / "libpython3.13.so").write_text("ELF")
+    (gnu / "bin").mkdir()
+    (gnu / "bin" / "python3.13").write_text("#!/bin/sh\n")
+    user = root / "user"
+    (user / "photos").mkdir(parents=True)
+    (user / "photos" / "cat.jpg").write_bytes(b"\xff\xd8cat")
+    (user / "notes.txt").write_text("mine")
+    (root / "archives").mkdir()
+    (root / "empty").mkdir()
+
+
+def write(rel: str, data: bytes | str) -> Callable[[Path], object]:
+    def setup(root: Path) -> None:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return setup
+
+
+def patchlevel(version: str) -> Callable[[Path], object]:
+    return write("co/Include/patchlevel.h", f'#define PY_VERSION "{version}"\n')
+
+
+def pins_with(old: str, new: str) -> Callable[[Path], object]:
+    return write("pins.toml", pins_mod.PINS_FILE.read_text().replace(old, new, 1))
+
+
+def archive(lib: str, files: dict[str, bytes], extra_links: dict[str, str] | None = None,
+            raw: bytes | None = None) -> Callable[[Path], object]:
+    def setup(root: Path) -> None:
+        path = root / "archives" / archive_name(lib)
+        if raw is not None:
+            path.write_bytes(raw)
+            return
+        make_tar(path, files, [link(k, v) for k, v in (extra_links or {}).items()])
+    return setup
+
+
+def android_prefix(root: Path) -> None:
+    prefix = make_tree(root / "co" / "cross-build" / ANDROID) / "prefix"
+    (prefix / "lib" / "python3.13").mkdir(parents=True)
+    (prefix / "lib" / "libpython3.13.so").write_text("ELF")
+    (prefix / "include" / "python3.13").mkdir(parents=True)
+
+
+def both(*setups: Callable[[Path], object]) -> Callable[[Path], object]:
+    def setup(root: Path) -> None:
+        for one in setups:
+            one(root)
+    return setup
+
+
+def odd_checkout(name: str) -> Callable[[Path], object]:
+    def setup(root: Path) -> None:
+        fake_checkout(root / name)
+    return setup
+
+
+DEPS = f"deps {ANDROID} --deps-dir {{ar}}"
+JUNIT = '<testsuites><testsuite name="test_os" time="{0}"><testcase name="t" time="{0}"/>' \
+        '</testsuite></testsuites>'
+NO_NDK = {"ANDROID_HOME": ""}
+
+CASES = [
+    # --- hosts, numbers, times
+    Case("unknown-host", "build mips-unknown-plan9", ("mips-unknown-plan9",)),
+    Case("api-level-word", f"configure-host {ANDROID} --api-level abc", ("integer",)),
+    Case("api-level-low", f"configure-host {ANDROID} --api-level 20", ("21",)),
+    Case("jobs-negative", "make-build -j -1", ("-1", "jobs")),
+    Case("jobs-zero", "make-build -j 0", ("jobs",)),
+    Case("jobs-word", f"build {GNU} -j many", ("many",)),
+    Case("timeout-inf", "test build --timeout inf", ("inf", "leave the option out")),
+    Case("timeout-nan", "test build --timeout nan", ("nan",)),
+    Case("timeout-negative", "test build --timeout -5", ("-5",)),
+    Case("deadline-zero", "test build --deadline 0", ("'0'",)),
+    Case("shards-zero", "test build --shards 0", ("shards",)),
+    Case("code-and-module", "test build -c pass -m test", ("not allowed",)),
+    Case("connected-and-avd", f"test {ANDROID} --connected a --avd b", ("not allowed",)),
+    Case("unknown-command", "frobnicate", ("frobnicate",)),
+    Case("stray-after-dashes", f"env {GNU} -- extra", ("extra",)),
+    # --- the checkout
+    Case("version-banana", "configure-build", ("banana",), patchlevel("banana")),
+    Case("version-3x", "configure-build", ("3.x",), patchlevel("3.x")),
+    Case("no-py-version", "configure-build", ("PY_VERSION",),
+         write("co/Include/patchlevel.h", "/* nothing */\n")),
+    Case("not-a-checkout", "--checkout {user} build aarch64-linux-gnu", ("not a CPython",)),
+    Case("checkout-dollar", "--checkout {root}/a$(touch${IFS}PWNED)b configure-build",
+         ("$", "configure"), odd_checkout("a$(touch${IFS}PWNED)b")),
+    Case("checkout-backquote", "--checkout {root}/a`touch${IFS}PWNED`b configure-build",
+         ("`",), odd_checkout("a`touch${IFS}PWNED`b")),
+    Case("checkout-dollar-build", f"--checkout {{root}}/c$(x)d build {GNU}", ("$",),
+         odd_checkout("c$(x)d")),
+    Case("cross-build-dollar", "--cross-build-dir {root}/x$(y)z configure-build", ("$",)),
+    Case("checkout-too-long", f"--checkout {{root}}/{LONG} configure-build", ("longer",)),
+    Case("cross-build-too-long", f"--cross-build-dir {{root}}/{'d/' * 1900} configure-build",
+         ("longer",)),
+    Case("cache-dir-too-long", f"{DEPS} --cache-dir {{root}}/{LONG}", ("longer",)),
+    # --- directories that are files
+    Case("cross-build-is-file", "--cross-build-dir {user}/notes.txt clean",
+         ("not a directory",)),
+    Case("cache-dir-is-file", f"{DEPS} --cache-dir {{user}}/notes.txt", ("not a directory",)),
+    Case("cross-env-is-file", f"cross-env {GNU} {{user}}/notes.txt", ("not a directory",)),
+    Case("outdir-is-file", f"build-wheel {GNU} {{root}}/proj -o {{user}}/notes.txt",
+         ("not a directory",), write("proj/setup.py", "")),
+    Case("env-is-file", f"build-wheel {GNU} {{root}}/proj --env {{user}}/notes.txt",
+         ("not a directory",), write("proj/setup.py", "")),
+    Case("deps-dir-missing", f"deps {ANDROID} --deps-dir {{root}}/nowhere", ("nowhere",)),
+    Case("deps-source-missing", f"deps {GNU} --deps-from-source --deps-source {{root}}/no",
+         ("not a directory",)),
+    # --- outputs checked before any work
+    Case("junit-parent-is-file", "test build --junit-xml {user}/notes.txt/out.xml",
+         ("not a directory",)),
+    Case("junit-is-dir", "test build --junit-xml {user}/photos", ("is a directory",)),
+    Case("results-junit-is-dir", "results {user}/notes.txt --junit-xml {user}",
+         ("is a directory",)),
+    Case("results-junit-parent-file", "results {user}/notes.txt --junit-xml "
+         "{user}/notes.txt/x.xml", ("not a directory",)),
+    # --- files the user gives
+    Case("durations-not-junit", "test build --durations {root}/d.xml", ("<testsuites>",),
+         write("d.xml", "<foo/>")),
+    Case("durations-time-abc", "test build --durations {root}/d.xml", ("abc",),
+         write("d.xml", JUNIT.format("abc"))),
+    Case("durations-not-xml", "test build --durations {user}/notes.txt", ("JUnit",)),
+    Case("durations-missing", "test build --durations {root}/none.xml", ("not a file",)),
+    Case("regrtest-xml-time-zz", "results {root}/log.txt --regrtest-xml {root}/r.xml",
+         ("zz",), both(write("log.txt", "0:00:00 Run 1 test sequentially\n"),
+                       write("r.xml", JUNIT.format("zz")))),
+    Case("regrtest-xml-missing", "results {user}/notes.txt --regrtest-xml {root}/none",
+         ("not a file",)),
+    Case("results-log-missing", "results {root}/none.log", ("none.log",)),
+    Case("pyproject-build-system-5", f"build-wheel {GNU} {{root}}/proj -o {{root}}/dist",
+         ("build-system",), write("proj/pyproject.toml", "build-system = 5\n")),
+    Case("pyproject-not-utf8", f"build-wheel {GNU} {{root}}/proj -o {{root}}/dist",
+         ("UTF-8",), write("proj/pyproject.toml", b"[build-system]\nx = '\xff\xfe'\n")),
+    Case("pyproject-not-toml", f"build-wheel {GNU} {{root}}/proj -o {{root}}/dist",
+         ("TOML",), write("proj/pyproject.toml", "[build-system\n")),
+    Case("pyproject-no-backend", f"build-wheel {GNU} {{root}}/proj -o {{root}}/dist",
+         ("build backend",), write("proj/pyproject.toml", "[project]\nname='x'\n")),
+    Case("project-missing", f"build-wheel {GNU} {{root}}/none -o {{root}}/dist",
+         ("not a directory",)),
+    # --- pins and mirrors
+    Case("pins-sha-abc", f"{DEPS} --deps-pins {{root}}/pins.toml", ("'abc'", "sha256"),
+         pins_with('prebuilt.sha256 = { aarch64-linux-android = ""',
+                   'prebuilt.sha256 = { aarch64-linux-android = "abc"')),
+    Case("pins-source-sha-short", f"{DEPS} --deps-pins {{root}}/pins.toml", ("sha256",),
+         pins_with('source.sha256 = "', 'source.sha256 = "12')),
+    Case("pins-not-utf8", f"{DEPS} --deps-pins {{root}}/pins.toml", ("UTF-8",),
+         write("pins.toml", b"[libraries]\n# \xff\xfe\n")),
+    Case("pins-not-toml", f"{DEPS} --deps-pins {{root}}/pins.toml", ("TOML",),
+         write("pins.toml", "[libraries\n")),
+    Case("pins-empty", f"{DEPS} --deps-pins {{root}}/pins.toml", ("no [libraries]",),
+         write("pins.toml", "")),
+    Case("pins-missing", f"{DEPS} --deps-pins {{root}}/none.toml", ("none.toml",)),
+    Case("mirror-not-url", f"deps {ANDROID} --deps-mirror not-a-url", ("not-a-url", "URL")),
+    Case("mirror-ftp", f"deps {ANDROID} --deps-mirror ftp://example", ("ftp://",)),
+    Case("unknown-library", f"deps {ANDROID} nosuchlib --deps-dir {{ar}}", ("nosuchlib",)),
+    Case("gnu-prebuilt", f"deps {GNU}", ("--deps-from-source",)),
+    Case("archive-missing", f"deps {ANDROID} bzip2 --deps-dir {{ar}}", ("bzip2", "--deps-dir")),
+    # --- archives
+    Case("archive-corrupt", f"deps {ANDROID} bzip2 --deps-dir {{ar}}", ("damaged",),
+         archive("bzip2", {}, raw=b"\x1f\x8b this is not gzip")),
+    Case("archive-truncated", f"deps {ANDROID} xz --deps-dir {{ar}}", ("damaged",),
+         archive("xz", {}, raw=b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03")),
+    Case("archive-absolute", f"deps {ANDROID} bzip2 --deps-dir {{ar}}", ("absolute",),
+         archive("bzip2", {"/tmp/abs.txt": b"x"})),
+    Case("archive-dotdot", f"deps {ANDROID} bzip2 --deps-dir {{ar}}", ("'..'",),
+         archive("bzip2", {"lib/../../up.txt": b"x"})),
+    Case("archive-link-out", f"deps {ANDROID} bzip2 --deps-dir {{ar}}", ("outside",),
+         archive("bzip2", {}, {"lib/out": "../../../../etc"})),
+    Case("archive-file-over-dir", f"deps {ANDROID} xz --deps-dir {{ar}}", ("directory 'lib'",),
+         both(android_prefix, archive("xz", {"lib": b"not a dir"}))),
+    Case("archive-link-over-dir", f"deps {ANDROID} xz --deps-dir {{ar}}", ("directory 'include'",),
+         both(android_prefix, archive("xz", {"other/x.h": b"x"}, {"include": "other"}))),
+    Case("archive-over-libpython", f"deps {ANDROID} xz --deps-dir {{ar}}", ("libpython3.13.so",),
+         both(android_prefix, archive("xz", {"lib/libpython3.13.so": b"evil"}))),
+    # --- what clean and --clean may delete
+    Case("clean-user-dir", "--cross-build-dir {user} clean", ("photos", "did not create")),
+    Case("clean-user-host-dir", f"--cross-build-dir {{user}} clean {GNU}",
+         ("did not create",), write(f"user/{GNU}/mine.txt", "mine")),
+    Case("clean-link", "--cross-build-dir {root}/xb clean", ("did not create",),
+         lambda root: ((root / "xb").mkdir(), (root / "xb" / "build").symlink_to(
+             root / "user"))),
+    Case("configure-build-clean-user-dir", "--cross-build-dir {user} configure-build --clean",
+         ("did not create",), write("user/build/mine.txt", "mine")),
+    Case("configure-host-clean-no-ndk", f"configure-host {ANDROID} --clean",
+         ("ANDROID_HOME",), android_prefix, NO_NDK),
+    Case("build-clean-no-ndk", f"build {ANDROID} --clean", ("ANDROID_HOME",), None, NO_NDK),
+    Case("configure-host-clean-no-source", f"configure-host {GNU} --clean --deps-from-source "
+         "--deps-source {root}/empty", ("apt-get source",)),
+    Case("cross-env-foreign-venv", f"cross-env {GNU} {{user}}/venv", ("did not create",),
+         write("user/venv/pyvenv.cfg", "home = /usr/bin\n")),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input(case: Case, tmp_path: Path):
+    root = tmp_path
+    world(root)
+    if case.setup:
+        case.setup(root)
+    before = tree_state(root)
+    places = {"root": root, "co": root / "co", "xb": root / "co" / "cross-build",
+              "ar": root / "archives", "user": root / "user"}
+    args = [part.format(**places) if "{" in part and "$" not in part else
+            part.replace("{root}", str(root)) for part in case.args.split(" ")]
+    if not any(a == "--checkout" for a in args):
+        args = ["--checkout", str(root / "co"), *args]
+    result = run_cli(*args, env={"CPYTHON_ANDROID_TEST": "1", **case.env}, cwd=root,
+                     timeout=120)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("android.py: error: ") and "Traceback" not in result.stderr
+    for word in case.words:
+        assert word in lines[0], lines[0]
+    assert tree_state(root) == before
+    assert not (root / "PWNED").exists()
+
+
+def test_the_table_covers_at_least_sixty_cases():
+    assert len(CASES) >= 60 and len({c.id for c in CASES}) == len(CASES)
+
+
+def test_a_damaged_download_is_removed_and_named_in_one_line(tmp_path: Path):
+    """From our own cache a damaged archive is removed (it would fail again);
+    the user's --deps-dir file never is."""
+    world(tmp_path)
+    cache = tmp_path / "cache"
+    (cache).mkdir()
+    (cache / archive_name("bzip2")).write_bytes(b"\x1f\x8b junk")
+    result = run_cli("--checkout", tmp_path / "co", "deps", ANDROID, "bzip2", "--cache-dir",
+                     cache)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "damaged" in result.stderr and "run again" in result.stderr
+    assert not (cache / archive_name("bzip2")).exists()
+    assert not (tmp_path / "co" / "cross-build" / ANDROID).exists()
+    shutil.rmtree(cache)
