@@ -195,3 +195,13 @@ def test_openssl_for_android_is_built_through_ccache(lab_x86_64: LabBuild) -> No
     assert "crypto/evp/p_verify.c" in compiled or any(
         name.endswith("/crypto/evp/p_verify.c") for name in compiled), compiled[:20]
     assert len(openssl) > 500, len(openssl)
+
+
+def test_lab_build_shares_the_session_build_python(lab_x86_64: LabBuild) -> None:
+    """The lab builds in the GNU session build's cross-build directory: its
+    build python is not configured or made a second time."""
+    if not (lab_x86_64.cross_build / "aarch64-linux-gnu").is_dir():
+        pytest.skip("no GNU session build here to share (no aarch64-linux-gnu cross compiler)")
+    output = lab_x86_64.first_build.stdout
+    assert "==> configure-build: up to date" in output, output[-3000:]
+    assert "==> make-build: up to date" in output, output[-3000:]
