@@ -29,34 +29,80 @@ from support.regrtest_files import junit_cases, write_tests
 
 pytestmark = [pytest.mark.lab, pytest.mark.integration]
 SERIAL = "emulator-5554"
-#: Small stdlib files that touch the optional modules, for a sharded run.
+#: The regrtest selection run on the x86_64 Android python (natively, so it
+#: stays near a minute on 2 cores): every optional module's own tests and a
+#: spread of fast files around them.  Left out, with their reason:
+#: test_socket (its VSOCK tests need a vsock device this host lacks),
+#: test_platform (test_android_ver needs Android's system properties) and
+#: test_android (logcat): the lab is not a device; test_tarfile, test_selectors,
+#: test_zipimport, test_signal, test_queue: slow and covered by others here;
+#: test_xml_etree and test_xml_etree_c: see test_xml_etree_keeps_per_test_cases.
+#: test_subprocess is in as Android allows it: regrtest skips the whole file
+#: there (no subprocess support on Android).
+X86_64_SELECTION = [
+    "test_ctypes", "test_ssl", "test_sqlite3", "test_lzma", "test_bz2", "test_zlib",
+    "test_hashlib", "test_hmac", "test_gzip", "test_zipfile", "test_decimal", "test_json",
+    "test_pyexpat", "test_minidom", "test_sax", "test_threading", "test_subprocess",
+    "test_select", "test_fcntl", "test_mmap", "test_posix", "test_os", "test_time",
+    "test_struct", "test_array", "test_binascii", "test_base64", "test_codecs",
+    "test_unicodedata", "test_re", "test_csv", "test_uuid", "test_random", "test_secrets",
+    "test_bisect", "test_heapq", "test_bool", "test_int", "test_float", "test_complex",
+    "test_cmath", "test_fractions", "test_bytes", "test_memoryview", "test_collections",
+    "test_functools", "test_itertools", "test_operator", "test_tempfile", "test_shutil",
+    "test_glob", "test_fnmatch", "test_enum", "test_dataclasses", "test_grammar", "test_dict",
+    "test_set", "test_sort", "test_site", "test_sysconfig",
+]
+#: Under qemu (about 4x slower): a few files that load the optional modules.
 STDLIB_SELECTION = {
-    X86_64: ["test_bool", "test_json", "test_zlib", "test_bz2", "test_lzma", "test_sqlite3",
-             "test_hashlib", "test_ctypes"],
+    X86_64: X86_64_SELECTION,
     "aarch64-linux-android": ["test_bool", "test_zlib", "test_bz2", "test_sqlite3"],
 }
 
 
 def regrtest_totals(output: str) -> int:
-    """The sum of regrtest's own `Total tests: run=N` over every process."""
-    runs = [int(n.replace(",", "")) for n in re.findall(r"Total tests: run=([\d,]+)", output)]
-    assert runs, output[-3000:]
-    return sum(runs)
+    """What regrtest itself counted, summed over every process: the tests it
+    ran (`Total tests: run=N`, skipped tests included) plus the files it
+    skipped whole (`Total test files: ... skipped=M`), which are a case each."""
+    def total(pattern: str) -> int:
+        return sum(int(n.replace(",", "")) for n in re.findall(pattern, output))
+
+    assert "Total tests: run=" in output, output[-3000:]
+    return (total(r"Total tests: run=([\d,]+)")
+            + total(r"Total test files: run=\S+(?: \w+=[\d,]+)*? skipped=([\d,]+)")
+            + total(r"Total test files: run=\S+(?: \w+=[\d,]+)*? resource_denied=([\d,]+)"))
+
+
+def run_in_two_shards(build: LabBuild, junit: Path, files: list[str]):
+    return build.lab_cli("test", build.host, "--lab", build.lab.root, "--shards", "2",
+                         "--junit-xml", junit, "--", *files, timeout=1800)
 
 
 def test_stdlib_files_in_two_shards(lab_build: LabBuild, tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
     files = STDLIB_SELECTION[lab_build.host]
-    result = lab_build.lab_cli("test", lab_build.host, "--lab", lab_build.lab.root,
-                               "--shards", "2", "--junit-xml", junit, "--", *files,
-                               timeout=1800)
+    result = run_in_two_shards(lab_build, junit, files)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     xml = JUnitXml.fromfile(str(junit))
     suites = {suite.name for suite in xml}  # one per test file
-    assert set(files) <= suites
+    assert suites == set(files)
     name = f"lab-{lab_build.host.split('-')[0]}"
     assert f"[{name}-1]" in result.stdout and f"[{name}-2]" in result.stdout
     assert sum(len(list(suite)) for suite in xml) == regrtest_totals(result.stdout)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: in one process, regrtest 3.13.5's own "
+                   "--junit-xml writer fails after test_xml_etree and test_xml_etree_c "
+                   "(TypeError: expected an Element, not Element), and the per-test cases "
+                   "of that process are lost")
+def test_xml_etree_keeps_per_test_cases(lab_x86_64: LabBuild, tmp_path: Path) -> None:
+    """Both files in one process, as on a device (two shards would part them)."""
+    junit = tmp_path / "junit.xml"
+    result = lab_x86_64.lab_cli("test", X86_64, "--lab", lab_x86_64.lab.root, "--junit-xml",
+                                junit, "--", "test_xml_etree", "test_xml_etree_c", "test_bool",
+                                timeout=1200)
+    xml = JUnitXml.fromfile(str(junit))
+    assert sum(len(list(suite)) for suite in xml) == regrtest_totals(result.stdout)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
 
 
 def test_crash_hang_and_resume_on_bionic(lab_x86_64: LabBuild, tmp_path: Path) -> None:
