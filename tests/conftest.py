@@ -28,6 +28,10 @@ from support.cli import (
     free_threaded_build_command,
 )
 
+# The android-lab's session fixtures (android_lab, lab_x86_64, lab_aarch64,
+# lab_build): registered once here, so every test module shares one build.
+pytest_plugins = ["support.lab_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def cpython_source() -> Path:

@@ -43,6 +43,7 @@ class CiOptions:
     connected: tuple[str, ...] = ()
     managed: str | None = None
     avd: str | None = None
+    lab: Path | None = None  # the android-lab's directory (--lab)
 
 
 @contextmanager
@@ -101,6 +102,8 @@ def test_command(package_root: Path, ctx: BuildContext, options: CiOptions) -> l
             command += ["--connected", ",".join(options.connected)]
         elif options.avd:
             command += ["--avd", options.avd]
+        elif options.lab:
+            command += ["--lab", str(options.lab)]
         else:
             command += ["--managed", options.managed or DEFAULT_MANAGED_DEVICE]
         command += ["--api-level", str(host.api_level)]

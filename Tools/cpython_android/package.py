@@ -10,7 +10,8 @@ HOST` runs against the prefix inside it (see `checkout.find`, "package mode"):
     prefix/include/             python3.X/, openssl/, sqlite3*.h
     prefix/lib/                 libpython, the standard library, OpenSSL/SQLite
                                 libraries and their pkg-config files
-    prefix/bin/pythonX.Y        GNU hosts only: the interpreter qemu-user runs
+    prefix/bin/pythonX.Y        the interpreter: qemu-user runs a GNU host's, --lab an
+                                Android host's (the testbed app embeds libpython instead)
     package.json                host, version: what package mode reads
     MANIFEST                    `sha256  path` for every other file (sha256sum -c)
 """
@@ -129,11 +130,14 @@ def stage(request: PackageRequest, version: str, staging: Path) -> None:
         directory = request.prefix / rel_dir
         for src in sorted({p for pattern in patterns for p in directory.glob(pattern)}):
             _copy(src, staging / "prefix" / rel_dir / src.name)
-    if not request.host.is_android:
-        # A GNU host's tests run the interpreter itself under qemu-user; an
-        # Android host's run inside the testbed app, which embeds libpython.
-        name = read_installed(request.prefix).python_name  # python3.13, python3.13t
-        _copy(request.prefix / "bin" / name, staging / "prefix" / "bin" / name)
+    # A GNU host's tests run the interpreter itself under qemu-user.  An
+    # Android host's run inside the testbed app, which embeds libpython (so
+    # upstream's package has no bin/), but `test --lab` runs the interpreter
+    # on the android-lab's runtime: it comes along where the prefix has it.
+    name = read_installed(request.prefix).python_name  # python3.13, python3.13t
+    interpreter = request.prefix / "bin" / name
+    if not request.host.is_android or interpreter.is_file():
+        _copy(interpreter, staging / "prefix" / "bin" / name)
     description: dict[str, object] = {"host": str(request.host), "version": version}
     if request.host.is_android:
         description["api_level"] = request.host.api_level

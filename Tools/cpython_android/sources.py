@@ -174,10 +174,9 @@ class Fetcher:
             "-o", "Acquire::http::Proxy::127.0.0.1=DIRECT",
         ]
 
-    def _apt(self, suite: str, *args: str, cwd: Path | None = None,
-             ) -> Completed:
+    def _apt(self, suite: str, *args: str, cwd: Path | None = None) -> Completed:
         command = [args[0], *self.apt_options(suite), "-q", *args[1:]]
-        # Empty input: apt never waits on a terminal (CI has no stdin at all).
+        # An empty stdin: apt never waits for an answer.
         return run_captured(command, cwd=cwd, input_text="")
 
     def update(self, suite: str) -> None:

@@ -20,10 +20,10 @@ if TYPE_CHECKING:
 ANDROID_HOST = "aarch64-linux-android"
 
 
-def fake_apks(layout: Layout) -> Testbed:
+def fake_apks(layout: Layout, host: str = ANDROID_HOST) -> Testbed:
     """APK files where build-testbed puts them (the double installs by file name),
     recorded as built from the current inputs, so that `test` does not rebuild them."""
-    bed = Testbed(parse_host(ANDROID_HOST), layout)
+    bed = Testbed(parse_host(host), layout)
     for apk in (bed.app_apk, bed.test_apk):
         apk.parent.mkdir(parents=True, exist_ok=True)
         apk.write_bytes(b"PK\x03\x04 not a real APK")

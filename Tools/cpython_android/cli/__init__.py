@@ -122,13 +122,14 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
     return harness.run_test_command(opt.pick(harness.TestOptions, args),
                                     context_of(args, console, native_ok=True),
                                     connected=args.connected, managed=args.managed,
-                                    avd=args.avd)
+                                    avd=args.avd, lab=args.lab)
 
 
 def runner_spec(args: argparse.Namespace, ctx: context.BuildContext) -> RunnerSpec:
     return RunnerSpec(host=ctx.host, layout=ctx.layout, python_version=ctx.checkout.short_version,
                       verbose=args.verbose, connected=args.connected, managed=args.managed,
-                      avd=args.avd, ndk_version=ctx.toolchain_options.ndk_version,
+                      avd=args.avd, lab=args.lab,
+                      ndk_version=ctx.toolchain_options.ndk_version,
                       console=ctx.console, testbed_project=testbed.find_project(ctx.checkout))
 
 

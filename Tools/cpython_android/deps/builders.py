@@ -170,7 +170,10 @@ def build_openssl(job: BuildJob) -> None:
             job.env["PATH"] = (f"{Path(job.env['CC'].split()[-1]).parent}{os.pathsep}"
                                f"{job.env.get('PATH', '')}")
     job.run(command)
-    job.run(job.make("build_sw"))
+    # The android-* targets replace CC with the NDK clang's bare name, which
+    # drops ours and with it ccache: make's command line gives it back.
+    compiler = [f"CC={job.env['CC']}"] if job.host.is_android else []
+    job.run(job.make("build_sw", *compiler))
     job.run(["make", "install_sw", f"DESTDIR={job.destdir}"])
 
 

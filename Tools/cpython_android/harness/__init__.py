@@ -35,6 +35,8 @@ from ..console import Console
 from ..runners import Runner
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..context import BuildContext
 
 from .planning import (
@@ -66,7 +68,8 @@ def has_no_randomize(ctx: BuildContext) -> bool:
 
 
 def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tuple[str, ...] = (),
-                     managed: str | None = None, avd: str | None = None) -> int:
+                     managed: str | None = None, avd: str | None = None,
+                     lab: Path | None = None) -> int:
     """`android.py test`: validate, find the runners, run.  `ctx.host` None
     means the native build python."""
     from .. import pythoninfo
@@ -80,7 +83,7 @@ def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tupl
     spec = RunnerSpec(host=ctx.host, layout=ctx.layout,
                       python_version=ctx.checkout.short_version, shards=options.shards,
                       verbose=options.verbose, connected=connected, managed=managed, avd=avd,
-                      ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console,
+                      lab=lab, ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console,
                       testbed_project=find_project(ctx.checkout))
     runners = create_runners(spec)
     if options.wants_pythoninfo and not options.regrtest_has_pythoninfo:

@@ -2,9 +2,10 @@
 its output, tell me how it ended".
 
 One interface (`Runner`), one module per target kind: `qemu` (GNU cross hosts
-under qemu-user), `native` (the build python) and `android` (a device or
-emulator through adb and the testbed app).  The harness (sharding, resume
-after a crash, JUnit) sits above it and never asks which kind it drives.
+under qemu-user), `native` (the build python), `android` (a device or
+emulator through adb and the testbed app) and `lab` (an Android python on
+the android-lab's bionic runtime, only with --lab).  The harness (sharding,
+resume after a crash, JUnit) sits above it and never asks which kind it drives.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class RunnerSpec:
     connected: tuple[str, ...] = ()  # serials (--connected A,B)
     managed: str | None = None  # Gradle managed device name (--managed)
     avd: str | None = None  # AVD name to create/boot (--avd)
+    lab: Path | None = None  # android-lab directory: run on its bionic runtime (--lab)
     ndk_version: str | None = None  # for building the testbed (None: the pinned NDK)
     testbed_project: Path | None = None  # the testbed found for the checkout (None: ours)
     console: Console = field(default_factory=Console)  # where progress is shown
@@ -103,10 +105,19 @@ def create_runners(spec: RunnerSpec) -> list[Runner]:
     third-party library (adbutils) only matters for Android.
     """
     count = max(1, spec.shards)
+    if spec.lab is not None and (spec.host is None or not spec.host.is_android):
+        from ..errors import UserError
+
+        raise UserError(f"--lab runs Android hosts' pythons, not {spec.host or NATIVE_HOST}'s")
     if spec.host is None:
         from .native import create_native_runners
 
         return list(create_native_runners(spec.layout.require_build_python(), count))
+    if spec.lab is not None:
+        from .lab import create_lab_runners
+
+        python = spec.layout.require_host_python(spec.host)
+        return list(create_lab_runners(spec.host, python, spec.lab, count))
     if spec.host.is_android:
         from .android import create_android_runners
 

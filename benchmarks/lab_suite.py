@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""The whole test suite on the android-lab: `android.py test --lab` beside regrtest's own -j2.
+
+    python benchmarks/lab_suite.py --checkout DIR --cross-build-dir DIR --lab LAB
+        [--host x86_64-linux-android] [--selection test_bool,test_json]
+
+Runs the host python (built with `android.py build HOST --ndk-version
+26.0.9635231` and ANDROID_HOME=LAB/android-sdk) on the lab's bionic runtime
+twice, on the same test files: (1) `android.py test HOST --lab LAB --shards 2
+--junit-xml X` and (2) regrtest directly, `-m test -j2`, through the same
+wrapper the lab runner uses.  Prints the test files and tests each counted
+(ours from the JUnit XML, regrtest's from its "Total test files"/"Total
+tests" lines) and the wall time of each, with the ratio ours / regrtest's.
+Not a CI job: the whole suite takes minutes (about 5 on 2 idle cores).
+`--selection` runs only the named files, to check the script itself.
+
+On the lab, test_android and test_platform's test_android_ver fail (no
+logcat, no system properties) and so do test_socket's VSOCK tests (no vsock
+device): both runs see them; neither exit status is treated as an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "Tools"))
+
+from cpython_android.checkout import validate  # noqa: E402
+from cpython_android.hosts import parse_host  # noqa: E402
+from cpython_android.layout import Layout  # noqa: E402
+from cpython_android.runners.lab import LabPython  # noqa: E402
+from cpython_android.runners.local import target_environment  # noqa: E402
+
+
+def timed(command: list[str], env: dict[str, str] | None = None,
+          ) -> tuple[float, subprocess.CompletedProcess[str]]:
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    return time.perf_counter() - started, result
+
+
+def regrtest_counts(output: str) -> tuple[int, int]:
+    """(test files run, tests run) from regrtest's summary."""
+    files = re.search(r"Total test files: run=([\d,]+)", output)
+    tests = re.search(r"Total tests: run=([\d,]+)", output)
+    if not (files and tests):
+        sys.exit(f"no regrtest summary in the output:\n{output[-3000:]}")
+    return int(files[1].replace(",", "")), int(tests[1].replace(",", ""))
+
+
+def junit_counts(path: Path) -> tuple[int, int]:
+    """(test files, test cases) of our JUnit XML: one testsuite per file."""
+    from junitparser import JUnitXml
+
+    xml = JUnitXml.fromfile(str(path))
+    suites = list(xml)
+    return len(suites), sum(len(list(suite)) for suite in suites)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--checkout", type=Path, required=True)
+    parser.add_argument("--cross-build-dir", type=Path, required=True)
+    parser.add_argument("--lab", type=Path, required=True, help="make-lab.sh's DIR")
+    parser.add_argument("--host", default="x86_64-linux-android")
+    parser.add_argument("--selection", default="",
+                        help="comma-separated test files (default: the whole suite)")
+    args = parser.parse_args()
+
+    checkout = validate(args.checkout)
+    host = parse_host(args.host)
+    layout = Layout(args.cross_build_dir.resolve())
+    python = layout.require_host_python(host, checkout.short_version)
+    wrapper = LabPython(host, python, args.lab.resolve()).ensure_wrapper()
+    tests = [name for name in args.selection.split(",") if name]
+    with tempfile.TemporaryDirectory(prefix="lab-suite-") as scratch:
+        junit = Path(scratch) / "junit.xml"
+        ours, ours_result = timed([
+            sys.executable, str(REPO / "Android" / "android.py"), "--checkout",
+            str(checkout.root), "--cross-build-dir", str(layout.root), "test", str(host),
+            "--lab", str(args.lab), "--shards", "2", "--junit-xml", str(junit), "--", *tests])
+        if not junit.is_file():
+            sys.exit(f"android.py test exited {ours_result.returncode} and wrote no JUnit:\n"
+                     f"{ours_result.stdout[-3000:]}\n{ours_result.stderr[-3000:]}")
+        our_files, our_tests = junit_counts(junit)
+        theirs, their_result = timed([str(wrapper), "-m", "test", "-j2", *tests],
+                                     env=target_environment())
+        their_files, their_tests = regrtest_counts(their_result.stdout)
+    print(f"{host} on the android-lab, {'the whole suite' if not tests else tests}:")
+    print(f"  android.py test --shards 2: {our_files} files, {our_tests} tests, "
+          f"{ours:.0f} s (exit {ours_result.returncode})")
+    print(f"  regrtest -j2:               {their_files} files, {their_tests} tests, "
+          f"{theirs:.0f} s (exit {their_result.returncode})")
+    print(f"  wall time ratio (android.py / regrtest): {ours / theirs:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

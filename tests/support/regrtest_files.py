@@ -1,0 +1,74 @@
+"""Small regrtest test files (passing, failing, crashing with SIGSEGV, hanging)
+that harness tests write into a `--testdir`, and a JUnit reader to compare
+a run's XML with what those files do."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+TEST_FILES = {
+    "test_pass": """
+        import unittest
+        class Pass(unittest.TestCase):
+            def test_one(self): pass
+            def test_two(self): pass
+            @unittest.skip("not here")
+            def test_skipped(self): pass
+        """,
+    "test_fail": """
+        import unittest
+        class Fail(unittest.TestCase):
+            def test_ok(self): pass
+            def test_wrong(self): self.assertEqual(1, 2)
+            def test_error(self): raise RuntimeError("boom")
+        """,
+    "test_crash": """
+        import os, signal, unittest
+        class Crash(unittest.TestCase):
+            def test_a_before(self): pass
+            def test_b_segfault(self): os.kill(os.getpid(), signal.SIGSEGV)
+            def test_c_never(self): pass
+        """,
+    "test_hang": """
+        import time, unittest
+        class Hang(unittest.TestCase):
+            def test_sleep(self): time.sleep(600)
+        """,
+    "test_zz_after": """
+        import unittest
+        class After(unittest.TestCase):
+            def test_runs(self): pass
+        """,
+    # Starts a grandchild in its own session (out of our process group) and
+    # then waits: only a harness that kills every descendant cleans it up.
+    "test_sleepy": """
+        import subprocess, time, unittest
+        class Sleepy(unittest.TestCase):
+            def test_sleep(self):
+                subprocess.Popen(["sleep", "300"], start_new_session=True)
+                time.sleep(300)
+        """,
+}
+
+
+def write_tests(directory: Path, *names: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (directory / f"{name}.py").write_text(textwrap.dedent(TEST_FILES[name]))
+    return directory
+
+
+def junit_cases(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """(suite, case name) -> (outcome, message) from a JUnit file."""
+    import junitparser
+
+    xml = junitparser.JUnitXml.fromfile(str(path))
+    cases = {}
+    for suite in xml:
+        for case in suite:
+            results = case.result
+            outcome = type(results[0]).__name__.lower() if results else "passed"
+            message = (results[0].message or "") if results else ""
+            cases[(suite.name, case.name)] = (outcome, message)
+    return cases
