@@ -17,6 +17,11 @@ Not a CI job: the whole suite takes minutes (about 5 on 2 idle cores).
 On the lab, test_android and test_platform's test_android_ver fail (no
 logcat, no system properties) and so do test_socket's VSOCK tests (no vsock
 device): both runs see them; neither exit status is treated as an error.
+Measured 2026-11-26 (a loaded machine, a GNU build running beside the first
+half): ours 480 files, 76 tests, 535 s; regrtest 471/480 files, 39,658 tests,
+257 s.  Our test count is low because of issue 10: in one process regrtest
+3.13.5's own XML writer fails after test_xml_etree and test_xml_etree_c, and
+each shard's per-test cases are lost (tests/test_lab_runner.py's strict xfail).
 """
 
 from __future__ import annotations
@@ -46,13 +51,13 @@ def timed(command: list[str], env: dict[str, str] | None = None,
     return time.perf_counter() - started, result
 
 
-def regrtest_counts(output: str) -> tuple[int, int]:
-    """(test files run, tests run) from regrtest's summary."""
-    files = re.search(r"Total test files: run=([\d,]+)", output)
+def regrtest_counts(output: str) -> tuple[str, int]:
+    """(its "Total test files" line as it is, tests run) from regrtest's summary."""
+    files = re.search(r"Total test files: (.*)", output)
     tests = re.search(r"Total tests: run=([\d,]+)", output)
     if not (files and tests):
         sys.exit(f"no regrtest summary in the output:\n{output[-3000:]}")
-    return int(files[1].replace(",", "")), int(tests[1].replace(",", ""))
+    return files[1].strip(), int(tests[1].replace(",", ""))
 
 
 def junit_counts(path: Path) -> tuple[int, int]:
@@ -96,7 +101,7 @@ def main() -> int:
     print(f"{host} on the android-lab, {'the whole suite' if not tests else tests}:")
     print(f"  android.py test --shards 2: {our_files} files, {our_tests} tests, "
           f"{ours:.0f} s (exit {ours_result.returncode})")
-    print(f"  regrtest -j2:               {their_files} files, {their_tests} tests, "
+    print(f"  regrtest -j2:               files {their_files}, {their_tests} tests, "
           f"{theirs:.0f} s (exit {their_result.returncode})")
     print(f"  wall time ratio (android.py / regrtest): {ours / theirs:.2f}")
     return 0
