@@ -17,11 +17,13 @@ Not a CI job: the whole suite takes minutes (about 5 on 2 idle cores).
 On the lab, test_android and test_platform's test_android_ver fail (no
 logcat, no system properties) and so do test_socket's VSOCK tests (no vsock
 device): both runs see them; neither exit status is treated as an error.
-Measured 2026-11-26 (a loaded machine, a GNU build running beside the first
-half): ours 480 files, 76 tests, 535 s; regrtest 471/480 files, 39,658 tests,
-257 s.  Our test count is low because of issue 10: in one process regrtest
-3.13.5's own XML writer fails after test_xml_etree and test_xml_etree_c, and
-each shard's per-test cases are lost (tests/test_lab_runner.py's strict xfail).
+Measured 2026-11-26, before the harness took per-test results from its own
+events hook (a loaded machine, a GNU build running beside the first half):
+ours 480 files, 76 tests, 535 s; regrtest 471/480 files, 39,658 tests, 257 s.
+The count was low because regrtest 3.13.5's own XML writer fails after
+test_xml_etree and test_xml_etree_c in one process and each shard's cases
+were lost; the harness no longer depends on that writer
+(tests/test_lab_runner.py::test_xml_etree_keeps_per_test_cases).
 """
 
 from __future__ import annotations
