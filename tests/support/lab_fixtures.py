@@ -88,7 +88,7 @@ def build_for_lab(host: str, lab: Lab, checkout: Path, cross_build: Path,
     missing = [p for p in ("make", "ccache", "perl", "tclsh", "autoreconf") if not shutil.which(p)]
     if missing:
         pytest.skip(f"building for {host} on the lab needs {', '.join(missing)} on PATH")
-    built = LabBuild(checkout, cross_build, host, None, lab,  # type: ignore[arg-type]
+    built = LabBuild(checkout, cross_build, host, None, lab=lab,  # type: ignore[arg-type]
                      ccache_log=work / f"ccache-{host}.log")
     started = time.monotonic()
     built.first_build = built.lab_cli(
