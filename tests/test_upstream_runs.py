@@ -107,7 +107,7 @@ def test_pull_on_android_after_the_app_crashed(gnu_build, double, layout, tmp_pa
     assert not (out / "b.log").exists()
 
 
-PRINTS = ("import sys; print('one', end='', flush=True); print(' line'); "
+PRINTS = ("import sys, time; print('one', end='', flush=True); time.sleep(1); print(' line'); "
           "print('two\\nthree'); sys.stderr.write('err\\n')")
 
 
