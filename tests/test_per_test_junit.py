@@ -236,3 +236,38 @@ def test_xml_etree_through_the_adb_double(gnu_build, double, layout,
     assert any(k[0].startswith("test.test_int.") for k in found)
     skipped = sum(1 for v in found.values() if v[0] == "skipped")
     assert len(found) - skipped <= _total_run(result.stdout) <= len(found)
+
+
+SUBTESTS = """
+    import unittest
+    class Sub(unittest.TestCase):
+        def test_all_pass(self):
+            for i in range(3):
+                with self.subTest(i=i): pass
+        def test_one_skipped(self):
+            for i in range(3):
+                with self.subTest(i=i):
+                    if i == 1: self.skipTest("not this one")
+        def test_one_fails(self):
+            for i in range(3):
+                with self.subTest(i=i): self.assertLess(i, 2)
+    """
+
+
+def test_subtests_are_one_case_per_test_as_regrtest_counts(gnu_build: BuiltHost,
+                                                           tmp_path: Path):
+    """regrtest's `Total tests: run=` counts a test once whatever its subtests did:
+    so do the cases, each naming its skipped or failed subtests."""
+    testdir = write(tmp_path / "t", test_sub=SUBTESTS)
+    junit = tmp_path / "junit.xml"
+    result = gnu_build.cli("test", "build", "--junit-xml", junit, "--", "--testdir", testdir,
+                           "test_sub", timeout=300)
+    found = cases(junit)
+    assert {k: v[0] for k, v in found.items()} == {
+        ("test_sub.Sub", "test_all_pass"): "passed",
+        ("test_sub.Sub", "test_one_skipped"): "skipped",
+        ("test_sub.Sub", "test_one_fails"): "failure"}
+    run = sum(int(n) for n in re.findall(r"Total tests: run=(\d+)", result.stdout))
+    assert run == len(found) == 3
+    assert "subtest i=1" in found[("test_sub.Sub", "test_one_skipped")][1]
+    assert "subtest i=2" in found[("test_sub.Sub", "test_one_fails")][1]

@@ -84,6 +84,8 @@ class EventLog:
     runs: int = 0  # target processes that started (regrtest may re-exec itself)
     _current: FileEvents | None = None
     _started_at: dict[str, float] = field(default_factory=dict)
+    # Subtest outcomes of the running test, folded into its one case at its end.
+    _subtests: dict[str, list[TestCase]] = field(default_factory=dict)
 
     def feed(self, event: dict[str, object]) -> None:
         kind, now = event.get("e"), float(event.get("t") or 0.0)  # type: ignore[arg-type]
@@ -109,8 +111,19 @@ class EventLog:
             self._started_at[test_id] = now
         elif kind == "stop":
             current.running = None
-        elif kind in ("end", "sub"):
-            current.add(self._case(event, test_id, now))
+            if subtests := self._subtests.pop(test_id, None):  # no result of its own
+                passed = self._case({**event, "outcome": "passed"}, test_id, now)
+                current.add(fold_subtests(passed, subtests))
+        elif kind == "sub":
+            self._subtests.setdefault(test_id, []).append(self._case(event, test_id, now))
+        elif kind == "end" and event.get("outcome") == "skipped" and \
+                _FIXTURE_ID.fullmatch(test_id):
+            # `setUpClass (mod.Class)` raised SkipTest: none of its tests started,
+            # and regrtest counts neither them nor it; a fixture's error stays a case.
+            return
+        elif kind == "end":
+            case = self._case(event, test_id, now)
+            current.add(fold_subtests(case, self._subtests.pop(test_id, [])))
 
     def _case(self, event: dict[str, object], test_id: str, now: float) -> TestCase:
         classname, name = case_key(test_id)
@@ -122,6 +135,22 @@ class EventLog:
         return TestCase(classname, name, time=max(0.0, now - started) if started else 0.0,
                         status=status, message=message or str(event.get("msg", "")),
                         detail=str(event.get("tb", "")))
+
+
+def fold_subtests(case: TestCase, subtests: list[TestCase]) -> TestCase:
+    """One case per test, as regrtest counts them (`Total tests: run=` counts a
+    test once, whatever its subtests did): a skipped or failed subtest makes
+    the test's case skipped or failed (the worst wins), and its message names
+    each such subtest.  unittest reports no result of the test itself then, so
+    `case` may be a bare "passed" made from the test's stop event."""
+    for sub in subtests:
+        case.absorb(sub)
+    if subtests:
+        case.message = "; ".join(
+            f"{sub.name.removeprefix(case.name).strip()}: {sub.status}"
+            + (f" ({sub.message})" if sub.message else "") for sub in subtests)
+        case.detail = "\n\n".join(filter(None, [case.detail, *(s.detail for s in subtests)]))
+    return case
 
 
 def read_events(path: Path, offset: int = 0) -> tuple[EventLog, int]:
