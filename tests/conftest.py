@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from cpython_android import sources
+from cpython_android.layout import Layout
 from support import kotlin_compiler
 from support.adb_double import AdbDouble
 from support.cli import (
@@ -27,6 +28,7 @@ from support.cli import (
     ccache_env,
     free_threaded_build_command,
 )
+from support.devices import fake_apks
 
 # The android-lab's session fixtures (android_lab, lab_x86_64, lab_aarch64,
 # lab_build): registered once here, so every test module shares one build.
@@ -101,3 +103,17 @@ def double(monkeypatch: pytest.MonkeyPatch):
         for name, value in server.env.items():
             monkeypatch.setenv(name, value)
         yield server
+
+
+@pytest.fixture
+def build_python(gnu_build: BuiltHost) -> list[str]:
+    """The session build's native build python, as a command (the ADB double's "app")."""
+    return [str(gnu_build.cross_build / "build" / "python")]
+
+
+@pytest.fixture
+def layout(tmp_path: Path) -> Layout:
+    """A cross-build layout whose testbed APKs are in place, so `test` builds none."""
+    layout = Layout(tmp_path / "xb")
+    fake_apks(layout)
+    return layout

@@ -25,6 +25,7 @@ from cpython_android import sources
 from cpython_android.deps import pins as pins_mod
 from cpython_android.deps.builders import OPENSSL_ANDROID_TARGETS, OPENSSL_GNU_TARGETS
 from cpython_android.hosts import parse_host
+from support.archives import make_tar
 from support.cli import ANDROID_PY, needs, run_cli
 
 ANDROID_HOST = "aarch64-linux-android"
@@ -33,21 +34,6 @@ PY313 = (3, 13)
 
 
 # --- archives and a local download server -------------------------------------
-
-def make_tar(path: Path, files: dict[str, bytes],
-             extra: list[tarfile.TarInfo] | None = None) -> Path:
-    """A .tar.gz with regular files (and any hand-made members)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(path, "w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mode = 0o644
-            tar.addfile(info, io.BytesIO(data))
-        for info in extra or []:
-            tar.addfile(info)
-    return path
-
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

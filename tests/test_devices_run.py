@@ -24,23 +24,13 @@ from cpython_android.runners import Invocation, RunnerSpec
 from cpython_android.runners.android import AndroidOptions, create_android_runners
 from cpython_android.runners.qemu import QemuPython
 from support.adb_double import FakeDevice
-from support.cli import BuiltHost, needs
-from support.devices import ANDROID_HOST, android_py, fake_apks, spec_for
+from support.cli import needs
+from support.devices import ANDROID_HOST, android_py, spec_for
 
 pytestmark = pytest.mark.integration
 SERIAL = "emulator-5554"
 
 
-@pytest.fixture
-def build_python(gnu_build: BuiltHost) -> list[str]:
-    return [str(gnu_build.cross_build / "build" / "python")]
-
-
-@pytest.fixture
-def layout(tmp_path: Path) -> Layout:
-    layout = Layout(tmp_path / "xb")
-    fake_apks(layout)
-    return layout
 
 
 def make_test_dir(tmp_path: Path, **files: str) -> Path:

@@ -16,24 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from cpython_android.layout import Layout
 from support.cli import BuiltHost, run_cli
-from support.devices import android_py, fake_apks
+from support.devices import android_py
 
 pytestmark = pytest.mark.integration
 SERIAL = "emulator-5554"
 
 
-@pytest.fixture
-def build_python(gnu_build: BuiltHost) -> list[str]:
-    return [str(gnu_build.cross_build / "build" / "python")]
-
-
-@pytest.fixture
-def layout(tmp_path: Path) -> Layout:
-    layout = Layout(tmp_path / "xb")
-    fake_apks(layout)
-    return layout
 
 CRASH = """
     import faulthandler, unittest
