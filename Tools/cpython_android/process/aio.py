@@ -9,7 +9,7 @@ import signal
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from .tree import kill_tree
+from .tree import KILL, kill_tree
 
 #: A running asyncio child (pid, returncode, stdout, wait()).
 AsyncProcess = asyncio.subprocess.Process
@@ -63,7 +63,7 @@ async def stop_process_tree(process: AsyncProcess,
             await asyncio.wait_for(asyncio.shield(process.wait()), grace)
         except TimeoutError:
             pass
-    kill_tree(process.pid, signal.SIGKILL)
+    kill_tree(process.pid, KILL)
     with contextlib.suppress(ProcessLookupError):
         process.kill()
     await process.wait()

@@ -17,7 +17,7 @@ from typing import IO
 from ..console import Step
 from ..errors import CommandFailed
 from ..textutil import join_command
-from .tree import kill_tree, tree_alive
+from .tree import KILL, kill_tree, tree_alive
 
 TAIL_LINES = 30
 #: Seconds between SIGTERM and SIGKILL when a command's process tree is stopped.
@@ -145,7 +145,7 @@ def stop_tree(process: subprocess.Popen[str] | subprocess.Popen[bytes],
         if process.poll() is not None and not tree_alive(process.pid):
             return
         time.sleep(0.05)
-    kill_tree(process.pid, signal.SIGKILL)
+    kill_tree(process.pid, KILL)
     process.wait()
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..process import aio
 from ..process.aio import AsyncProcess
-from ..process.tree import describe_returncode, kill_tree, signal_process
+from ..process.tree import KILL, describe_returncode, kill_tree, signal_process
 from . import Invocation, LineCallback, Outcome
 
 #: Seconds to read what is left in the pipe once the python has exited.
@@ -103,7 +103,7 @@ class LocalRunner:
             # The python has exited; a descendant still holding the pipe open
             # (a test's daemon) must not keep the run going: drain, then kill.
             await asyncio.wait({pump}, timeout=DRAIN_SECONDS)
-            kill_tree(process.pid, signal.SIGKILL)
+            kill_tree(process.pid, KILL)
             await asyncio.wait({pump}, timeout=DRAIN_SECONDS)
         except asyncio.CancelledError:
             await aio.stop_process_tree(process)
@@ -113,7 +113,7 @@ class LocalRunner:
                 task.cancel()
             # Descendants may outlive a python that exited normally; they
             # must not outlive the run.
-            kill_tree(process.pid, signal.SIGKILL)
+            kill_tree(process.pid, KILL)
         if timed_out:
             return Outcome(returncode=None, timed_out=True,
                            detail=f"killed after {invocation.timeout:g} s")
