@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cpython_android import checkout as co
+from cpython_android.abi import variant_for
 from cpython_android.deps import pins as pins_mod
 from cpython_android.hosts import parse_host
 from cpython_android.layout import make_tree
@@ -43,7 +44,6 @@ UPSTREAM = [
 def test_version_decisions_follow_upstream(version, tooling, testbed, libraries):
     assert co.platform_dir(version) == tooling
     assert co.testbed_location(version) == testbed
-    assert co.upstream_libraries(version) == libraries
     # Our pins give an Android host exactly the libraries upstream unpacks.
     needed = pins_mod.load().needed(parse_host("aarch64-linux-android"), version)
     assert tuple(sorted(lib.name for lib in needed)) == libraries
@@ -53,13 +53,13 @@ def test_version_decisions_follow_upstream(version, tooling, testbed, libraries)
 def test_free_threaded_builds_carry_t_on_every_supported_version(version):
     # configure.ac/Makefile.pre.in on 3.13, 3.14 and main: ABIFLAGS gets `t` with
     # --disable-gil, so libpython3.Xt.so and lib/python3.Xt.
-    assert co.abi_thread(version, True) == "t"
-    assert co.abi_thread(version, False) == ""
+    assert variant_for(version, disable_gil=True).abiflags == "t"
+    assert variant_for(version, disable_gil=False).abiflags == ""
 
 
 def test_free_threading_before_313_is_refused():
     with pytest.raises(co.UserError, match="3.13 or newer"):
-        co.abi_thread((3, 12), True)
+        variant_for((3, 12), disable_gil=True)
 
 
 # --- copied into checkouts of both shapes ------------------------------------------

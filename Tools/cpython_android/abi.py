@@ -24,7 +24,10 @@ from typing import Any
 from .errors import UserError
 
 DISABLE_GIL = "--disable-gil"
-FREE_THREADED_SINCE = (3, 13)  # PEP 703's --disable-gil first shipped in 3.13
+# PEP 703's --disable-gil first shipped in 3.13.  Follows configure.ac and
+# Makefile.pre.in on 3.13 (ABIFLAGS gains `t` with --disable-gil; LDVERSION and
+# LIBDEST = lib/python$(VERSION)$(ABI_THREAD)), unchanged on 3.14 and main.
+FREE_THREADED_SINCE = (3, 13)
 FREE_THREADED_FLAG = "t"
 # Free-threaded trees sit beside the default ones: cross-build/HOST-t, build-t.
 FREE_THREADED_DIR_SUFFIX = "-t"

@@ -159,17 +159,6 @@ def checkout_root_of(script_dir: Path) -> Path:
 #: Platforms/Android/__main__.py on main (3.15), where ANDROID_DIR.parent.parent
 #: is the checkout; 3.13's and 3.14's Android/android.py take ANDROID_DIR.parent.
 PLATFORMS_SINCE = (3, 15)
-#: First version that needs zstd (the `_zstd` module).  Follows unpack_deps in
-#: Android/android.py: the 3.14 branch lists zstd-1.5.7 beside bzip2, libffi,
-#: openssl, sqlite and xz; the 3.13 branch lists only those five.
-ZSTD_SINCE = (3, 14)
-#: First version with free-threaded builds and their `t` ABI flag.  Follows
-#: configure.ac and Makefile.pre.in on 3.13 (ABIFLAGS gains `t` with
-#: --disable-gil; LDVERSION and LIBDEST = lib/python$(VERSION)$(ABI_THREAD)),
-#: unchanged on 3.14 and main.
-FREE_THREADING_SINCE = (3, 13)
-#: The prerequisite libraries upstream's android.py unpacks for every version.
-BASE_LIBRARIES = ("bzip2", "libffi", "openssl", "sqlite", "xz")
 
 
 def platform_dir(version: tuple[int, int]) -> str:
@@ -183,18 +172,3 @@ def testbed_location(version: tuple[int, int]) -> str:
     and in Platforms/Android/__main__.py (main)."""
     return f"{platform_dir(version)}/testbed"
 
-
-def upstream_libraries(version: tuple[int, int]) -> tuple[str, ...]:
-    """The libraries upstream's Android build unpacks into the prefix."""
-    return BASE_LIBRARIES + (("zstd",) if version >= ZSTD_SINCE else ())
-
-
-def abi_thread(version: tuple[int, int], free_threaded: bool) -> str:
-    """The `t` that free-threaded builds add to libpythonX.Yt.so and
-    lib/pythonX.Yt; "" for default builds."""
-    if not free_threaded:
-        return ""
-    if version < FREE_THREADING_SINCE:
-        raise UserError(f"Python {version[0]}.{version[1]} has no free-threaded build "
-                        "(--disable-gil needs 3.13 or newer)")
-    return "t"
