@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..hosts import Host
-from .local import LocalRunner, target_environment
+from .local import LocalRunner, target_environment, write_wrapper
 from .qemu import qemu_binary
 
 WRAPPER_SUFFIX = "-lab"
@@ -80,19 +80,14 @@ class LabPython:
             root = self.lab / "root-arm64"
             run = (f'exec {shlex.quote(str(qemu))} -L {shlex.quote(str(root))} -0 "$0" '
                    f'{shlex.quote(str(self.python))} "$@"')
-        text = "\n".join([
+        return write_wrapper(self.wrapper, [
             "#!/bin/sh",
             "# Runs the Android python on the android-lab's bionic runtime.  Written by",
             "# android.py test --lab.",
             f'export LD_LIBRARY_PATH={shlex.quote(str(self.prefix / "lib"))}',
             f"export PYTHONHOME={shlex.quote(str(self.prefix))}",
             run,
-            "",
         ])
-        if not self.wrapper.exists() or self.wrapper.read_text() != text:
-            self.wrapper.write_text(text)
-            self.wrapper.chmod(0o755)
-        return self.wrapper
 
 
 def create_lab_runners(host: Host, python: Path, lab: Path, count: int) -> list[LocalRunner]:

@@ -39,6 +39,16 @@ def target_environment() -> dict[str, str]:
     return env
 
 
+def write_wrapper(path: Path, lines: list[str]) -> Path:
+    """An executable shell script beside the target python (qemu, lab), rewritten
+    only when its text changes, so shards sharing it never race on an equal file."""
+    text = "\n".join([*lines, ""])
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+        path.chmod(0o755)
+    return path
+
+
 @dataclass
 class LocalRunner:
     """Runs `command + args` here; satisfies the `Runner` protocol."""

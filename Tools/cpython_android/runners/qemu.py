@@ -20,7 +20,7 @@ from ..errors import UserError
 from ..hosts import Host
 from ..layout import Layout
 from ..process import run_foreground
-from .local import LocalRunner, target_environment
+from .local import LocalRunner, target_environment, write_wrapper
 
 WRAPPER_SUFFIX = "-qemu"
 
@@ -55,7 +55,7 @@ class QemuPython:
 
     def ensure_wrapper(self) -> Path:
         qemu = qemu_binary(self.host)
-        text = "\n".join([
+        return write_wrapper(self.wrapper, [
             "#!/bin/sh",
             "# Runs the host python under qemu-user; children re-enter qemu through",
             "# this script because it is sys.executable.  Written by android.py.",
@@ -63,12 +63,7 @@ class QemuPython:
             f'export LD_LIBRARY_PATH={shlex.quote(str(self.prefix / "lib"))}'
             '${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}',
             f'exec {shlex.quote(str(qemu))} -0 "$0" {shlex.quote(str(self.python))} "$@"',
-            "",
         ])
-        if not self.wrapper.exists() or self.wrapper.read_text() != text:
-            self.wrapper.write_text(text)
-            self.wrapper.chmod(0o755)
-        return self.wrapper
 
     def command(self, args: list[str]) -> list[str]:
         return [str(self.ensure_wrapper()), *args]
