@@ -24,16 +24,10 @@ from cpython_android.layout import Layout
 from cpython_android.runners import RunnerSpec
 from cpython_android.runners.android import AndroidOptions, create_android_runners
 from support.devices import ANDROID_HOST, fake_apks
+from support.trees import script
 
 HOST = parse_host(ANDROID_HOST)
 IMAGE = "system-images;android-34;default;arm64-v8a"
-
-
-def script(path: Path, body: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("#!/bin/sh\n" + body)
-    path.chmod(0o755)
-    return path
 
 
 @pytest.fixture

@@ -26,16 +26,10 @@ from cpython_android.runners import Invocation
 from cpython_android.runners.android import plan_launch
 from support.cli import run_cli
 from support.testbed_files import TESTBED
+from support.trees import script
 
 HOST = parse_host("aarch64-linux-android")
 IMAGE = "system-images;android-34;default;arm64-v8a"
-
-
-def script(path: Path, body: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("#!/bin/sh\n" + body)
-    path.chmod(0o755)
-    return path
 
 
 def fake_jdk(home: Path, version: str, record: Path) -> Path:

@@ -44,3 +44,11 @@ def gcc_so(compiler: str, out: Path, source: str, *args: str) -> Path:
     subprocess.run([compiler, "-shared", "-fPIC", "-o", str(out), str(src), *args], check=True)
     src.unlink()
     return out
+
+
+def script(path: Path, body: str) -> Path:
+    """An executable /bin/sh script (a stand-in for java, sdkmanager, avdmanager ...)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
