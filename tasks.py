@@ -116,9 +116,12 @@ def env(c, host, checkout=None, cross_build_dir=None, api_level=None):
 
 @library_task
 def clean(c, host=None, checkout=None, cross_build_dir=None):
-    """Delete one host's build tree, or every tree."""
+    """Delete one host's build tree, or every tree (only trees android.py made)."""
+    from cpython_android import targets
+
     ctx = context(checkout, cross_build_dir, host)
-    steps.clean(ctx.layout, ctx.console, ctx.host)
+    targets.clean(targets.select(str(ctx.host) if ctx.host else targets.ALL, ctx.layout,
+                                 for_build=False), ctx.layout, ctx.console)
 
 
 @library_task

@@ -32,7 +32,6 @@ from .context import (
 from .deps import install as deps_install
 from .digest import sha256_file
 from .errors import UserError
-from .hosts import Host
 from .layout import Layout, make_tree, require_own_tree
 from .process import run_logged
 
@@ -239,19 +238,6 @@ def build_all(ctx: BuildContext) -> None:
     for step in build_steps(ctx):
         step(ctx)
     ctx.console.write(f"Host python installed in {ctx.layout.prefix(ctx.require_host())}")
-
-
-def clean(layout: Layout, console: Console, host: Host | None) -> None:
-    """Delete one host's tree, or (no host) every tree in the cross-build
-    directory; only trees android.py made, and nothing if one is not."""
-    if host:
-        targets = [layout.host_dir(host)]
-    elif layout.root.is_dir():
-        targets = sorted(layout.root.iterdir())
-        targets = [p for p in targets if p.is_dir() or p.is_symlink()]
-    else:
-        targets = []
-    delete_trees(targets, layout, console)
 
 
 def delete_trees(paths: list[Path], layout: Layout, console: Console) -> None:
