@@ -7,21 +7,39 @@ failures) and converted the way `android.py results LOG --junit-xml OUT`
 does.  Prints the best of a few runs and its ratio to the target (< 1 is
 within it).
 
-    PYTHONPATH=Tools python benchmarks/results.py
+Target (issue 20): re-run classification costs at most 2 % over the parse
+before it.  The same log, and the same log followed by regrtest's `--rerun`
+section (each failed file's failed tests re-run, now passing: flaky), are
+converted by this checkout and by the library as it was before re-runs were
+classified (`--baseline REV`, taken from git), alternating, best of each.
+
+    PYTHONPATH=Tools python benchmarks/results.py [--baseline REV]
 """
 
 from __future__ import annotations
 
+import argparse
+import gc
+import importlib.util
+import io
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "Tools"))
 
 from cpython_android.results import parse_log, write_junit  # noqa: E402
 
 TARGET_SECONDS = 1.0
+RERUN_TARGET_RATIO = 1.02
+RERUN_FILES = 10  # a run with a few flaky or failing files
+#: The last commit before re-run classification (issue 20).
+BASELINE = "87b395f"
+REPO = Path(__file__).resolve().parent.parent
 FILES = 450
 TESTS_PER_FILE = 100
 RUNS = 3
@@ -74,6 +92,55 @@ def generate_log(files: int = FILES, per_file: int = TESTS_PER_FILE) -> str:
     return "\n".join(out) + "\n"
 
 
+def rerun_section(files: int, per_file: int = TESTS_PER_FILE) -> str:
+    """regrtest -j's re-run of the first `files` failed files above: only their
+    failed tests, verbose, all passing now."""
+    failed = [j for j in range(per_file) if j % 50 in (7, 17)]
+    out = [f"0:10:00 load avg: 1.00 Re-running {files} failed tests in verbose mode in "
+           "subprocesses", f"0:10:00 load avg: 1.00 Run {files} tests in parallel using 2 "
+           "worker processes"]
+    for i in range(1, files + 1):
+        file = f"test_bench{i:03d}"
+        out += [f"0:10:01 load avg: 1.00 [{i:3d}/{files}] {file} passed",
+                f"Re-running {file} in verbose mode (matching: "
+                f"{', '.join(f'test_case{j:03d}' for j in failed)})"]
+        out += [f"test_case{j:03d} (test.{file}.Tests{j // 20}.test_case{j:03d}) ... ok"
+                for j in failed]
+        out += ["", "-" * 70, f"Ran {len(failed)} tests in 0.001s", "", "OK"]
+    out += ["", "== Tests result: FAILURE then SUCCESS ==", ""]
+    return "\n".join(out) + "\n"
+
+
+def baseline_results(rev: str, into: Path) -> ModuleType:
+    """`cpython_android.results` as it was at `rev`, imported under another name."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "Tools/cpython_android"],
+                             capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    package = into / "Tools" / "cpython_android"
+    spec = importlib.util.spec_from_file_location(
+        "baseline_cpython_android", package / "__init__.py",
+        submodule_search_locations=[str(package)])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return importlib.import_module("baseline_cpython_android.results")
+
+
+def compare(library: ModuleType, baseline: ModuleType, log: Path, xml: Path) -> float:
+    """Best time of this checkout over the baseline's, doing what `android.py
+    results LOG --junit-xml OUT` does (parse, JUnit, summary), alternating."""
+    ours, theirs = [], []
+    for _ in range(RUNS + 8):
+        for lib, times in ((library, ours), (baseline, theirs)):
+            gc.collect()  # neither pays for the other's garbage
+            start = time.perf_counter()
+            lib.convert_log(log, xml).summary()
+            times.append(time.perf_counter() - start)
+    return min(ours) / min(theirs)
+
+
 def convert_once(log: Path, xml: Path) -> tuple[float, int]:
     start = time.perf_counter()
     results = parse_log(log.read_text())
@@ -82,6 +149,10 @@ def convert_once(log: Path, xml: Path) -> tuple[float, int]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--baseline", default=BASELINE,
+                        help=f"git revision to compare with (default {BASELINE})")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         log, xml = Path(tmp) / "regrtest.log", Path(tmp) / "junit.xml"
         log.write_text(generate_log())
@@ -94,6 +165,33 @@ def main() -> int:
               f"(all: {', '.join(f'{t:.3f}' for t, _ in timings)})")
         print(f"ratio to the {TARGET_SECONDS:g} s target: {best / TARGET_SECONDS:.2f} "
               f"({'within' if best <= TARGET_SECONDS else 'OVER'} target)")
+        return compare_with_baseline(args.baseline, Path(tmp), log, xml)
+
+
+def compare_with_baseline(rev: str, tmp: Path, log: Path, xml: Path) -> int:
+    import cpython_android.results as library
+
+    try:
+        baseline = baseline_results(rev, tmp / "baseline")
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"benchmarks/results.py: cannot take the baseline {rev} from git ({e}): run it "
+              "in a git clone, or pass --baseline REV", file=sys.stderr)
+        return 2
+    cases = {"the log": log}
+    for files in (RERUN_FILES, FILES):
+        cases[f"the log and a --rerun of {files} files"] = path = tmp / f"rerun-{files}.log"
+        path.write_text(log.read_text() + rerun_section(files))
+    for what, path in cases.items():
+        ratio = compare(library, baseline, path, xml)
+        if what.endswith(f"of {FILES} files"):
+            # Every file re-run: the baseline kept only the last attempt of each
+            # (its JUnit lost 44,100 of the 45,000 tests), so not like for like.
+            verdict = "for information: the baseline's output dropped 44,100 tests"
+        else:
+            verdict = "within" if ratio <= RERUN_TARGET_RATIO else "OVER"
+            verdict += f" the {RERUN_TARGET_RATIO} target"
+        print(f"results on {what}: {ratio:.3f}x the code before re-run classification "
+              f"({rev}): {verdict}")
     return 0
 
 

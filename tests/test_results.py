@@ -275,9 +275,14 @@ def test_sequential_timeout_names_the_hung_test():
         ("timed_out", 5, "test_rx_hang.Hang.test_hang")
 
 
-def test_rerun_attempt_replaces_the_first():
+def test_rerun_attempt_is_the_result_and_the_first_is_kept():
     results = log("rerun.log")
     assert results.files["test_rx_flaky"].status == "passed"  # failed, then passed on re-run
+    [flaky] = results.files["test_rx_flaky"].all_cases()
+    assert flaky.flaky and [a.status for a in flaky.earlier] == ["failed"]
+    assert "test_rx_flaky.Flaky.test_flaky" in results.summary().split("Flaky, passed", 1)[1]
+    sub = cases(results, "test_rx_fail")["test_rx_fail.Bad.test_sub (subtest x=1)"]
+    assert sub.failed_every_attempt
     assert results.files["test_rx_fail"].status == "failed"
     assert results.files["test_rx_env"].status == "env_changed"
     assert results.exit_status() == 1

@@ -36,13 +36,15 @@ def test_pythoninfo_of_the_build_and_the_host_python_are_saved(gnu_build: BuiltH
     assert "machine='aarch64'" in result.stdout  # and printed
 
 
-def test_ci_packages_and_tests_the_extracted_package(gnu_build: BuiltHost):
+def test_ci_packages_and_tests_the_extracted_package(gnu_build: BuiltHost, tmp_path: Path):
     junit = gnu_build.cross_build / "logs" / f"junit-{GNU_HOST}.xml"
     junit.unlink(missing_ok=True)
     # The session build's own options, so every build step is up to date.
     options = list(build_command(GNU_HOST))[2:]
+    summary = tmp_path / "step-summary.md"
     result = gnu_build.cli("ci", GNU_HOST, *options, "--fast-ci", "--", "test_bool",
-                           env={**ccache_env(), "GITHUB_ACTIONS": "true"}, timeout=1800)
+                           env={**ccache_env(), "GITHUB_ACTIONS": "true",
+                                "GITHUB_STEP_SUMMARY": str(summary)}, timeout=1800)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     out = result.stdout
     for step in ("configure-build", "make-build", f"configure-host {GNU_HOST}",
@@ -59,6 +61,10 @@ def test_ci_packages_and_tests_the_extracted_package(gnu_build: BuiltHost):
     assert "[1/1] test_bool passed" in out
     cases = [case.name for suite in JUnitXml.fromfile(str(junit)) for case in suite]
     assert any("test_bool" in name for name in cases)
+    # GitHub's job summary: the run's counts and its slowest files, in Markdown.
+    markdown = summary.read_text()
+    assert markdown.startswith("## Tests on ") and ": SUCCESS" in markdown.splitlines()[0]
+    assert "| `test_bool` |" in markdown.split("### Slowest test files", 1)[1]
 
 
 def test_ci_without_a_mode_is_one_line(gnu_build: BuiltHost):

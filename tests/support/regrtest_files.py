@@ -23,6 +23,23 @@ TEST_FILES = {
             def test_wrong(self): self.assertEqual(1, 2)
             def test_error(self): raise RuntimeError("boom")
         """,
+    # Fails the first time it runs in a directory, passes afterwards: what
+    # regrtest's --rerun calls flaky.  The marker sits next to the test file,
+    # so it works wherever the test directory is (qemu, the lab, the build).
+    "test_flaky": """
+        import os, unittest
+        MARKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "flaky-ran-once")
+        class Flaky(unittest.TestCase):
+            def test_fine(self): pass
+            def test_once(self):
+                if not os.path.exists(MARKER):
+                    open(MARKER, "w").close()
+                    self.fail("fails the first time only")
+        """,
+    "test_skipmod": """
+        import unittest
+        raise unittest.SkipTest("not on this platform")
+        """,
     "test_crash": """
         import os, signal, unittest
         class Crash(unittest.TestCase):

@@ -183,6 +183,23 @@ def split_regrtest_args(args: Sequence[str]) -> tuple[list[str], list[str]]:
     return options, names
 
 
+#: regrtest's own re-run of failed files at the end of a process (3.13: -w and
+#: --verbose2 are its other names; --fast-ci and --slow-ci imply it).
+_RERUN = {"--rerun", "-w", "--verbose2"}
+
+
+def wants_rerun(args: Sequence[str]) -> bool:
+    return bool((_RERUN | {"--fast-ci", "--slow-ci"}) & set(args))
+
+
+def rerun_args(args: Sequence[str]) -> list[str]:
+    """The arguments for re-running failed files the way regrtest does: in
+    verbose mode, and not re-run once more (--fast-ci/--slow-ci still would:
+    regrtest cannot be told otherwise, so such a test may get a third attempt)."""
+    verbose = [] if {"-v", "--verbose"} & set(args) else ["-v"]
+    return [*verbose, *(arg for arg in args if arg not in _RERUN)]
+
+
 def subset_args(args: Sequence[str], files: Sequence[str]) -> list[str]:
     """regrtest arguments that run exactly `files`, with the user's other options."""
     options, _ = split_regrtest_args(args)

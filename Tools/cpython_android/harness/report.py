@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from ..console import Console
 from ..errors import UserError
 from ..runners import Runner
-
-if TYPE_CHECKING:
-    pass
-
 from .shard_run import RunContext
 from .shards import Report
 
@@ -39,10 +34,12 @@ async def close_runners(runners: Sequence[Runner], console: Console) -> None:
 
 
 def finish_report(report: Report, runners: Sequence[Runner], ctx: RunContext) -> int:
-    from ..results import write_junit
+    from ..results import append_job_summary, apply_regrtest_options, write_junit
 
     console = ctx.console
     problems = list(report.problems)
+    if ctx.command.is_regrtest_run:
+        apply_regrtest_options(report.results, ctx.command.args)
     if ctx.options.junit_xml:
         try:
             write_junit(report.results, ctx.options.junit_xml, junit_properties(runners, ctx))
@@ -50,6 +47,9 @@ def finish_report(report: Report, runners: Sequence[Runner], ctx: RunContext) ->
         except UserError as e:  # the summary still says how the run went
             problems.append(str(e))
     console.write(report.results.summary())
+    title = f"Tests on {', '.join(r.name for r in runners)}"
+    if (summary := append_job_summary(report.results, title)) is not None:
+        console.write(f"Job summary: {summary}")
     for problem in problems:
         console.write(f"Error: {problem}")
     if report.interrupted:

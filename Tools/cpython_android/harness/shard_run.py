@@ -23,7 +23,7 @@ from ..textutil import join_command
 if TYPE_CHECKING:
     from ..results import RegrtestParser, RunResults
 
-from .planning import PythonCommand, TestOptions, subset_args
+from .planning import PythonCommand, TestOptions, rerun_args, subset_args, wants_rerun
 
 #: faulthandler's line when regrtest's --timeout stops a test file.
 _TIMEOUT_BANNER = re.compile(r"^Timeout \(\d+:\d\d:\d\d(\.\d+)?\)!$")
@@ -81,6 +81,8 @@ class ShardRun:
     # Per-test results and resume inside a crashed file (resume.py).
     _events: ShardEvents = field(default_factory=ShardEvents)
     _events_used: bool = False
+    # regrtest's arguments for this shard's runs (None: the command's own).
+    _args: tuple[str, ...] | list[str] | None = None
 
     @property
     def label(self) -> str:
@@ -91,6 +93,7 @@ class ShardRun:
         try:
             while await self._attempt():
                 pass
+            await self._rerun_what_a_crash_skipped()
         except asyncio.CancelledError:
             how = f"interrupted by {self.ctx.interrupted_by or 'a cancellation'}"
             self._record_stop(how, f"not run: the run was {how}")
@@ -116,8 +119,8 @@ class ShardRun:
 
         ctx, options = self.ctx, self.ctx.options
         command = ctx.command
-        args = (list(command.args) if self._pending is None
-                else subset_args(command.args, self._pending))
+        base = command.args if self._args is None else self._args
+        args = list(base) if self._pending is None else subset_args(base, self._pending)
         self._events_used = runs_in_one_process(args)
         parser = RegrtestParser()
         self._parser = parser
@@ -163,6 +166,33 @@ class ShardRun:
                                   "stops at the first crash")
             return False
         return await self._resume(results, running, what, outcome, culprit)
+
+    async def _rerun_what_a_crash_skipped(self) -> None:
+        """regrtest re-runs failed files (--rerun) at the end of its process: a
+        file that failed in a process a crash or hang then ended never got that.
+        Re-run such files here as regrtest would (verbose, in a fresh process):
+        their results are later attempts of the same tests (merge())."""
+        from ..results.model import FILE_FAILED
+
+        if len(self.parts) < 2 or not wants_rerun(self.ctx.command.args) \
+                or self.ctx.remaining() == 0.0:
+            return
+        files = [name for part in self.parts[:-1] for name, f in part.files.items()
+                 if f.status == FILE_FAILED and not f.earlier]
+        if not files:
+            return
+        self.ctx.console.write(
+            f"[{self.label}] re-running {len(files)} failed test file(s) in verbose mode: "
+            f"a crash ended their process before regrtest's re-run ({' '.join(files)})")
+        self._events.mark_unrun(self.parts)
+        self._events.close()
+        self._events = ShardEvents()  # a fresh events file: these tests run again
+        first = len(self.parts)
+        self._args, self._pending = rerun_args(self.ctx.command.args), files
+        while await self._attempt():
+            pass
+        for part in self.parts[first:]:
+            part.rerun = True
 
     def _invocation(self, args: list[str], scratch: Path) -> Invocation:
         """One run: per-test events through the hook when regrtest runs in one

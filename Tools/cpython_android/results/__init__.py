@@ -20,10 +20,12 @@ from .model import (
     mark_timed_out,
     merge,
 )
-from .regrtest import RegrtestParser, parse_log
+from .regrtest import RegrtestParser, apply_regrtest_options, parse_log
+from .summary import append_job_summary, markdown_summary
 
 __all__ = [
-    "apply_events", "attribute_stop", "attribute_stops", "read_events",
+    "append_job_summary", "apply_events", "apply_regrtest_options", "markdown_summary",
+    "attribute_stop", "attribute_stops", "read_events",
     "Counts", "RegrtestParser", "RunResults", "TestCase", "TestFile", "convert_log",
     "mark_crashed", "mark_not_run", "mark_timed_out", "merge", "merge_regrtest_xml",
     "parse_log", "write_junit",

@@ -49,30 +49,30 @@ def case_key(test_id: str) -> tuple[str, str]:
 
 @dataclass
 class FileEvents:
-    """One test file's events in one run."""
+    """One test file's events in one run: its cases per pass (regrtest's
+    re-run of failed tests in the same process is a second pass)."""
 
     name: str
-    cases: list[TestCase] = field(default_factory=list)
+    passes: list[list[TestCase]] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)  # ids, after regrtest's filters
     started: list[str] = field(default_factory=list)
     running: str | None = None  # started, not stopped: what a crash interrupted
     ended: bool = False
-    _where: dict[tuple[str, str], int] = field(default_factory=dict)
-    _this_pass: set[tuple[str, str]] = field(default_factory=set)
 
     def add(self, case: TestCase) -> None:
-        """Twice in one pass: a test that ran twice.  In a later pass (regrtest's
-        re-run of failed tests): the newer result replaces the older."""
-        key = case.key
-        if key in self._where and key not in self._this_pass:
-            self.cases[self._where[key]] = case
-        else:
-            self._where[key] = len(self.cases)
-            self.cases.append(case)
-        self._this_pass.add(key)
+        """A result of this pass (a test that ran twice in one pass is twice here)."""
+        if not self.passes:
+            self.new_pass()
+        self.passes[-1].append(case)
 
     def new_pass(self) -> None:
-        self._this_pass = set()
+        self.passes.append([])
+        self.ended = False
+
+    @property
+    def cases(self) -> list[TestCase]:
+        """The last pass's results."""
+        return self.passes[-1] if self.passes else []
 
 
 @dataclass
@@ -178,12 +178,16 @@ def apply_events(results: RunResults, log: EventLog) -> None:
     all, with times and tracebacks, -v or not)."""
     for name, events in log.files.items():
         is_new = name not in results.files
-        f = results.file(name)
-        if events.cases:
-            f.replace_cases(events.cases)
-        if is_new and events.ended:
-            bad = any(c.status in (FAILED, ERROR) for c in events.cases)
-            f.status = FILE_FAILED if bad else FILE_PASSED
+        # Pass n is attempt n: a re-run in worker processes (no events) is the
+        # output's alone.
+        attempts = results.file(name).attempts_for(len(events.passes))
+        for attempt, cases in zip(attempts, events.passes, strict=True):
+            if cases:
+                attempt.replace_cases(cases)
+            if is_new and (events.ended or attempt is not attempts[-1]):
+                bad = any(c.status in (FAILED, ERROR) for c in cases)
+                attempt.status = FILE_FAILED if bad else FILE_PASSED
+        f = attempts[-1] if attempts else results.file(name)
         if events.running and f.status in (FILE_RUNNING, FILE_CRASHED, FILE_TIMED_OUT):
             f.running_key = case_key(events.running)
             f.running_test = events.running
@@ -222,6 +226,8 @@ def attribute_stop(f: TestFile, *, idle_known: bool = False) -> tuple[str, str] 
 
 
 def attribute_stops(results: RunResults) -> None:
-    """`attribute_stop` for every file that crashed or hung (e.g. -j output)."""
+    """`attribute_stop` for every file that crashed or hung (e.g. -j output),
+    in any attempt (a crash before regrtest's re-run)."""
     for f in results.files.values():
-        attribute_stop(f)
+        for attempt in [*f.earlier, f]:
+            attribute_stop(attempt)

@@ -151,40 +151,99 @@ def merge_regrtest_xml(results: RunResults, xml: str | Path) -> None:
                         "wrote with --junit-xml") from None
     suites = [doc] if isinstance(doc, junitparser.TestSuite) else list(doc)
     outcome = _outcome_class()
+    # One suite per file and pass: a file's n-th suite is its n-th attempt
+    # (regrtest's re-run appends the suites of the files it ran again).
+    passes: dict[str, list[list[TestCase]]] = {}
     for suite in suites:
         cases = [c for c in (_case_from_xml(c, outcome) for c in suite) if c is not None]
-        if not cases:
-            continue  # e.g. a setUpModule error: an empty suite that names nothing
-        name = _suite_file(results, cases)
+        if cases:  # an empty suite (a setUpModule error) names nothing
+            passes.setdefault(_suite_file(results, cases), []).append(cases)
+    for name, file_passes in passes.items():
         is_new = name not in results.files
-        f = results.file(name)
-        _merge_cases(f, cases)
-        if is_new or f.status == FILE_RUNNING and not f.running_test:
-            f.status = FILE_FAILED if any(c.status in (FAILED, ERROR) for c in cases) \
-                else FILE_PASSED
-            f.duration = f.duration or sum(c.time for c in cases)
+        attempts = results.file(name).attempts_for(len(file_passes))
+        for f, cases in zip(attempts, file_passes, strict=True):
+            _merge_cases(f, cases)
+            if is_new or f.status == FILE_RUNNING and not f.running_test:
+                f.status = FILE_FAILED if any(c.status in (FAILED, ERROR) for c in cases) \
+                    else FILE_PASSED
+                f.duration = f.duration or sum(c.time for c in cases)
 
 
 # --- writing ours ---------------------------------------------------------------
+
+#: Surefire's order of a testcase's children (its XSD is a sequence, not a
+#: choice): final results and the attempts before them.
+_CHILD_ORDER = ("failure", "rerunFailure", "flakyFailure", "skipped", "error", "rerunError",
+                "flakyError")
+# The exception class on a traceback's last line: "KeyError: 'boom'", "test.support.Failed".
+_EXCEPTION_LINE = re.compile(r"([A-Za-z_][\w.]*)(?::|$)")
+
+
+def exception_type(case: TestCase) -> str:
+    """What JUnit's required `type` names: the exception class that ended the
+    traceback, else what kind of result it was ("failure", "error")."""
+    for text in (case.detail, case.message):
+        last = text.rstrip().rpartition("\n")[2].strip()
+        m = _EXCEPTION_LINE.match(last)
+        name = m.group(1) if m is not None else ""
+        if name.rpartition(".")[2][:1].isupper() and ("." in name or name.endswith(
+                ("Error", "Exception", "Failure", "Exit", "Interrupt", "Warning"))):
+            return name
+    return "error" if case.status == ERROR else "failure"
+
+
+def _final_result(case: TestCase) -> junitparser.Element | None:
+    import junitparser
+
+    message = xml_text(case.message) if case.message else None
+    result: junitparser.Failure | junitparser.Error | junitparser.Skipped
+    if case.status == PASSED:
+        return None
+    if case.status == SKIPPED:
+        result = junitparser.Skipped(message)
+    else:
+        kind = junitparser.Failure if case.status == FAILED else junitparser.Error
+        result = kind(message, exception_type(case))
+    if case.detail:
+        result.text = xml_text(case.detail)
+    return result
+
+
+def _attempt_tag(attempt: TestCase, *, flaky: bool) -> str:
+    """`flakyFailure` for a failed attempt of a test that passed in the end,
+    `rerunFailure` of one that never did (`...Error` for errors)."""
+    kind = "Error" if attempt.status == ERROR else "Failure"
+    return f"{'flaky' if flaky else 'rerun'}{kind}"
+
+
+def _earlier_attempt(attempt: TestCase, tag: str) -> junitparser.Element:
+    """One earlier failed attempt as the element `tag` names."""
+    from junitparser import xunit2
+
+    kinds = {"flakyFailure": xunit2.FlakyFailure, "flakyError": xunit2.FlakyError,
+             "rerunFailure": xunit2.RerunFailure, "rerunError": xunit2.RerunError}
+    element = kinds[tag](xml_text(attempt.message) or None, exception_type(attempt))
+    element.stack_trace = xml_text(attempt.detail or attempt.message)  # required, maybe empty
+    return element
+
+
+_FINAL_TAGS = {FAILED: "failure", ERROR: "error", SKIPPED: "skipped"}
+
 
 def _junit_case(case: TestCase) -> junitparser.TestCase:
     import junitparser
 
     out = junitparser.TestCase(xml_text(case.name), xml_text(case.classname),
                                round(case.time, 3))
-    if case.status == PASSED:
-        return out
-    message = xml_text(case.message) if case.message else None
-    result: junitparser.Failure | junitparser.Error | junitparser.Skipped
-    if case.status == FAILED:
-        result = junitparser.Failure(message)
-    elif case.status == ERROR:
-        result = junitparser.Error(message)
-    else:
-        result = junitparser.Skipped(message)
-    if case.detail:
-        result.text = xml_text(case.detail)
-    out.result = [result]
+    if case.status == PASSED and not case.earlier:
+        return out  # most tests: nothing inside
+    final = _final_result(case)
+    children = [(_FINAL_TAGS[case.status], final)] if final is not None else []
+    for attempt in case.earlier:
+        tag = _attempt_tag(attempt, flaky=case.flaky)
+        children.append((tag, _earlier_attempt(attempt, tag)))
+    for _, child in sorted(children, key=lambda pair: _CHILD_ORDER.index(pair[0])):
+        out.append(child)
     return out
 
 

@@ -32,6 +32,9 @@ _PROGRESS = re.compile(
     r"(?:\d+:\d\d:\d\d )(?:load avg: [\d.]+ )?\[\s*(\d+)(?:/(\d+))?(?:/\d+)?\] (\S+)(?: (.*))?$")
 _RUN_HEADER = re.compile(r"(?:\d+:\d\d:\d\d )(?:load avg: [\d.]+ )?Run (?:\d+ tests?|tests) "
                          r"(sequentially|in parallel)(?:.*?\(timeout: ([^,)]+))?")
+# "Re-running 2 failed tests in verbose mode [in subprocesses]" (not the
+# per-file "Re-running test_x in verbose mode (matching: ...)").
+_RERUN_HEADER = re.compile(r"Re-running (\d+) failed tests? in verbose mode")
 _RUNNING_LINE = re.compile(r"\d+:\d\d:\d\d (?:load avg: [\d.]+ )?running \(\d+\): ")
 _DURATION = (r"\d+ ms|\d+(?:\.\d+)? sec|\d+ min(?: \d+ sec)?|\d+ hour(?: \d+ min)?")
 _TRAILING_DURATION = re.compile(rf"(?: in ({_DURATION})| \(({_DURATION})\))$")

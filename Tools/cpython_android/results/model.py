@@ -45,7 +45,7 @@ SKIPPED_FILE_STATUSES = frozenset({FILE_SKIPPED, FILE_RESOURCE_DENIED, FILE_NO_T
 _SEVERITY = {PASSED: 0, SKIPPED: 1, FAILED: 2, ERROR: 3}
 
 
-@dataclass
+@dataclass(slots=True)  # a run has tens of thousands: slots keep them small and quick
 class TestCase:
     """One JUnit testcase."""
 
@@ -57,10 +57,27 @@ class TestCase:
     status: str = PASSED  # passed | failed | error | skipped
     message: str = ""
     detail: str = ""  # traceback / output
+    # Earlier failed attempts of this test (regrtest's --rerun), oldest first:
+    # flaky if this, the last attempt, passed; else it failed every attempt.
+    # A tuple: no list to make for each of the (many) cases that ran once.
+    earlier: tuple[TestCase, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.classname, self.name)
+
+    @property
+    def id(self) -> str:
+        return f"{self.classname}.{self.name}" if self.classname != self.name else self.name
+
+    @property
+    def flaky(self) -> bool:
+        """Failed, then passed (or was skipped) when regrtest ran it again."""
+        return bool(self.earlier) and self.status not in (FAILED, ERROR)
+
+    @property
+    def failed_every_attempt(self) -> bool:
+        return bool(self.earlier) and self.status in (FAILED, ERROR)
 
     def absorb(self, other: TestCase) -> None:
         """Fill in what `other` (the same test from another source) knows and we do not."""
@@ -96,6 +113,10 @@ class TestFile:
     stops: list[tuple[str, str, str]] = field(default_factory=list)
     running_key: tuple[str, str] | None = None  # (classname, name) of the test started last
     continues: bool = False  # a resumed run of the rest of this file: merged, not replaced
+    # regrtest's re-run: the earlier attempts of this file (this is the last),
+    # and the tests its re-run line named ("matching: test_a, Class"); attempts.py.
+    earlier: list[TestFile] = field(default_factory=list)
+    rerun_matching: tuple[str, ...] = ()
 
     # (classname, name) -> position of its latest case in `cases`, and how many
     # cases that covers: rebuilt when `cases` was changed directly, so a file of
@@ -136,13 +157,28 @@ class TestFile:
                 return dotted
         return self.name
 
-    def all_cases(self) -> list[TestCase]:
-        """The cases, plus the file-level case that says what went wrong (or why it
-        was skipped) when the individual cases do not."""
-        extra = self._file_case()
-        return [*self.cases, extra] if extra else list(self.cases)
+    def attempts_for(self, count: int) -> list[TestFile]:
+        """The first `count` attempts of this file, for a source that saw
+        `count` passes of it (regrtest's XML, the events of one process); an
+        attempt the output did not show is added before this one (a re-run
+        only follows a failure)."""
+        while len(self.earlier) + 1 < count:
+            self.earlier.append(TestFile(self.name, status=FILE_FAILED))
+        return [*self.earlier, self][:count]
 
-    def _file_case(self) -> TestCase | None:
+    def all_cases(self) -> list[TestCase]:
+        """One case per test (its attempts combined), plus the file-level case
+        that says what went wrong (or why it was skipped, or that the file
+        passed) when the individual cases do not."""
+        from .attempts import cases_of_attempts
+
+        extra = self.file_case()
+        if not self.earlier:
+            return [*self.cases, extra] if extra else list(self.cases)
+        return cases_of_attempts(self, extra)
+
+    def file_case(self) -> TestCase | None:
+        """This attempt's file-level case, if its tests' cases do not say it all."""
         module = self.module_name()
         running = f" while running {self.running_test}" if self.running_test else ""
         tail = self.output
@@ -161,17 +197,22 @@ class TestFile:
             return TestCase(module, "not run", status=ERROR,
                             message=f"{self.name} not run: {self.reason or 'the run ended early'}")
         if self.status == FILE_RUNNING:
+            what = (": regrtest's re-run of it did not finish (the output ended); the "
+                    "earlier attempts are kept" if self.earlier
+                    else " has no result: the output ended")
             return TestCase(module, "incomplete", status=ERROR,
-                            message=f"{self.name} has no result: the output ended{running}",
-                            detail=tail)
-        has_bad_case = any(c.status in (FAILED, ERROR) for c in self.cases)
-        if self.status in BAD_FILE_STATUSES and not has_bad_case:
+                            message=f"{self.name}{what}{running}", detail=tail)
+        if self.status in BAD_FILE_STATUSES and not any(c.status in (FAILED, ERROR)
+                                                       for c in self.cases):
             what = self.reason or self.status.replace("_", " ")
             return TestCase(module, self.status, status=ERROR,
                             message=f"{self.name} {what}", detail=tail)
         if self.status in SKIPPED_FILE_STATUSES and not self.cases:
             what = self.reason or self.status.replace("_", " ")
             return TestCase(module, self.status, status=SKIPPED, message=what)
+        if not self.cases:  # a result without per-test detail (a log without -v)
+            return TestCase(module, self.name, time=self.duration, status=PASSED,
+                            message=self.reason)
         return None
 
     @property
@@ -197,6 +238,10 @@ class Counts:
     tests_failed: int = 0
     tests_errored: int = 0
     tests_skipped: int = 0
+    # regrtest's re-run (test ids): passed on a later attempt; failed every attempt.
+    flaky: tuple[str, ...] = ()
+    failed_every_attempt: tuple[str, ...] = ()
+    files_without_detail: int = 0  # files whose one case stands for all their tests
 
 
 @dataclass
@@ -208,6 +253,14 @@ class RunResults:
     fail_env_changed: bool = False
     #: Test files regrtest announced ("[n/N]") that never reported: N minus those seen.
     missing_files: int = 0
+    #: Failed files regrtest's re-run announced but never started (the output ended):
+    #: their earlier attempts stand.
+    rerun_missing: int = 0
+    #: regrtest's --fail-rerun: a test that passed only when re-run fails the run.
+    fail_rerun: bool = False
+    #: The harness's own re-run of files that failed in a process a crash ended
+    #: before regrtest re-ran them: each file here is a later attempt (merge()).
+    rerun: bool = False
 
     def file(self, name: str) -> TestFile:
         """The file called `name`, created (still running) if new."""
@@ -219,6 +272,7 @@ class RunResults:
     def counts(self) -> Counts:
         files = list(self.files.values())
         cases = [c for f in files for c in f.all_cases()]
+        rerun = [c for c in cases if c.earlier] if any(f.earlier for f in files) else []
 
         def tests(status: str) -> int:
             return sum(1 for c in cases if c.status == status)
@@ -228,9 +282,9 @@ class RunResults:
 
         return Counts(
             files=len(files) + self.missing_files,
-            files_passed=sum(1 for f in files if not self._file_failed(f)
+            files_passed=sum(1 for f in files if not self.file_failed(f)
                              and f.status not in SKIPPED_FILE_STATUSES),
-            files_failed=sum(1 for f in files if self._file_failed(f)) + self.missing_files,
+            files_failed=sum(1 for f in files if self.file_failed(f)) + self.missing_files,
             files_skipped=sum(1 for f in files if f.status in SKIPPED_FILE_STATUSES),
             files_env_changed=sum(1 for f in files if f.status == FILE_ENV_CHANGED),
             crashed=named(FILE_CRASHED),
@@ -241,9 +295,13 @@ class RunResults:
             tests_failed=tests(FAILED),
             tests_errored=tests(ERROR),
             tests_skipped=tests(SKIPPED),
+            flaky=tuple(c.id for c in rerun if c.flaky),
+            failed_every_attempt=tuple(c.id for c in rerun if c.failed_every_attempt),
+            files_without_detail=sum(1 for f in files if not f.cases
+                                     and f.status not in SKIPPED_FILE_STATUSES),
         )
 
-    def _file_failed(self, f: TestFile) -> bool:
+    def file_failed(self, f: TestFile) -> bool:
         return f.failed or (self.fail_env_changed and f.status == FILE_ENV_CHANGED)
 
     def ran_nothing(self) -> bool:
@@ -255,46 +313,14 @@ class RunResults:
         """0 only if some test ran and nothing failed, errored, crashed or timed out."""
         if self.ran_nothing() or self.missing_files:
             return 1
-        return 1 if any(self._file_failed(f) for f in self.files.values()) else 0
+        return 1 if any(self.file_failed(f) or (self.fail_rerun and f.earlier)
+                        for f in self.files.values()) else 0
 
     def summary(self) -> str:
-        c = self.counts()
-        lines = [
-            f"Test files: {c.files} total, {c.files_passed} passed, {c.files_failed} failed, "
-            f"{c.files_skipped} skipped"
-            + (f", {c.files_env_changed} altered the environment" if c.files_env_changed else ""),
-            f"Tests: {c.tests} total, {c.tests_passed} passed, {c.tests_failed} failed, "
-            f"{c.tests_errored} errors, {c.tests_skipped} skipped",
-        ]
-        for f in self.files.values():
-            named_stops = [stop for stop in f.stops if stop[1]]
-            lines.extend(f"{kind}: {test} ({cause})" for kind, test, cause in named_stops)
-            if named_stops and len(named_stops) == len(f.stops):
-                continue
-            if f.status == FILE_CRASHED:
-                lines.append(f"Crashed: {_one_line(f.all_cases()[-1].message)}")
-            elif f.status == FILE_TIMED_OUT:
-                lines.append(f"Timed out: {_one_line(f.all_cases()[-1].message)}")
-            elif f.status == FILE_RUNNING:
-                lines.append(f"No result: {_one_line(f.all_cases()[-1].message)}")
-        if c.not_run:
-            lines.append(f"Not run ({len(c.not_run)}): {' '.join(c.not_run)}")
-        if self.missing_files:
-            lines.append(f"Not run: {self.missing_files} more test file(s) regrtest announced "
-                         "never reported (the output ends early)")
-        failed = [f.name for f in self.files.values() if self._file_failed(f)
-                  and f.status not in (FILE_CRASHED, FILE_TIMED_OUT, FILE_NOT_RUN, FILE_RUNNING)]
-        if failed:
-            lines.append(f"Failed ({len(failed)}): {' '.join(failed)}")
-        if self.ran_nothing():
-            lines.append("No tests ran: this counts as a failure (check the test selection "
-                         "and that the test files exist on the target)")
-        lines.append("Result: " + ("SUCCESS" if self.exit_status() == 0 else "FAILURE"))
-        return "\n".join(lines)
+        """The end-of-run summary (summary.py)."""
+        from .summary import text_summary
 
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+        return text_summary(self)
 
 
 def mark_crashed(results: RunResults, file: str, detail: str) -> None:
@@ -326,15 +352,22 @@ def mark_not_run(results: RunResults, files: Iterable[str], reason: str) -> None
 def merge(parts: Iterable[RunResults]) -> RunResults:
     """Shards or resumed runs as one run.  A later real result for a file replaces
     an earlier one; "not run" never replaces a real result."""
+    from .attempts import next_attempt
+
     merged = RunResults()
     for part in parts:
         merged.fail_env_changed = merged.fail_env_changed or part.fail_env_changed
+        merged.fail_rerun = merged.fail_rerun or part.fail_rerun
         merged.missing_files += part.missing_files
+        merged.rerun_missing += part.rerun_missing
         for name, f in part.files.items():
             old = merged.files.get(name)
             if old is not None and f.status == FILE_NOT_RUN and old.status != FILE_NOT_RUN:
                 continue
-            merged.files[name] = continue_file(old, f) if old and f.continues else f
+            if old is not None and part.rerun:
+                merged.files[name] = next_attempt(old, f)
+            else:
+                merged.files[name] = continue_file(old, f) if old and f.continues else f
     return merged
 
 
@@ -347,6 +380,9 @@ def continue_file(before: TestFile, rest: TestFile) -> TestFile:
     for case in [*before.cases, *rest.cases]:
         combined.add_case(case)
     combined.stops += rest.stops
+    # regrtest's re-run attempts, either side of the resume.
+    combined.earlier = [*before.earlier, *rest.earlier]
+    combined.rerun_matching = before.rerun_matching or rest.rerun_matching
     combined.duration += rest.duration
     if rest.status in (FILE_CRASHED, FILE_TIMED_OUT) or not before.stops:
         combined.status, combined.reason = rest.status, rest.reason

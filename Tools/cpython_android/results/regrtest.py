@@ -17,14 +17,17 @@ end.  Formats (CPython 3.13 libregrtest, see FACTS.md):
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .attempts import next_attempt
 from .lines import (
     _CASE_HEAD,
     _CASE_LINE,
     _ERROR_HEADER,
     _PROGRESS,
     _RAN_LINE,
+    _RERUN_HEADER,
     _RUN_HEADER,
     _RUNNING_LINE,
     _SEPARATOR_DASH,
@@ -49,6 +52,7 @@ from .model import (
     FILE_TIMED_OUT,
     RunResults,
     TestCase,
+    TestFile,
 )
 
 OUTPUT_TAIL_LINES = 300
@@ -84,6 +88,8 @@ class RegrtestParser:
         self._block_file = ""
         self._expect_block_header = False
         self._rerun = False  # regrtest's re-run of failed files has begun
+        self._rerun_total = 0  # N in "Re-running N failed tests"
+        self._rerun_started: set[str] = set()
 
     # --- lines ---------------------------------------------------------------
 
@@ -107,8 +113,9 @@ class RegrtestParser:
     def _header(self, line: str) -> bool:
         m = _RUN_HEADER.match(line)
         if m is None:
-            if "Re-running" in line and "failed test" in line:
-                self._rerun = True
+            rerun = _RERUN_HEADER.search(line)
+            if rerun is not None:
+                self._rerun, self._rerun_total = True, int(rerun.group(1))
             return False
         self.parallel = m.group(1) == "in parallel"
         if m.group(2) and self.timeout is None:
@@ -121,6 +128,8 @@ class RegrtestParser:
             self.total = int(total)
         if not self._rerun:
             self._announced.add(name)
+        elif not rest.startswith("running ("):
+            self._rerun_started.add(name)
         if not rest:  # sequential: the file starts now
             self._start(name)
             self.current_file = self._owner = name
@@ -137,8 +146,11 @@ class RegrtestParser:
     def _start(self, name: str) -> None:
         old = self.results.files.get(name)
         if old is not None and old.status != FILE_RUNNING:
-            # A second attempt (regrtest's re-run of failed files) replaces the first.
             del self.results.files[name]
+            if self._rerun:  # regrtest's re-run: a new attempt, the old one kept
+                self._finish_file(old, self._states.get(name))
+                self.results.files[name] = next_attempt(old, TestFile(name))
+            # else the same file ran twice in one pass (-F): the last run counts
         self.results.file(name)
         self._states[name] = _FileState()
 
@@ -258,6 +270,9 @@ class RegrtestParser:
                 state.timeout = h * 3600 + mi * 60 + s
         elif line.startswith(f"{name} skipped -- "):
             self.results.file(name).reason = line.split(" -- ", 1)[1]
+        elif line.startswith(f"Re-running {name} in verbose mode (matching: "):
+            matching = line.split("(matching: ", 1)[1].rstrip(")")
+            self.results.file(name).rerun_matching = tuple(matching.split(", "))
 
     # --- ERROR/FAIL blocks ---------------------------------------------------
 
@@ -291,25 +306,31 @@ class RegrtestParser:
 
     # --- the end ---------------------------------------------------------------
 
+    @staticmethod
+    def _finish_file(f: TestFile, state: _FileState | None) -> None:
+        """Keep `f`'s output; a file with no result line says from it whether it
+        timed out or crashed, and in which test."""
+        if state is None:
+            return
+        f.output = "\n".join(state.output)
+        if f.status in (FILE_RUNNING, FILE_CRASHED) and state.timeout is not None:
+            f.status, f.timeout = FILE_TIMED_OUT, state.timeout
+        elif f.status == FILE_RUNNING and state.fatal:
+            f.status, f.reason = FILE_CRASHED, state.fatal
+        if f.status in (FILE_RUNNING, FILE_CRASHED, FILE_TIMED_OUT) and state.pending:
+            f.running_key = state.pending  # -v: the last test line with no result
+        if f.status in (FILE_RUNNING, FILE_CRASHED, FILE_TIMED_OUT) and not f.running_test:
+            f.running_test = _test_from_traceback(state.output)
+
     def finish(self) -> RunResults:
         """The results so far; a file still running is marked from its output
         (a faulthandler timeout or fatal error), else left for the harness."""
         self._end_block()
         for name, f in self.results.files.items():
-            state = self._states.get(name)
-            if state is None:
-                continue
-            f.output = "\n".join(state.output)
-            if f.status in (FILE_RUNNING, FILE_CRASHED) and state.timeout is not None:
-                f.status, f.timeout = FILE_TIMED_OUT, state.timeout
-            elif f.status == FILE_RUNNING and state.fatal:
-                f.status, f.reason = FILE_CRASHED, state.fatal
-            if f.status in (FILE_RUNNING, FILE_CRASHED, FILE_TIMED_OUT) and state.pending:
-                f.running_key = state.pending  # -v: the last test line with no result
-            if f.status in (FILE_RUNNING, FILE_CRASHED, FILE_TIMED_OUT) and not f.running_test:
-                f.running_test = _test_from_traceback(state.output)
+            self._finish_file(f, self._states.get(name))
         if self.total is not None:
             self.results.missing_files = max(0, self.total - len(self._announced))
+        self.results.rerun_missing = max(0, self._rerun_total - len(self._rerun_started))
         return self.results
 
 
@@ -319,3 +340,15 @@ def parse_log(text: str) -> RunResults:
     for line in text.splitlines():
         parser.feed(line)
     return parser.finish()
+
+
+#: regrtest options that make more than failures fail the run (its exit codes 3
+#: and 5; --fast-ci and --slow-ci imply --fail-env-changed, not --fail-rerun).
+_FAIL_ENV_CHANGED = {"--fail-env-changed", "--fast-ci", "--slow-ci"}
+_FAIL_RERUN = {"--fail-rerun"}
+
+
+def apply_regrtest_options(results: RunResults, args: Sequence[str]) -> None:
+    """regrtest's own rules for the exit status, from the arguments it ran with."""
+    results.fail_env_changed = results.fail_env_changed or bool(_FAIL_ENV_CHANGED & set(args))
+    results.fail_rerun = results.fail_rerun or bool(_FAIL_RERUN & set(args))
