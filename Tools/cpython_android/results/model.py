@@ -96,6 +96,9 @@ class TestFile:
     stops: list[tuple[str, str, str]] = field(default_factory=list)
     running_key: tuple[str, str] | None = None  # (classname, name) of the test started last
     continues: bool = False  # a resumed run of the rest of this file: merged, not replaced
+    # Native crash reports (crash/): test id ("" for the file) -> the top frame,
+    # "SIGSEGV in PyObject_GetAttr (Objects/object.c:1252)", for the summary.
+    crash_frames: dict[str, str] = field(default_factory=dict)
 
     # (classname, name) -> position of its latest case in `cases`, and how many
     # cases that covers: rebuilt when `cases` was changed directly, so a file of
@@ -268,11 +271,14 @@ class RunResults:
         ]
         for f in self.files.values():
             named_stops = [stop for stop in f.stops if stop[1]]
-            lines.extend(f"{kind}: {test} ({cause})" for kind, test, cause in named_stops)
+            lines.extend(f"{test} crashed: {f.crash_frames[test]}" if test in f.crash_frames
+                         and kind == "Crashed" else f"{kind}: {test} ({cause})"
+                         for kind, test, cause in named_stops)
             if named_stops and len(named_stops) == len(f.stops):
                 continue
             if f.status == FILE_CRASHED:
-                lines.append(f"Crashed: {_one_line(f.all_cases()[-1].message)}")
+                top = f": {f.crash_frames['']}" if "" in f.crash_frames else ""
+                lines.append(f"Crashed: {_one_line(f.all_cases()[-1].message)}{top}")
             elif f.status == FILE_TIMED_OUT:
                 lines.append(f"Timed out: {_one_line(f.all_cases()[-1].message)}")
             elif f.status == FILE_RUNNING:
@@ -343,7 +349,8 @@ def continue_file(before: TestFile, rest: TestFile) -> TestFile:
     tests (`rest`) as one file: every case, every stop; still failed."""
     combined = TestFile(before.name, status=before.status, duration=before.duration,
                         reason=before.reason, output=before.output, module=before.module,
-                        timeout=before.timeout, stops=list(before.stops))
+                        timeout=before.timeout, stops=list(before.stops),
+                        crash_frames={**before.crash_frames, **rest.crash_frames})
     for case in [*before.cases, *rest.cases]:
         combined.add_case(case)
     combined.stops += rest.stops
