@@ -22,12 +22,13 @@ def signal_text(report: CrashReport) -> str:
 
 def top_frame(report: CrashReport) -> str:
     """What crashed where, in one phrase: the innermost symbolized native
-    frame of the build, else debuggerd's own name for frame #00, else the
-    innermost Python frame."""
+    frame of the build (the function the pc is in, at its line there: a
+    helper inlined into it, such as Py_TYPE, is in the report), else
+    debuggerd's own name for frame #00, else the innermost Python frame."""
     what = signal_text(report)
     for frame in report.frames:
         if frame.locations:
-            loc = frame.locations[0]
+            loc = frame.locations[-1]
             where = loc.where()
             return f"{what} in {loc.function}" + (f" ({where})" if where else "")
     if report.frames and report.frames[0].hint:
@@ -49,7 +50,8 @@ def format_report(report: CrashReport, *, title: str = "Native crash report") ->
     lines = [f"{title}: {top_frame(report)}"]
     if report.signal is not None:
         fault = f", fault addr {report.fault_addr}" if report.fault_addr else ""
-        lines.append(f"signal {report.signal} ({report.signal_name}), code {report.code}{fault}")
+        code = f", code {report.code}" if report.code else ""
+        lines.append(f"signal {report.signal} ({report.signal_name}){code}{fault}")
     for label, value in (("Cause", report.cause), ("Abort message", report.abort_message),
                          ("Fatal Python error", report.fatal_error), ("ABI", report.abi)):
         if value:

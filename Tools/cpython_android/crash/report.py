@@ -16,7 +16,9 @@ output, or a tombstone):
   addr 0x0 in tid T (NAME), pid P (NAME)`` (tag ``libc``, or on stderr when
   there is no log daemon, as on the android-lab);
 - faulthandler's ``Fatal Python error: ...`` and the Python frames under
-  ``Current thread 0x... (most recent call first):``.
+  ``Current thread 0x... (most recent call first):`` (its fatal error names
+  the signal, as faulthandler.c's handler table does), and qemu-user's
+  ``qemu: uncaught target signal 11 (Segmentation fault)``.
 
 Only the first thread's backtrace is kept (debuggerd prints the crashing
 thread first); what the text lacks or cuts short is said in `notes`.
@@ -111,6 +113,13 @@ _FRAME_OFFSET = re.compile(r"\s*\(offset 0x([0-9a-fA-F]+)\)\s*$")
 _FATAL_ERROR = re.compile(r"Fatal Python error: (.+)$")
 _PY_THREAD = re.compile(r"(Current thread|Thread) 0x[0-9a-fA-F]+ .*\(most recent call first\):")
 _PY_FRAME = re.compile(r'^\s+File "(.*)", line (\d+) in (.+)$')
+_QEMU_SIGNAL = re.compile(r"\bqemu: uncaught target signal (\d+) \(")
+#: faulthandler's fatal errors and their signals (Modules/faulthandler.c's
+#: faulthandler_handlers).
+_FAULTHANDLER_SIGNALS = {"Segmentation fault": (11, "SIGSEGV"), "Bus error": (7, "SIGBUS"),
+                         "Aborted": (6, "SIGABRT"), "Illegal instruction": (4, "SIGILL"),
+                         "Floating-point exception": (8, "SIGFPE")}
+_SIGNAL_NAMES = {number: name for number, name in _FAULTHANDLER_SIGNALS.values()}
 
 
 def parse(text: str) -> CrashReport:
@@ -147,6 +156,8 @@ def parse(text: str) -> CrashReport:
     elif report.debuggerd and not report.frames and not backtrace_done:
         report.notes.append("debuggerd's report has no backtrace (cut short?): no native "
                             "frames to symbolize")
+    if report.signal is None and report.fatal_error in _FAULTHANDLER_SIGNALS:
+        report.signal, report.signal_name = _FAULTHANDLER_SIGNALS[report.fatal_error]
     if frame_lines > len(report.frames):
         report.notes.append(f"{frame_lines - len(report.frames)} backtrace line(s) could not "
                             "be read")
@@ -165,6 +176,9 @@ def _header_line(line: str, report: CrashReport) -> None:
             report.tid, report.pid, report.process = int(m.group(5)), int(m.group(7)), m.group(8)
     elif (m := _SIGNAL.search(line)) is not None and ("code" in line):
         _set_signal(report, m, override=True)
+    elif (m := _QEMU_SIGNAL.search(line)) is not None and report.signal is None:
+        number = int(m.group(1))
+        report.signal, report.signal_name = number, _SIGNAL_NAMES.get(number, f"signal {number}")
     elif (m := _ABI.search(line)) is not None:
         report.abi = m.group(1)
     elif (m := _CAUSE.search(line)) is not None and report.debuggerd:
