@@ -229,7 +229,9 @@ def check_read_null_crash(built: BuiltHost, result, junit: Path) -> str:
     written = textwrap.dedent(TEST_FILES["test_native_crash"]).splitlines()
     line = next(i for i, code in enumerate(written, 1) if "_read_null()" in code)
     assert "Fatal Python error: Segmentation fault" in text
-    assert f'{source}", line {line} in test_b_read_null' in text
+    # faulthandler's traceback once (the output's), the report saying it is above.
+    assert text.count(f'{source}", line {line} in test_b_read_null') == 1, text
+    assert "Python traceback: faulthandler's, above" in text
     assert "test_native_crash.Native.test_b_read_null crashed: SIGSEGV in test_b_read_null" \
         in text
     summary = [s for s in result.stdout.splitlines()
@@ -237,6 +239,7 @@ def check_read_null_crash(built: BuiltHost, result, junit: Path) -> str:
     assert summary and "SIGSEGV in test_b_read_null (" in summary[0], result.stdout[-2000:]
     assert f"{source}:{line}, Python)" in summary[0]
     saved = crash_file(built, "test_b_read_null").read_text()
+    assert "Python traceback (faulthandler, most recent call first):" in saved
     assert f'{source}", line {line} in test_b_read_null' in saved
     assert "Traceback (most recent call last)" not in output
     return text

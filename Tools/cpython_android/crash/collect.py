@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..hosts import Host
 from .elf import BuildIdIndex
 from .render import format_report, top_frame
-from .report import CrashReport, parse
+from .report import CrashReport, has_python_traceback, parse
 from .symbolize import Symbolizer, find_symbolizer, symbolize
 
 if TYPE_CHECKING:
@@ -91,17 +91,23 @@ def analyse(text: str, symbols: CrashSymbols) -> CrashReport:
     return report
 
 
-def report_crash(text: str, symbols: CrashSymbols, test: str) -> CrashSummary | None:
-    """The crash in `text` (None when it shows none), saved for `test`."""
+def report_crash(text: str, symbols: CrashSymbols, test: str, *, python_above: bool = False
+                 ) -> CrashSummary | None:
+    """The crash in `text` (None when it shows none), saved for `test`
+    (whole); the summary's text leaves out the Python traceback when it is
+    to follow one (`python_above`)."""
     report = analyse(text, symbols)
     if report.empty:
         return None
-    body = format_report(report, title=f"{test or 'the run'} crashed")
+    title = f"{test or 'the run'} crashed"
+    saved = body = format_report(report, title=title)
+    if python_above:
+        body = format_report(report, title=title, python_above=True)
     path: Path | None = symbols.logs_dir / f"crash-{symbols.host_name}-{_safe(test)}.txt"
     assert path is not None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(body + "\n--- the text it was made from ---\n" + text, encoding="utf-8")
+        path.write_text(saved + "\n--- the text it was made from ---\n" + text, encoding="utf-8")
     except OSError as e:
         body += f"\n(could not save the report as {path}: {e.strerror or e})\n"
         path = None
@@ -126,14 +132,16 @@ def attach(f: TestFile, test_id: str | None, symbols: CrashSymbols, device_text:
         key = case_key(test_id)
         case = next((c for c in reversed(f.cases) if c.key == key), None)
     output = case.detail if case is not None else f.output
+    # faulthandler's traceback is in the output already: not twice in <error>.
     summary = report_crash("\n".join(filter(None, [output, device_text])), symbols,
-                           test_id or f.name)
+                           test_id or f.name, python_above=has_python_traceback(output))
     if summary is None:
         return None
+    text = summary.text
     if case is not None:
-        case.detail = f"{case.detail.rstrip()}\n\n{summary.text}" if case.detail else summary.text
+        case.detail = f"{case.detail.rstrip()}\n\n{text}" if case.detail else text
     else:
-        f.output = f"{f.output.rstrip()}\n\n{summary.text}" if f.output else summary.text
+        f.output = f"{f.output.rstrip()}\n\n{text}" if f.output else text
     f.crash_frames[test_id or ""] = summary.top
     return summary
 

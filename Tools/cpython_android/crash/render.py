@@ -45,8 +45,10 @@ def python_file(path: str) -> str:
     return m.group(1) if m else path
 
 
-def format_report(report: CrashReport, *, title: str = "Native crash report") -> str:
-    """The whole report as text."""
+def format_report(report: CrashReport, *, title: str = "Native crash report",
+                  python_above: bool = False) -> str:
+    """The whole report as text (`python_above`: the text it follows already
+    holds faulthandler's traceback, which is then not repeated)."""
     lines = [f"{title}: {top_frame(report)}"]
     if report.signal is not None:
         fault = f", fault addr {report.fault_addr}" if report.fault_addr else ""
@@ -66,7 +68,10 @@ def format_report(report: CrashReport, *, title: str = "Native crash report") ->
     elif report.debuggerd or report.signal is not None:
         lines += ["", "Native backtrace: none in the report (debuggerd writes one on a "
                   "device; faulthandler gives only the Python frames)"]
-    if report.python_frames:
+    if report.python_frames and python_above:
+        lines += ["", f"Python traceback: faulthandler's, above ({len(report.python_frames)} "
+                  "frames)"]
+    elif report.python_frames:
         lines += ["", "Python traceback (faulthandler, most recent call first):"]
         lines += [f'  File "{f.file}", line {f.line} in {f.function}'
                   for f in report.python_frames]

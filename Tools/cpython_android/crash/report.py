@@ -122,6 +122,11 @@ _FAULTHANDLER_SIGNALS = {"Segmentation fault": (11, "SIGSEGV"), "Bus error": (7,
 _SIGNAL_NAMES = {number: name for number, name in _FAULTHANDLER_SIGNALS.values()}
 
 
+def has_python_traceback(text: str) -> bool:
+    """Whether `text` holds faulthandler's traceback (its thread line)."""
+    return _PY_THREAD.search(text) is not None
+
+
 def parse(text: str) -> CrashReport:
     """The crash report in `text` (logcat, tombstone, faulthandler, or a mix)."""
     report = CrashReport()
