@@ -32,9 +32,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "Tools"))
 sys.path.insert(0, str(REPO / "tests"))
 
+from harness import built_host_arguments  # noqa: E402  (benchmarks/harness.py)
+
 from cpython_android.crash import for_layout, report_crash  # noqa: E402
 from cpython_android.crash.elf import build_id  # noqa: E402
 from cpython_android.hosts import parse_host  # noqa: E402
+from cpython_android.hostsettings import load  # noqa: E402
 from cpython_android.layout import Layout  # noqa: E402
 from support import crash_reports as cr  # noqa: E402
 
@@ -64,7 +67,9 @@ def symbolizing(layout: Layout, host_name: str, rounds: int) -> list[float]:
     seconds = []
     with tempfile.TemporaryDirectory() as logs:
         for _ in range(rounds):
-            symbols = for_layout(layout, parse_host(host_name))
+            host = parse_host(host_name)
+            recorded = load(layout.host_settings(host))  # the NDK it was built with
+            symbols = for_layout(layout, host, recorded.ndk_version if recorded else None)
             symbols.logs_dir = Path(logs)
             started = time.perf_counter()
             summary = report_crash(text, symbols, "test_bench.T.test_crash")
@@ -100,13 +105,7 @@ def crash_free_runs(args: argparse.Namespace) -> dict[str, list[float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--checkout", type=Path, required=True)
-    parser.add_argument("--cross-build-dir", type=Path, required=True)
-    parser.add_argument("--host", default="aarch64-linux-gnu")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("tests", nargs="*", default=["test_bool", "test_int"])
-    args = parser.parse_args()
+    args = built_host_arguments(__doc__, 3, ["test_bool", "test_int"])
     layout = Layout(args.cross_build_dir.resolve())
 
     seconds = symbolizing(layout, args.host, args.rounds)

@@ -323,6 +323,8 @@ def test_symbolize_stdin_with_the_ndks_symbolizer(lab_x86_64: LabBuild):
     assert result.returncode == 0, result.stderr
     assert "PyObject_GetAttr at Objects/object.c:" in result.stdout
     assert "null pointer dereference" in result.stdout
+    # The NDK's llvm-symbolizer, of the NDK the host was built with (settings.json).
+    assert f"with {lab_x86_64.lab.clang_bin / 'llvm-symbolizer'}):" in result.stdout
     nothing = run_cli("--checkout", lab_x86_64.checkout, "--cross-build-dir",
                       lab_x86_64.cross_build, "symbolize", X86_64, "-",
                       env=lab_x86_64.lab.env(), input="all is well\n", timeout=60)

@@ -61,8 +61,9 @@ def format_report(report: CrashReport, *, title: str = "Native crash report",
     if report.pid is not None:
         lines.append(f"pid {report.pid}, tid {report.tid} ({report.process})")
     if report.frames:
+        tool = f", with {report.symbolizer}" if report.symbolizer else ""
         lines += ["", "Native backtrace (symbolized against the build's unstripped files, "
-                  "matched by BuildId):"]
+                  f"matched by BuildId{tool}):"]
         for frame in report.frames:
             lines += _frame_lines(frame)
     elif report.debuggerd or report.signal is not None:

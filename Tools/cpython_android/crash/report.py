@@ -88,6 +88,7 @@ class CrashReport:
     python_frames: list[PythonFrame] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     debuggerd: bool = False  # the text had debuggerd's banner or header
+    symbolizer: str = ""  # the program that symbolized the frames
 
     @property
     def empty(self) -> bool:

@@ -99,6 +99,8 @@ def symbolize(report: CrashReport, index: BuildIdIndex, symbolizer: Symbolizer |
             for frame in frames:
                 frame.note = "not symbolized: no symbolizer"
         return
+    if by_file and symbolizer is not None:
+        report.symbolizer = str(symbolizer.path)
     for elf, frames in by_file.items():
         assert symbolizer is not None
         try:
