@@ -40,15 +40,17 @@ def integration(session: nox.Session) -> None:
 def benchmarks(session: nox.Session) -> None:
     """Every benchmark (ratios measured side by side; several minutes each).
 
-    benchmarks/harness.py needs a built host: `nox -s benchmarks -- --checkout DIR
-    --cross-build-dir DIR` passes those to it; without them it is left out."""
+    benchmarks/harness.py and benchmarks/crash.py need a built host: `nox -s benchmarks
+    -- --checkout DIR --cross-build-dir DIR` passes those to them; without them they are
+    left out."""
     session.install("-e", ".[dev]")
     for script in ("build.py", "deps.py", "results.py"):
         session.run("python", f"benchmarks/{script}")
-    if session.posargs:
-        session.run("python", "benchmarks/harness.py", *session.posargs)
-    else:
-        session.log("benchmarks/harness.py skipped: give --checkout DIR --cross-build-dir DIR")
+    for script in ("harness.py", "crash.py"):
+        if session.posargs:
+            session.run("python", f"benchmarks/{script}", *session.posargs)
+        else:
+            session.log(f"benchmarks/{script} skipped: give --checkout DIR --cross-build-dir DIR")
 
 
 @nox.session

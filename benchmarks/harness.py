@@ -70,14 +70,19 @@ def check(what: str, result: subprocess.CompletedProcess[str]) -> None:
                  f"{result.stderr[-3000:]}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def built_host_arguments(doc: str, rounds: int, tests: list[str]) -> argparse.Namespace:
+    """The options of a benchmark over a built host (this one, crash.py)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--checkout", type=Path, required=True)
     parser.add_argument("--cross-build-dir", type=Path, required=True)
     parser.add_argument("--host", default="aarch64-linux-gnu")
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("tests", nargs="*", default=DEFAULT_TESTS)
-    args = parser.parse_args()
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("tests", nargs="*", default=tests)
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = built_host_arguments(__doc__, 2, DEFAULT_TESTS)
 
     checkout = validate(args.checkout)
     host = parse_host(args.host)

@@ -236,6 +236,11 @@ CASES = [
          write("unrelated/README", "not a source archive\n")),
     Case("deps-source-empty-dir", f"configure-host {GNU} --deps-from-source "
          "--deps-source {root}/empty", ("is empty",)),
+    # --- symbolize: a file that is not there, a host that is not one
+    Case("symbolize-missing-file", f"symbolize {GNU} {{user}}/no-such-tombstone.txt",
+         ("cannot read", "no-such-tombstone.txt")),
+    Case("symbolize-unknown-host", "symbolize mips-unknown-plan9 {user}/notes.txt",
+         ("mips-unknown-plan9",)),
     Case("cross-env-foreign-venv", f"cross-env {GNU} {{user}}/venv", ("did not create",),
          write("user/venv/pyvenv.cfg", "home = /usr/bin\n")),
 ]

@@ -96,7 +96,7 @@ def check_crash_run(result: subprocess.CompletedProcess[str], junit: Path) -> No
     assert outcomes(junit, "test_zz_after") == {("test_zz_after.After", "test_runs"): "passed"}
     message = cases(junit)[("test_crash.Crash", "test_segfault")][1]
     assert "SIGSEGV" in message or "Segmentation fault" in message
-    assert "Crashed: test_crash.Crash.test_segfault (SIGSEGV)" in result.stdout
+    assert "test_crash.Crash.test_segfault crashed: SIGSEGV in test_segfault (" in result.stdout
     assert "resuming in a fresh process with the rest of test_crash" in result.stdout
 
 

@@ -21,13 +21,16 @@ CCACHE_DIR = sources.default_cache() / "ccache"
 
 
 def run_cli(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None,
-            timeout: float | None = 3600, check: bool = False) -> subprocess.CompletedProcess[str]:
-    """Run `python Android/android.py ARGS` as a user would; output captured as text."""
+            timeout: float | None = 3600, check: bool = False,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python Android/android.py ARGS` as a user would (`input` on its
+    stdin); output captured as text."""
     full_env = dict(os.environ)
     full_env.pop("CPYTHON_CHECKOUT", None)
     full_env.update(env or {})
     result = subprocess.run([sys.executable, str(ANDROID_PY), *map(str, args)], env=full_env,
-                            cwd=cwd, capture_output=True, text=True, timeout=timeout)
+                            cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                            input=input)
     if check and result.returncode != 0:
         raise AssertionError(f"android.py {' '.join(map(str, args))} exited "
                              f"{result.returncode}\n{result.stdout[-4000:]}\n"

@@ -1,4 +1,4 @@
-"""Small regrtest test files (passing, failing, crashing with SIGSEGV, hanging)
+"""Small regrtest test files (passing, failing, crashing with SIGSEGV, in C too, hanging)
 that harness tests write into a `--testdir`, and a JUnit reader to compare
 a run's XML with what those files do."""
 
@@ -46,6 +46,21 @@ TEST_FILES = {
             def test_a_before(self): pass
             def test_b_segfault(self): os.kill(os.getpid(), signal.SIGSEGV)
             def test_c_never(self): pass
+        """,
+    # Crashes inside libpython (faulthandler._read_null reads NULL in C) and in
+    # ctypes (string_at(0)); skipped where the build has no _ctypes.
+    "test_native_crash": """
+        import faulthandler, unittest
+        class Native(unittest.TestCase):
+            def test_a_before(self): pass
+            def test_b_read_null(self): faulthandler._read_null()
+            def test_c_string_at_null(self):
+                try:
+                    import ctypes
+                except ImportError:
+                    self.skipTest("no _ctypes in this build")
+                ctypes.string_at(0)
+            def test_d_after(self): pass
         """,
     "test_hang": """
         import time, unittest

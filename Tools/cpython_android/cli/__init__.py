@@ -164,6 +164,22 @@ def cmd_results(args: argparse.Namespace, console: Console) -> int:
     return converted.exit_status()
 
 
+def cmd_symbolize(args: argparse.Namespace, console: Console) -> int:
+    from ..crash import for_layout
+    from ..crash.collect import symbolize_command
+
+    ctx = context_of(args, console, native_ok=True)
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(
+            encoding="utf-8", errors="replace")
+    except OSError as e:
+        raise UserError(f"cannot read {args.file}: {e.strerror or e}") from None
+    symbols = for_layout(ctx.layout, ctx.host, ctx.toolchain_options.ndk_version)
+    output, status = symbolize_command(text, symbols, "stdin" if args.file == "-" else args.file)
+    sys.stdout.write(output)
+    return status
+
+
 def cmd_package(args: argparse.Namespace, console: Console) -> int:
     return package.package(context_of(args, console), debug=args.debug)
 
@@ -191,6 +207,12 @@ def results_args(parser: argparse.ArgumentParser) -> None:
                         help="the XML regrtest itself wrote with --junit-xml, merged in")
     parser.add_argument("--junit-xml", metavar="OUT", type=opt.output_file, default=None,
                         help="where to write the JUnit XML (default: only print the summary)")
+
+
+def symbolize_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", nargs="?", default="-",
+                        help="a pasted logcat, tombstone or faulthandler output (default or "
+                        "`-`: stdin)")
 
 
 def package_args(parser: argparse.ArgumentParser) -> None:
@@ -264,6 +286,9 @@ COMMANDS = (
     Command("devices", "list the Android devices adb sees, with their state", cmd_devices),
     Command("results", "convert a saved regrtest output (plain or -v, sequential or -j) to "
             "JUnit XML; exit 0 only if it shows success", cmd_results, (results_args,)),
+    Command("symbolize", "symbolize a pasted logcat, tombstone or faulthandler output "
+            "against HOST's build (frames matched by ELF BuildId)", cmd_symbolize,
+            (opt.test_host, symbolize_args)),
     Command("check", "check the host prefix's ELF files (machine, 16 KB pages, DT_NEEDED, "
             "RPATH); exit 1 on any problem", checked(package.check), (HOST,)),
     Command("package", "check, then write python-VERSION-HOST.tar.gz in cross-build/HOST/dist",

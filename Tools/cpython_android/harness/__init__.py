@@ -73,10 +73,13 @@ def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tupl
     """`android.py test`: validate, find the runners, run.  `ctx.host` None
     means the native build python."""
     from .. import pythoninfo
+    from ..crash import for_layout
     from ..runners import RunnerSpec, create_runners
     from ..testbed import find_project
 
     options = replace(options, regrtest_has_no_randomize=has_no_randomize(ctx),
+                      crash_symbols=for_layout(ctx.layout, ctx.host,
+                                               ctx.toolchain_options.ndk_version),
                       regrtest_has_pythoninfo=pythoninfo.regrtest_has_option(ctx),
                       output_dir=options.output_dir or ctx.layout.logs_dir / "pulled")
     build_command(options)  # bad options are reported before anything starts

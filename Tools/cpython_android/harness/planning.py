@@ -5,14 +5,14 @@ the selected test files into shards (by earlier durations or by count)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
 
 if TYPE_CHECKING:
-    pass
+    from ..crash import CrashSymbols
 
 
 FIXED_RANDOM_SEED = "1"
@@ -62,6 +62,8 @@ class TestOptions:
     # Whether the target's regrtest has --pythoninfo (3.13's does not: then the
     # harness runs `-m test.pythoninfo` first).
     regrtest_has_pythoninfo: bool = True
+    # How to symbolize a crash's native frames (crash/): set by run_test_command.
+    crash_symbols: CrashSymbols | None = field(default=None, compare=False)
 
     @property
     def wants_pythoninfo(self) -> bool:

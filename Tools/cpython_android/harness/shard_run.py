@@ -160,6 +160,8 @@ class ShardRun:
             return False
         what = self._mark_stopped(results, running, outcome, timeout_seen, parser.timeout)
         culprit = self._events.attribute(results, running)
+        if what == "crashed":
+            self._native_crash(results, running, culprit, outcome)
         if not options.resume:
             self._events.stop_file(running, "--no-resume stops at the first crash")
             await self._mark_rest(results, f"not run: {running} {what} and --no-resume "
@@ -221,6 +223,21 @@ class ShardRun:
             return "timed out"
         mark_crashed(results, running, outcome.detail)
         return "crashed"
+
+    def _native_crash(self, results: RunResults, running: str, culprit: str | None,
+                      outcome: Outcome) -> None:
+        """The crash's native report (crash/), symbolized, into the crashed
+        case's text and the summary; saved as logs/crash-HOST-TEST.txt."""
+        symbols = self.ctx.options.crash_symbols
+        if symbols is None:
+            return
+        from ..crash.collect import attach
+
+        summary = attach(results.file(running), culprit, symbols, outcome.crash_log)
+        if summary is not None:
+            saved = f"; report: {summary.path}" if summary.path else ""
+            self.ctx.console.write(f"[{self.label}] {culprit or running} crashed: "
+                                   f"{summary.top}{saved}")
 
     async def _resume(self, results: RunResults, running: str, what: str,
                       outcome: Outcome, culprit: str | None) -> bool:

@@ -57,9 +57,8 @@ class TestCase:
     status: str = PASSED  # passed | failed | error | skipped
     message: str = ""
     detail: str = ""  # traceback / output
-    # Earlier failed attempts of this test (regrtest's --rerun), oldest first:
-    # flaky if this, the last attempt, passed; else it failed every attempt.
-    # A tuple: no list to make for each of the (many) cases that ran once.
+    # Earlier failed attempts (regrtest's --rerun), oldest first: flaky if this,
+    # the last attempt, passed.  A tuple: no list made for each case run once.
     earlier: tuple[TestCase, ...] = ()
 
     @property
@@ -117,6 +116,8 @@ class TestFile:
     # and the tests its re-run line named ("matching: test_a, Class"); attempts.py.
     earlier: list[TestFile] = field(default_factory=list)
     rerun_matching: tuple[str, ...] = ()
+    # crash/: test id ("" for the file) -> "SIGSEGV in PyObject_GetAttr (...)".
+    crash_frames: dict[str, str] = field(default_factory=dict)
 
     # (classname, name) -> position of its latest case in `cases`, and how many
     # cases that covers: rebuilt when `cases` was changed directly, so a file of
@@ -253,8 +254,7 @@ class RunResults:
     fail_env_changed: bool = False
     #: Test files regrtest announced ("[n/N]") that never reported: N minus those seen.
     missing_files: int = 0
-    #: Failed files regrtest's re-run announced but never started (the output ended):
-    #: their earlier attempts stand.
+    #: Failed files regrtest's re-run announced but never started (output ended).
     rerun_missing: int = 0
     #: regrtest's --fail-rerun: a test that passed only when re-run fails the run.
     fail_rerun: bool = False
@@ -376,7 +376,8 @@ def continue_file(before: TestFile, rest: TestFile) -> TestFile:
     tests (`rest`) as one file: every case, every stop; still failed."""
     combined = TestFile(before.name, status=before.status, duration=before.duration,
                         reason=before.reason, output=before.output, module=before.module,
-                        timeout=before.timeout, stops=list(before.stops))
+                        timeout=before.timeout, stops=list(before.stops),
+                        crash_frames={**before.crash_frames, **rest.crash_frames})
     for case in [*before.cases, *rest.cases]:
         combined.add_case(case)
     combined.stops += rest.stops

@@ -40,13 +40,18 @@ def first_line(text: str) -> str:
 def stop_lines(f: TestFile) -> list[str]:
     """"Crashed: ...", "Timed out: ..." lines for a file that stopped the process."""
     named_stops = [stop for stop in f.stops if stop[1]]
-    lines = [f"{kind}: {test} ({cause})" for kind, test, cause in named_stops]
+    # A crash with a native report (crash/) names its top frame.
+    lines = [f"{test} crashed: {f.crash_frames[test]}"
+             if kind == "Crashed" and test in f.crash_frames else f"{kind}: {test} ({cause})"
+             for kind, test, cause in named_stops]
     if named_stops and len(named_stops) == len(f.stops):
         return lines
     label = {FILE_CRASHED: "Crashed", FILE_TIMED_OUT: "Timed out",
              FILE_RUNNING: "No result"}.get(f.status)
     if label:
-        lines.append(f"{label}: {_one_line(f.all_cases()[-1].message)}")
+        top = f": {f.crash_frames['']}" if f.status == FILE_CRASHED and "" in f.crash_frames \
+            else ""
+        lines.append(f"{label}: {_one_line(f.all_cases()[-1].message)}{top}")
     return lines
 
 
@@ -141,7 +146,10 @@ def markdown_summary(results: RunResults, title: str = "Test results") -> str:
     lines += _section("Failed", failed, _message)
     lines += _section("Flaky: failed, then passed when re-run",
                       [case for case in cases if case.flaky], _first_failure)
-    lines += _section("Crashed or timed out", crashed, _message)
+    frames = {test: frame for f in results.files.values()
+              for test, frame in f.crash_frames.items() if test}
+    lines += _section("Crashed or timed out", crashed,
+                      lambda c: " — in ".join(filter(None, [_message(c), frames.get(c.id)])))
     lines += _section("Not run", not_run, _message)
     return "\n".join([*lines, *_slowest_files(results)]) + "\n"
 

@@ -55,6 +55,9 @@ class Outcome:
     interrupted: bool = False
     junit_xml: Path | None = None  # a local copy of the XML, if the target wrote one
     detail: str = ""  # e.g. "device disconnected", "killed by SIGSEGV"
+    # Android: debuggerd's report of a native crash (tombstone or crash log),
+    # read after the app died of a signal (crash/android.py); "" elsewhere.
+    crash_log: str = ""
 
 
 #: Called with each output line (no trailing newline) and "stdout"/"stderr".

@@ -109,6 +109,7 @@ class Session(GradleSession):
         self.events_pulled = False
         self.invocation: Invocation | None = None
         self.stopped = False
+        self.pid: int | None = None  # the app's, once found
 
     async def run(self, invocation: Invocation) -> Outcome:
         runner = self.runner
@@ -120,7 +121,7 @@ class Session(GradleSession):
                 self.device = await asyncio.to_thread(runner.prepare)
                 await asyncio.to_thread(self.push_inputs, invocation)
                 self.start_instrumentation()
-            pid = await self.find_pid()
+            pid = self.pid = await self.find_pid()
             if pid is None:
                 return await self.ended_without_pid()
             self.start_logcat(pid)
@@ -254,7 +255,8 @@ class Session(GradleSession):
         if state.signal_number is not None:
             name = signal_name(state.signal_number)
             return Outcome(-state.signal_number, junit_xml=junit,
-                           detail=f"killed by {name}: {state.fatal}")
+                           detail=f"killed by {name}: {state.fatal}",
+                           crash_log=await self.crash_log())
         if not await asyncio.to_thread(self.runner.adb.is_connected, self.serial):
             return self.disconnected(f"device {self.serial} disconnected")
         self.output.show_hidden()
@@ -263,6 +265,24 @@ class Session(GradleSession):
                            detail=f"Gradle exited with status {self.process.returncode}")
         what = state.short_msg or state.fatal or "no exit status from the app"
         return Outcome(1, junit_xml=junit, detail=f"the app ended abnormally: {what}")
+
+    async def crash_log(self) -> str:
+        """debuggerd's report of the app's native crash, read without root
+        (the tombstone, else logcat's crash buffer: crash/android.py)."""
+        from ..crash.android import crash_text
+
+        device = self.device
+        if device is None:
+            return ""
+
+        def shell(argv: list[str]) -> str:
+            try:
+                result = device.shell(argv, timeout=30)
+            except DeviceGone:
+                return ""
+            return result.stdout if result.returncode == 0 else ""
+
+        return await asyncio.to_thread(crash_text, shell, self.pid)
 
     async def pull_files(self) -> list[Path]:
         """--pull: the device files each pattern matches (absolute, or relative to

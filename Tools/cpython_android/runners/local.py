@@ -99,7 +99,9 @@ class LocalRunner:
             args += ["--junit-xml", str(invocation.junit_xml)]
         # -u: the output goes through a pipe, which python would block-buffer;
         # unbuffered, every line reaches the user (and the parser) when printed.
-        argv = [*self.command, "-u", *args]
+        # -X faulthandler: a crash prints its Python traceback, whatever runs
+        # (regrtest enables it too; `-c CODE` would not).
+        argv = [*self.command, "-u", "-X", "faulthandler", *args]
         process = await aio.start(argv, cwd=cwd, env=env)
         pump = asyncio.create_task(aio.pump_lines(process, lambda line: on_line(line, "stdout")))
         exited = asyncio.create_task(process.wait())
