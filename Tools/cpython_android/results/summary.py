@@ -149,7 +149,7 @@ def markdown_summary(results: RunResults, title: str = "Test results") -> str:
     frames = {test: frame for f in results.files.values()
               for test, frame in f.crash_frames.items() if test}
     lines += _section("Crashed or timed out", crashed,
-                      lambda c: " — in ".join(filter(None, [_message(c), frames.get(c.id)])))
+                      lambda c: " — ".join(filter(None, [_message(c), frames.get(c.id)])))
     lines += _section("Not run", not_run, _message)
     return "\n".join([*lines, *_slowest_files(results)]) + "\n"
 
