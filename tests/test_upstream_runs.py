@@ -101,9 +101,13 @@ def android_test(gnu_build: BuiltHost, double: AdbDouble, layout: Layout, *args:
                    timeout=300)
 
 
-def test_pull_on_android_after_the_app_crashed(gnu_build, double, layout, tmp_path):
-    double.add_device(SERIAL, tmp_path / "dev",
-                      python=[str(gnu_build.cross_build / "build" / "python")])
+@pytest.mark.parametrize("too_quick", [False, True], ids=["pid-found", "ended-before-pidof"])
+def test_pull_on_android_after_the_app_crashed(gnu_build, double, layout, tmp_path, too_quick):
+    # ended-before-pidof: the app crashed before a `pidof` poll saw it, so its
+    # output and crash line come from logcat's buffer afterwards.
+    device = double.add_device(SERIAL, tmp_path / "dev",
+                               python=[str(gnu_build.cross_build / "build" / "python")])
+    device.app_too_quick = too_quick
     out = tmp_path / "pulled"
     result = android_test(gnu_build, double, layout, "--pull", "cov/*.dat", "--output-dir",
                           out, "--", "-c", CRASH_AFTER_WRITING, f"{EXTERNAL}/cov")

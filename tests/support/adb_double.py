@@ -77,6 +77,8 @@ class FakeDevice:
     created: float = field(default_factory=time.monotonic)
     app_pid: int | None = None
     app_running: bool = False  # the app's process exists (pidof finds it)
+    # An app that starts and ends between two `pidof` polls: pidof never sees it.
+    app_too_quick: bool = False
     app_process: subprocess.Popen[bytes] | None = None
     instrument_args: list[dict[str, str]] = field(default_factory=list)  # what ran, for tests
     connections: set[socket.socket] = field(default_factory=set)
@@ -380,7 +382,7 @@ class Shell:
 
     def cmd_pidof(self, argv: list[str]) -> int:
         d = self.device
-        if argv[-1] == APP_ID and d.app_running and d.app_pid:
+        if argv[-1] == APP_ID and d.app_running and d.app_pid and not d.app_too_quick:
             self.write(f"{d.app_pid}\n")
             return 0
         return 1

@@ -26,7 +26,7 @@ from ..process.aio import AsyncProcess
 from ..process.tree import signal_name
 from . import Invocation, LineCallback, Outcome
 from .gradle import GRADLE_GRACE_SECONDS, GradleSession
-from .logcat import Item, LineReader, OutputRouter
+from .logcat import Item, LineReader, LogMessage, NotBinary, OutputRouter, read_entry
 
 if TYPE_CHECKING:
     from .android import AndroidRunner
@@ -232,7 +232,34 @@ class Session(GradleSession):
                             "`android.py build-testbed HOST`)")
         if not await asyncio.to_thread(self.runner.adb.is_connected, self.serial):
             return self.disconnected(f"device {self.serial} disconnected")
+        await self.replay_logged()
         return await self.outcome()
+
+    async def replay_logged(self) -> None:
+        """The app started and ended between two `pidof` polls (a crash at its
+        start, a short -c): what it logged is still in logcat's buffer.  The
+        last app process's entries (the one that logged python.* tags, or whose
+        libc crash line names the app) go through the output as if streamed."""
+        device = self.device
+        if device is None:
+            return
+
+        def dump() -> list[LogMessage]:
+            try:
+                stream = device.open_stream(["logcat", "-d", "--binary"])
+                with stream.conn.makefile("rb") as raw:
+                    return list(iter(lambda: read_entry(raw), None))
+            except (DeviceGone, NotBinary, OSError):
+                return []  # nothing more to learn: the outcome says what it can
+
+        entries = await asyncio.to_thread(dump)
+        app = [e.pid for e in entries if e.tag.startswith("python.")
+               or (e.tag == "libc" and f"pid {e.pid} ({APP_ID})" in e.message)]
+        if app:
+            for entry in entries:
+                if entry.pid == app[-1]:
+                    self.output.handle("logcat", entry)
+            self.output.handle("logcat", None)  # a last line without its newline
 
     @property
     def serial(self) -> str:
