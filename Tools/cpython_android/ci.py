@@ -94,7 +94,7 @@ def test_command(package_root: Path, ctx: BuildContext, options: CiOptions) -> l
     """The extracted package's own `android.py test`, upstream's CI options."""
     host = ctx.require_host()
     junit = options.junit_xml or ctx.layout.logs_dir / f"junit-{host}.xml"
-    command = [sys.executable, str(package_root / "Android" / "android.py"),
+    command = [sys.executable, str(package_root / "android.py"),
                "--cross-build-dir", str(ctx.layout.root), *["-v"] * options.verbose,
                "test", str(host), f"--{options.ci_mode}-ci", "--junit-xml", str(junit)]
     if host.is_android:

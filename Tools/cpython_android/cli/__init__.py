@@ -9,6 +9,7 @@ exits.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -103,7 +104,10 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_env(args: argparse.Namespace, console: Console) -> int:
-    sys.stdout.write(context.export_script(context_of(args, console)))
+    host = context.env_host(args.host, args.checkout, args.script_dir)
+    ctx = context.with_environment_api_level(context_of(args, console, host=host),
+                                             dict(os.environ))
+    sys.stdout.write(context.export_script(ctx))
     return 0
 
 
@@ -271,7 +275,9 @@ COMMANDS = (
     Command("ci", "upstream's CI job: build, pythoninfo-build, package, then test the "
             "package extracted elsewhere", cmd_ci, (HOST, opt.make_options, DEPS,
                                                     opt.clean_option, opt.ci_options)),
-    Command("env", "print the host's build environment as export lines", cmd_env, (HOST,)),
+    Command("env", "print the host's build environment as export lines (HOST: in a release "
+            "package, its own; ANDROID_API_LEVEL: the API level, as android-env.sh)", cmd_env,
+            (opt.optional_host,)),
     Command("clean", "delete build trees: TARGET all (every tree), build, hosts or HOST",
             cmd_clean, (opt.target_options,)),
     Command("run", "run the host python (GNU hosts: under qemu-user)", cmd_run,

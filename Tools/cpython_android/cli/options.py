@@ -226,6 +226,11 @@ def target_options(parser: argparse.ArgumentParser) -> None:
     android_options(parser)
 
 
+def optional_host(parser: argparse.ArgumentParser) -> None:
+    """`env [HOST]`: a release package knows its own host."""
+    host_options(parser, required=False)
+
+
 def test_host(parser: argparse.ArgumentParser) -> None:
     host_options(parser, native=True)
 
