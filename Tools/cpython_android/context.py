@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -104,6 +104,7 @@ def make_context(*, console: Console, checkout: Path | None = None,
                         f"use the {parsed_host} package or pass --checkout DIR")
     root = cross_build_dir or found.root / "cross-build"
     variant = variant_for(found.version_tuple, configure_args, disable_gil)
+    checkout_mod.require_supported(found)  # after --disable-gil's own, more precise line
     layout = Layout(root.resolve(), package_prefix=found.package_prefix, variant=variant)
     if parsed_host is not None:
         recorded = None if clean else hostsettings.load(layout.host_settings(parsed_host))
@@ -197,7 +198,9 @@ def export_environment(ctx: BuildContext, toolchain: Toolchain) -> dict[str, str
 
 
 def export_script(ctx: BuildContext) -> str:
-    """`env HOST`: the host's build environment as shell `export` lines."""
+    """`env HOST`: the host's build environment as shell `export` lines, for
+    $ANDROID_API_LEVEL when it is set (as upstream's android-env.sh)."""
+    ctx = with_environment_api_level(ctx, os.environ)
     return export_lines(export_environment(ctx, ctx.toolchain()))
 
 
@@ -220,7 +223,7 @@ def env_host(explicit: str | None, checkout_dir: Path | None, script_dir: Path |
     return found.package_host
 
 
-def with_environment_api_level(ctx: BuildContext, environ: dict[str, str]) -> BuildContext:
+def with_environment_api_level(ctx: BuildContext, environ: Mapping[str, str]) -> BuildContext:
     """An Android host targeting $ANDROID_API_LEVEL, as android-env.sh's CC does:
     a wheel may need a higher API level than the python it builds against."""
     host = ctx.require_host()

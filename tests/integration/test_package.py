@@ -70,7 +70,8 @@ def test_package_layout(packaged, gnu_build):
     tarball, extracted = packaged
     with tarfile.open(tarball) as tar:
         names = set(tar.getnames())
-    for expected in ("android.py", "android-env.sh", "README.md", "Tools/cpython_android/cli/__init__.py",
+    for expected in ("android.py", "android-env.sh", "README.md",
+                     "Tools/cpython_android/cli/__init__.py",
                      "Tools/cpython_android/package.py", "package.json", "MANIFEST",
                      "prefix/include/python3.13/Python.h", "prefix/include/python3.13/pyconfig.h",
                      "prefix/lib/libpython3.13.so", "prefix/lib/python3.13/os.py",
