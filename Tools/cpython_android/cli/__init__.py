@@ -37,6 +37,7 @@ from ..console import Console
 from ..deps import DepsOptions
 from ..deps import install as deps_install
 from ..errors import UserError, report
+from ..hosts import ANDROID_ABIS
 from ..hostsettings import Use
 from ..runners import RunnerSpec, qemu
 from . import options as opt
@@ -131,6 +132,21 @@ def runner_spec(args: argparse.Namespace, ctx: context.BuildContext) -> RunnerSp
                       avd=args.avd, lab=args.lab,
                       ndk_version=ctx.toolchain_options.ndk_version,
                       console=ctx.console, testbed_project=testbed.find_project(ctx.checkout))
+
+
+def cmd_build_testbed(args: argparse.Namespace, console: Console) -> int:
+    """HOST, or (as upstream's, whose APK holds every built ABI) each built Android host."""
+    if args.host is not None:
+        testbed.build_testbed(context_of(args, console))
+        return 0
+    layout = context_of(args, console).layout
+    hosts = [name for name in layout.installed_hosts() if name in ANDROID_ABIS]
+    if not hosts:
+        raise UserError(f"build-testbed: no Android host is built in {layout.root}: build one "
+                        "(`android.py build aarch64-linux-android`) or name HOST")
+    for host in hosts:
+        testbed.build_testbed(context_of(args, console, host=host))
+    return 0
 
 
 def cmd_pythoninfo_build(args: argparse.Namespace, console: Console) -> int:
@@ -278,9 +294,9 @@ COMMANDS = (
             (HOST, run_args)),
     Command("test", "run the test suite (or any python) on HOST; HOST `build` is the native "
             "build python", cmd_test, (opt.test_host, opt.test_options)),
-    Command("build-testbed", "build the testbed app and its test APK for an Android HOST "
-            "(once: `test` installs them on every device)", simple(testbed.build_testbed),
-            (HOST,)),
+    Command("build-testbed", "build the testbed app and its test APK for an Android HOST, "
+            "or for every Android host built (once: `test` installs them on every device)",
+            cmd_build_testbed, (opt.optional_host,)),
     Command("setup-testbed", "fetch the Gradle wrapper into testbed/ (build-testbed and test "
             "do it when needed)", cmd_setup_testbed),
     Command("devices", "list the Android devices adb sees, with their state", cmd_devices),
@@ -316,6 +332,7 @@ def build_parser(script_dir: Path | None = None) -> Parser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help)
+        opt.subcommand_globals(p)
         for add in command.options:
             add(p)
         p.set_defaults(handler=command.handler)
@@ -334,6 +351,7 @@ def parse(parser: Parser, argv: Sequence[str]) -> argparse.Namespace:
         cut = argv.index("--")
         argv, tail = argv[:cut], argv[cut + 1:]
     args = parser.parse_args(argv)
+    args.verbose += getattr(args, "verbose_after", 0)
     if tail:
         if args.after_dashes is None:
             parser.error(f"unrecognized arguments: -- {' '.join(tail)}")

@@ -1,0 +1,1 @@
+all:\\n\\tcp stand-in python\\n\\tchmod +x python\\n
