@@ -84,10 +84,23 @@ def read_py_version(patchlevel_h: Path) -> str:
     match = _PY_VERSION.search(patchlevel_h.read_text(encoding="utf-8", errors="replace"))
     if not match:
         raise UserError(f"{patchlevel_h} has no PY_VERSION line: is this a CPython tree?")
-    if not re.match(r"\d+\.\d+", match[1]):
+    if not re.match(r"\d{1,3}\.\d{1,3}(?!\d)", match[1]):
         raise UserError(f"{patchlevel_h}: PY_VERSION {match[1]!r} is not a version such as "
                         "3.13.5: is this a CPython tree?")
     return match[1]
+
+
+#: The first CPython whose source tree can be built for Android (3.13 added
+#: Android as a platform, PEP 738); older trees are refused before configure.
+SUPPORTED_SINCE = (3, 13)
+
+
+def require_supported(checkout: Checkout) -> None:
+    """UserError for a checkout older than SUPPORTED_SINCE."""
+    if checkout.version_tuple < SUPPORTED_SINCE:
+        raise UserError(f"{checkout.root} holds CPython {checkout.version}; android.py builds "
+                        f"and tests CPython {'.'.join(map(str, SUPPORTED_SINCE))} or newer: "
+                        "check out a newer branch")
 
 
 def validate(path: Path) -> Checkout:
