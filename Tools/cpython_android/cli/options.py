@@ -22,8 +22,8 @@ from ..errors import UserError
 from ..harness.planning import read_durations_xml
 from ..hosts import DEFAULT_API_LEVEL, supported_description, validate_api_level
 from ..runners import NATIVE_HOST
-from .values import job_count, ndk_version, pull_pattern, shard_count
 from ..toolchains.ndk import DEFAULT_NDK_VERSION
+from .values import job_count, ndk_version, pull_pattern, shard_count
 
 T = TypeVar("T")
 

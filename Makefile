@@ -1,1 +1,0 @@
-all:\\n\\tcp stand-in python\\n\\tchmod +x python\\n
