@@ -100,6 +100,19 @@ def version_numbers(version: str) -> tuple[int, int]:
             read_int(minor, "the minor version", high=999))
 
 
+#: The first CPython whose source tree can be built for Android (3.13 added
+#: Android as a platform, PEP 738); older trees are refused before configure.
+SUPPORTED_SINCE = (3, 13)
+
+
+def require_supported(checkout: Checkout) -> None:
+    """UserError for a checkout older than SUPPORTED_SINCE."""
+    if checkout.version_tuple < SUPPORTED_SINCE:
+        raise UserError(f"{checkout.root} holds CPython {checkout.version}; android.py builds "
+                        f"and tests CPython {'.'.join(map(str, SUPPORTED_SINCE))} or newer: "
+                        "check out a newer branch")
+
+
 def validate(path: Path) -> Checkout:
     path = path.expanduser().resolve()
     if not path.is_dir():

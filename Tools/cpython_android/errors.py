@@ -12,6 +12,7 @@ sessions and the test harness all show.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ from .textutil import join_command
 PROG = "android.py"
 #: Exit status for bad input, as argparse uses it.
 USAGE_EXIT_STATUS = 2
+#: A full disk, a full quota, a file size limit.
+NO_SPACE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 #: Exit status after SIGINT/SIGTERM, as a shell reports it.
 INTERRUPTED_EXIT_STATUS = 130
 
@@ -131,6 +134,10 @@ def report(error: BaseException) -> Report:
         return Report(error.describe(), error.exit_status)
     if isinstance(error, KeyboardInterrupt):
         return Report(f"{PROG}: interrupted", INTERRUPTED_EXIT_STATUS)
+    if isinstance(error, OSError) and error.errno in NO_SPACE_ERRNOS:
+        # A full disk is its own diagnosis wherever it happens (safefiles).
+        from .safefiles import no_space  # here: safefiles builds on this module
+        return report(no_space(error, Path(error.filename or "."), "the command"))
     if isinstance(error, OSError):
         # The file system or a program said no (permissions, a full disk, a
         # missing program): one line.

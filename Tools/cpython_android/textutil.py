@@ -47,11 +47,11 @@ def shown(text: str, limit: int = 24) -> str:
 def read_int(text: str, what: str, *, low: int = 0, high: int = MAX_INT) -> int:
     """`text` as a whole number from `low` to `high`, or `NumberError` naming `what`.
 
-    Only ASCII digits (and a leading `-` when `low` is negative), at most as
-    many as the bounds have: int() alone takes `²` for a digit in isdigit()
-    but not in int(), takes Arabic-Indic digits, and raises a traceback
-    (or works in quadratic time) on thousands of digits."""
-    digits = text[1:] if text.startswith("-") and low < 0 else text
+    Only ASCII digits after an optional sign, at most as many as the bounds
+    have: int() alone takes `²` for a digit in isdigit() but not in int(),
+    takes Arabic-Indic digits, and raises a traceback (or works in quadratic
+    time) on thousands of digits."""
+    digits = text[1:] if text[:1] in ("+", "-") else text
     width = len(str(max(abs(low), abs(high))))
     if not digits or not digits.isascii() or not digits.isdigit() or len(digits) > width:
         raise NumberError(f"{what} {shown(text)} is not a whole number from {low} to {high}")

@@ -30,6 +30,7 @@ from .. import (
     steps,
     targets,
     testbed,
+    treelock,
     wheels,
 )
 from ..checkout import Shape, shape_of
@@ -68,18 +69,33 @@ def context_of(args: argparse.Namespace, console: Console, *, native_ok: bool = 
 
 
 def simple(step: Callable[[context.BuildContext], object],
-           settings: Use = Use.REQUIRE) -> Handler:
+           settings: Use = Use.REQUIRE, trees: Trees | None = None) -> Handler:
     """A handler that runs one library function over the context; status 0.
     `settings`: Use.BUILD for build steps (an explicit other NDK version, API
-    level or configure arguments reconfigures the host)."""
+    level or configure arguments reconfigures the host).  `trees`: the build
+    trees the step changes, each held locked while it runs (treelock)."""
     def handler(args: argparse.Namespace, console: Console) -> int:
-        step(context_of(args, console, settings=settings))
+        ctx = context_of(args, console, settings=settings)
+        with treelock.holding(trees(ctx) if trees else (), console.write):
+            step(ctx)
         return 0
     return handler
 
 
+#: Which trees a command changes: locked while it runs.
+Trees = Callable[[context.BuildContext], list[Path]]
+
+
+def build_tree(ctx: context.BuildContext) -> list[Path]:
+    return [ctx.layout.build_dir]
+
+
+def host_tree(ctx: context.BuildContext) -> list[Path]:
+    return [ctx.layout.host_dir(ctx.require_host())]
+
+
 def building(step: Callable[[context.BuildContext], object]) -> Handler:
-    return simple(step, Use.BUILD)
+    return simple(step, Use.BUILD, host_tree)
 
 
 def checked(step: Callable[[context.BuildContext], int]) -> Handler:
@@ -90,15 +106,21 @@ def checked(step: Callable[[context.BuildContext], int]) -> Handler:
 # --- handlers that need more than the context ---------------------------------------
 
 def cmd_deps(args: argparse.Namespace, console: Console) -> int:
-    deps_install.prepare(context_of(args, console, settings=Use.BUILD), explicit=True)
+    ctx = context_of(args, console, settings=Use.BUILD)
+    with treelock.holding(host_tree(ctx), console.write):
+        deps_install.prepare(ctx, explicit=True)
     return 0
 
 
 def cmd_build(args: argparse.Namespace, console: Console) -> int:
     base = context_of(args, console, settings=Use.BUILD)
     selection = targets.select(args.target, base.layout, for_build=True)
-    targets.build(selection, lambda host: base if host is None else context_of(
-        args, console, settings=Use.BUILD, host=host))
+    trees = [base.layout.host_dir(host) for host in selection.hosts]
+    if selection.build_python:
+        trees.append(base.layout.build_dir)
+    with treelock.holding(trees, console.write):
+        targets.build(selection, lambda host: base if host is None else context_of(
+            args, console, settings=Use.BUILD, host=host))
     return 0
 
 
@@ -109,7 +131,9 @@ def cmd_env(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_clean(args: argparse.Namespace, console: Console) -> int:
     layout = context_of(args, console).layout
-    targets.clean(targets.select(args.target, layout, for_build=False), layout, console)
+    selection = targets.select(args.target, layout, for_build=False)
+    with treelock.holding(targets.clean_paths(selection, layout), console.write):
+        targets.clean(selection, layout, console)
     return 0
 
 
@@ -250,13 +274,14 @@ HOST, CONFIGURE, MAKE, DEPS = (opt.host_options, opt.configure_options, opt.make
 
 COMMANDS = (
     Command("configure-build", "run configure for the build python",
-            simple(steps.configure_build), (CONFIGURE, opt.variant_options)),
-    Command("make-build", "run make for the build python", simple(steps.make_build),
+            simple(steps.configure_build, trees=build_tree), (CONFIGURE, opt.variant_options)),
+    Command("make-build", "run make for the build python",
+            simple(steps.make_build, trees=build_tree),
             (MAKE, opt.variant_options)),
     Command("configure-host", "run configure for the host python",
             building(steps.configure_host_with_deps), (HOST, CONFIGURE, DEPS)),
     Command("make-host", "run make and make install for the host python",
-            simple(steps.make_host), (HOST, MAKE)),
+            simple(steps.make_host, trees=host_tree), (HOST, MAKE)),
     Command("build", "configure-build and make-build, then deps, configure-host and "
             "make-host for each host: TARGET all, build, hosts or HOST",
             cmd_build, (opt.target_options, CONFIGURE, DEPS)),

@@ -20,7 +20,7 @@ def test_read_int_accepts_ascii_digits_in_range(text, low, high, value):
 
 
 @pytest.mark.parametrize("text", [
-    "", "-", "11", "-1", "²", "١", "1.0", " 1", "1 ", "+1", "0x1", HUGE, "1_0",
+    "", "-", "+", "11", "-1", "²", "١", "1.0", " 1", "1 ", "+-1", "0x1", HUGE, "1_0",
 ])
 def test_read_int_refuses_in_one_line_naming_what(text):
     with pytest.raises(NumberError) as e:
