@@ -52,10 +52,11 @@ def read_int(text: str, what: str, *, low: int = 0, high: int = MAX_INT) -> int:
     takes Arabic-Indic digits, and raises a traceback (or works in quadratic
     time) on thousands of digits."""
     digits = text[1:] if text[:1] in ("+", "-") else text
+    significant = digits.lstrip("0")  # leading zeros (`#00`, `007`) count for nothing
     width = len(str(max(abs(low), abs(high))))
-    if not digits or not digits.isascii() or not digits.isdigit() or len(digits) > width:
+    if not digits or not digits.isascii() or not digits.isdigit() or len(significant) > width:
         raise NumberError(f"{what} {shown(text)} is not a whole number from {low} to {high}")
-    value = int(text)
+    value = -int(significant or "0") if text[:1] == "-" else int(significant or "0")
     if not low <= value <= high:
         raise NumberError(f"{what} {value} is out of range: expected {low} to {high}")
     return value
