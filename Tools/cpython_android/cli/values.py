@@ -14,7 +14,6 @@ from ..errors import UserError
 from ..safefiles import checked_name
 from ..textutil import read_int
 
-
 #: More parallel jobs than any machine has cores: a larger -j is a typo.
 MAX_JOBS = 4096
 
