@@ -21,19 +21,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import UserError
-from .model import (
+from .cases import (
     ERROR,
     FAILED,
-    FILE_FAILED,
-    FILE_NOT_RUN,
-    FILE_PASSED,
-    FILE_RUNNING,
     PASSED,
     SKIPPED,
-    RunResults,
+    FileState,
     TestCase,
-    TestFile,
 )
+from .model import RunResults, TestFile
 from .regrtest import doctest_key
 
 if TYPE_CHECKING:
@@ -163,9 +159,9 @@ def merge_regrtest_xml(results: RunResults, xml: str | Path) -> None:
         attempts = results.file(name).attempts_for(len(file_passes))
         for f, cases in zip(attempts, file_passes, strict=True):
             _merge_cases(f, cases)
-            if is_new or f.status == FILE_RUNNING and not f.running_test:
-                f.status = FILE_FAILED if any(c.status in (FAILED, ERROR) for c in cases) \
-                    else FILE_PASSED
+            if is_new or f.status == FileState.RUNNING and not f.running_test:
+                f.status = FileState.FAILED if any(c.status in (FAILED, ERROR) for c in cases) \
+                    else FileState.PASSED
                 f.duration = f.duration or sum(c.time for c in cases)
 
 
@@ -283,7 +279,7 @@ def write_junit(results: RunResults, path: Path, properties: dict[str, str] | No
     suites = [_junit_suite(f, timestamp, hostname, properties or {})
               for f in results.files.values()]
     if results.missing_files:
-        lost = TestFile("not run", status=FILE_NOT_RUN, module="regrtest",
+        lost = TestFile("not run", status=FileState.NOT_RUN, module="regrtest",
                         reason=f"{results.missing_files} test file(s) regrtest announced never "
                         "reported: the output ends early")
         suites.append(_junit_suite(lost, timestamp, hostname, properties or {}))
