@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .errors import UserError
 from .hosts import DEFAULT_API_LEVEL, Host
+from .toolchains.ndk import DEFAULT_NDK_VERSION
 
 
 class Use(Enum):
@@ -69,7 +70,6 @@ def effective(host: Host, ndk_version: str | None,
     """What a build of `host` uses (the NDK's default made explicit)."""
     if not host.is_android:
         return HostSettings(None, None, tuple(configure_args))
-    from .toolchains.ndk import DEFAULT_NDK_VERSION
     return HostSettings(host.api_level, ndk_version or DEFAULT_NDK_VERSION,
                         tuple(configure_args))
 

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
     from ..context import BuildContext
 
+from .. import pythoninfo
+from ..crash import for_layout
+from ..runners import RunnerSpec, create_runners
+from ..testbed import find_project
 from .planning import (
     PythonCommand,
     TestOptions,
@@ -72,11 +76,6 @@ def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tupl
                      lab: Path | None = None) -> int:
     """`android.py test`: validate, find the runners, run.  `ctx.host` None
     means the native build python."""
-    from .. import pythoninfo
-    from ..crash import for_layout
-    from ..runners import RunnerSpec, create_runners
-    from ..testbed import find_project
-
     options = replace(options, regrtest_has_no_randomize=has_no_randomize(ctx),
                       crash_symbols=for_layout(ctx.layout, ctx.host,
                                                ctx.toolchain_options.ndk_version),

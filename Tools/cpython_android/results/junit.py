@@ -15,7 +15,9 @@ valid against the Jenkins/GitLab JUnit schema (tests/data/junit-10.xsd).
 from __future__ import annotations
 
 import contextlib
+import datetime
 import re
+import socket
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +51,7 @@ def xml_text(text: str) -> str:
 # --- reading regrtest's XML ---------------------------------------------------
 
 def _outcome_class() -> type[junitparser.Element]:
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     class Outcome(junitparser.Element):
@@ -61,6 +64,7 @@ def _outcome_class() -> type[junitparser.Element]:
 
 def _case_from_xml(case: junitparser.TestCase, outcome: type[junitparser.Element]
                    ) -> TestCase | None:
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     full = case.name
@@ -132,6 +136,7 @@ def _merge_cases(f: TestFile, cases: list[TestCase]) -> None:
 
 def merge_regrtest_xml(results: RunResults, xml: str | Path) -> None:
     """Add what regrtest's own `--junit-xml` (a path, or its text) knows to `results`."""
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     try:
@@ -189,6 +194,7 @@ def exception_type(case: TestCase) -> str:
 
 
 def _final_result(case: TestCase) -> junitparser.Element | None:
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     message = xml_text(case.message) if case.message else None
@@ -214,6 +220,7 @@ def _attempt_tag(attempt: TestCase, *, flaky: bool) -> str:
 
 def _earlier_attempt(attempt: TestCase, tag: str) -> junitparser.Element:
     """One earlier failed attempt as the element `tag` names."""
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     from junitparser import xunit2
 
     kinds = {"flakyFailure": xunit2.FlakyFailure, "flakyError": xunit2.FlakyError,
@@ -227,6 +234,7 @@ _FINAL_TAGS = {FAILED: "failure", ERROR: "error", SKIPPED: "skipped"}
 
 
 def _junit_case(case: TestCase) -> junitparser.TestCase:
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     out = junitparser.TestCase(xml_text(case.name), xml_text(case.classname),
@@ -245,6 +253,7 @@ def _junit_case(case: TestCase) -> junitparser.TestCase:
 
 def _junit_suite(f: TestFile, timestamp: str, hostname: str,
                  properties: dict[str, str]) -> junitparser.TestSuite:
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     suite = junitparser.TestSuite(xml_text(f.name))
@@ -268,9 +277,7 @@ def write_junit(results: RunResults, path: Path, properties: dict[str, str] | No
                 ) -> None:
     """Write `results` as JUnit XML at `path` (written to a temporary file and
     renamed, so a reader never sees half a file)."""
-    import datetime
-    import socket
-
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     timestamp = datetime.datetime.now().replace(microsecond=0).isoformat()

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from . import LineCallback
+from .base import LineCallback
 
 PYTHON_TAGS = {"python.stdout": "stdout", "python.stderr": "stderr"}
 EXIT_MARKER = re.compile(r"Python exited with status (-?\d+)")
