@@ -104,6 +104,7 @@ def make_context(*, console: Console, checkout: Path | None = None,
                         f"use the {parsed_host} package or pass --checkout DIR")
     root = cross_build_dir or found.root / "cross-build"
     variant = variant_for(found.version_tuple, configure_args, disable_gil)
+    checkout_mod.require_supported(found)  # after --disable-gil's own, more precise line
     layout = Layout(root.resolve(), package_prefix=found.package_prefix, variant=variant)
     if parsed_host is not None:
         recorded = None if clean else hostsettings.load(layout.host_settings(parsed_host))

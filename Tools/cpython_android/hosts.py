@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from enum import Enum
 
 from .errors import UserError
+from .textutil import read_int
 
 DEFAULT_API_LEVEL = 24
 MIN_API_LEVEL = 21
+#: Far past any Android release: a larger number is a typo (or an attack), not a level.
+MAX_API_LEVEL = 999
 
 
 class Kind(Enum):
@@ -125,11 +128,19 @@ def is_host_name(name: str) -> bool:
 
 
 def validate_api_level(value: int | str) -> int:
+    """An API level typed on the command line or remembered in settings.json."""
     try:
-        level = int(value)
-    except (TypeError, ValueError):
-        raise UserError(f"API level must be an integer, not {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError
+        level = value if isinstance(value, int) else read_int(
+            value.strip(), "API level", low=-999_999, high=999_999)
+    except ValueError:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        raise UserError(f"API level must be an integer, not {shown}") from None
     if level < MIN_API_LEVEL:
         raise UserError(f"API level {level} is too low: Python needs Android API level "
                         f"{MIN_API_LEVEL} or higher")
+    if level > MAX_API_LEVEL:
+        raise UserError(f"API level {level} is not an Android API level (at most "
+                        f"{MAX_API_LEVEL})")
     return level

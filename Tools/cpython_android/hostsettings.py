@@ -17,8 +17,10 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
 
+from . import jsonrecords
 from .errors import UserError
-from .hosts import DEFAULT_API_LEVEL, Host
+from .hosts import DEFAULT_API_LEVEL, MAX_API_LEVEL, Host, validate_api_level
+from .safefiles import atomic_write, checked_name
 from .toolchains.ndk import DEFAULT_NDK_VERSION
 
 
@@ -46,23 +48,33 @@ class Requested:
 
 
 def load(path: Path) -> HostSettings | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return HostSettings(data.get("api_level"), data.get("ndk_version"),
-                            tuple(data.get("configure_args", ())))
-    except FileNotFoundError:
+    """What the host was built with; None if it was never configured.  Each
+    value is checked as if typed on the command line (see `check`)."""
+    data = jsonrecords.load(path)
+    if data is None:
         return None
-    except (OSError, ValueError, TypeError, AttributeError):
-        raise UserError(f"{path} is unreadable: delete it, then build the host again "
-                        "with the options you want") from None
+    fields = jsonrecords.Fields(data, str(path))
+    return check(HostSettings(fields.integer("api_level", 0, MAX_API_LEVEL, None),
+                              fields.text("ndk_version", None),
+                              fields.texts("configure_args")), path)
+
+
+def check(settings: HostSettings, path: Path) -> HostSettings:
+    """Remembered values validated as the options they stand for."""
+    try:
+        if settings.api_level is not None:
+            validate_api_level(settings.api_level)
+        if settings.ndk_version is not None:
+            checked_name(settings.ndk_version, "ndk_version")
+    except UserError as e:
+        raise UserError(f"{path}: {e}; delete the file, then build the host again with the "
+                        "options you want") from None
+    return settings
 
 
 def save(path: Path, settings: HostSettings) -> None:
-    """Written beside and renamed, so an interrupted run leaves the old record."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(asdict(settings), indent=2) + "\n", encoding="utf-8")
-    partial.replace(path)
+    """Written whole or not at all: an interrupted run leaves the old record."""
+    atomic_write(path, json.dumps(asdict(settings), indent=2) + "\n", "the host settings")
 
 
 def effective(host: Host, ndk_version: str | None,

@@ -24,12 +24,14 @@ from .. import (
     crossenv,
     devices,
     harness,
+    host_inference,
     package,
     pythoninfo,
     results,
     steps,
     targets,
     testbed,
+    treelock,
     wheels,
 )
 from ..checkout import Shape, shape_of
@@ -39,9 +41,11 @@ from ..crash.collect import symbolize_command
 from ..deps import DepsOptions
 from ..deps import install as deps_install
 from ..errors import UserError, report
+from ..hosts import ANDROID_ABIS
 from ..hostsettings import Use
 from ..runners import RunnerSpec, qemu
 from . import options as opt
+from . import own_options as own
 
 PROG = "android.py"
 
@@ -70,18 +74,33 @@ def context_of(args: argparse.Namespace, console: Console, *, native_ok: bool = 
 
 
 def simple(step: Callable[[context.BuildContext], object],
-           settings: Use = Use.REQUIRE) -> Handler:
+           settings: Use = Use.REQUIRE, trees: Trees | None = None) -> Handler:
     """A handler that runs one library function over the context; status 0.
     `settings`: Use.BUILD for build steps (an explicit other NDK version, API
-    level or configure arguments reconfigures the host)."""
+    level or configure arguments reconfigures the host).  `trees`: the build
+    trees the step changes, each held locked while it runs (treelock)."""
     def handler(args: argparse.Namespace, console: Console) -> int:
-        step(context_of(args, console, settings=settings))
+        ctx = context_of(args, console, settings=settings)
+        with treelock.holding(trees(ctx) if trees else (), console.write):
+            step(ctx)
         return 0
     return handler
 
 
+#: Which trees a command changes: locked while it runs.
+Trees = Callable[[context.BuildContext], list[Path]]
+
+
+def build_tree(ctx: context.BuildContext) -> list[Path]:
+    return [ctx.layout.build_dir]
+
+
+def host_tree(ctx: context.BuildContext) -> list[Path]:
+    return [ctx.layout.host_dir(ctx.require_host())]
+
+
 def building(step: Callable[[context.BuildContext], object]) -> Handler:
-    return simple(step, Use.BUILD)
+    return simple(step, Use.BUILD, host_tree)
 
 
 def checked(step: Callable[[context.BuildContext], int]) -> Handler:
@@ -92,15 +111,21 @@ def checked(step: Callable[[context.BuildContext], int]) -> Handler:
 # --- handlers that need more than the context ---------------------------------------
 
 def cmd_deps(args: argparse.Namespace, console: Console) -> int:
-    deps_install.prepare(context_of(args, console, settings=Use.BUILD), explicit=True)
+    ctx = context_of(args, console, settings=Use.BUILD)
+    with treelock.holding(host_tree(ctx), console.write):
+        deps_install.prepare(ctx, explicit=True)
     return 0
 
 
 def cmd_build(args: argparse.Namespace, console: Console) -> int:
     base = context_of(args, console, settings=Use.BUILD)
     selection = targets.select(args.target, base.layout, for_build=True)
-    targets.build(selection, lambda host: base if host is None else context_of(
-        args, console, settings=Use.BUILD, host=host))
+    trees = [base.layout.host_dir(host) for host in selection.hosts]
+    if selection.build_python:
+        trees.append(base.layout.build_dir)
+    with treelock.holding(trees, console.write):
+        targets.build(selection, lambda host: base if host is None else context_of(
+            args, console, settings=Use.BUILD, host=host))
     return 0
 
 
@@ -111,7 +136,9 @@ def cmd_env(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_clean(args: argparse.Namespace, console: Console) -> int:
     layout = context_of(args, console).layout
-    targets.clean(targets.select(args.target, layout, for_build=False), layout, console)
+    selection = targets.select(args.target, layout, for_build=False)
+    with treelock.holding(targets.clean_paths(selection, layout), console.write):
+        targets.clean(selection, layout, console)
     return 0
 
 
@@ -121,10 +148,27 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_test(args: argparse.Namespace, console: Console) -> int:
-    return harness.run_test_command(opt.pick(harness.TestOptions, args),
-                                    context_of(args, console, native_ok=True),
-                                    connected=args.connected, managed=args.managed,
-                                    avd=args.avd, lab=args.lab)
+    (ctx, serials), *more = test_contexts(args, console)
+    return harness.run_test_command(opt.pick(harness.TestOptions, args), ctx,
+                                    connected=serials, managed=args.managed, avd=args.avd,
+                                    lab=args.lab, more_devices=more)
+
+
+def test_contexts(args: argparse.Namespace, console: Console
+                  ) -> list[tuple[context.BuildContext, tuple[str, ...]]]:
+    """HOST's context with the serials, or (no HOST, as upstream's `test`) each
+    inferred host's context with the serials of the devices that run it."""
+    if args.host is not None:
+        return [(context_of(args, console, native_ok=True), tuple(args.connected))]
+    base = context_of(args, console)
+    emulator = f"--managed {args.managed}" if args.managed else (
+        f"--avd {args.avd}" if args.avd else None)
+    facts = host_inference.probe(base.layout.root, base.layout.installed_hosts(),
+                                 package_host=base.checkout.package_host,
+                                 connected=args.connected, emulator=emulator)
+    choice = host_inference.choose(facts)
+    console.write("\n".join(host_inference.describe(choice, facts)))
+    return [(context_of(args, console, host=host), serials) for host, serials in choice.items()]
 
 
 def runner_spec(args: argparse.Namespace, ctx: context.BuildContext) -> RunnerSpec:
@@ -133,6 +177,21 @@ def runner_spec(args: argparse.Namespace, ctx: context.BuildContext) -> RunnerSp
                       avd=args.avd, lab=args.lab,
                       ndk_version=ctx.toolchain_options.ndk_version,
                       console=ctx.console, testbed_project=testbed.find_project(ctx.checkout))
+
+
+def cmd_build_testbed(args: argparse.Namespace, console: Console) -> int:
+    """HOST, or (as upstream's, whose APK holds every built ABI) each built Android host."""
+    if args.host is not None:
+        testbed.build_testbed(context_of(args, console))
+        return 0
+    layout = context_of(args, console).layout
+    hosts = [name for name in layout.installed_hosts() if name in ANDROID_ABIS]
+    if not hosts:
+        raise UserError(f"build-testbed: no Android host is built in {layout.root}: build one "
+                        "(`android.py build aarch64-linux-android`) or name HOST")
+    for host in hosts:
+        testbed.build_testbed(context_of(args, console, host=host))
+    return 0
 
 
 def cmd_pythoninfo_build(args: argparse.Namespace, console: Console) -> int:
@@ -193,47 +252,6 @@ def cmd_build_wheel(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-# --- options of one subcommand each ---------------------------------------------------
-
-def run_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("args", nargs="*", metavar="ARG", help="arguments for python (after --)")
-    parser.set_defaults(after_dashes="args")
-
-
-def results_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("log", metavar="LOG", type=Path, help="the saved output of a regrtest run")
-    parser.add_argument("--regrtest-xml", metavar="FILE", type=Path, default=None,
-                        help="the XML regrtest itself wrote with --junit-xml, merged in")
-    parser.add_argument("--junit-xml", metavar="OUT", type=opt.output_file, default=None,
-                        help="where to write the JUnit XML (default: only print the summary)")
-
-
-def symbolize_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", nargs="?", default="-",
-                        help="a pasted logcat, tombstone or faulthandler output (default or "
-                        "`-`: stdin)")
-
-
-def package_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-g", "--debug", action="store_true",
-                        help="keep debug information (do not strip .so files)")
-
-
-def cross_env_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("directory", metavar="DIR", type=opt.usable_dir,
-                        help="where to create it")
-
-
-def build_wheel_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("project", metavar="PROJECT_DIR", type=Path, help="the project to build")
-    parser.add_argument("-o", "--outdir", metavar="DIST", type=opt.usable_dir,
-                        default=Path("dist"),
-                        help="where the wheel goes (default: ./dist)")
-    parser.add_argument("--env", metavar="DIR", type=opt.usable_dir, default=None,
-                        help="cross environment to use or create (default: "
-                        "cross-build/HOST/cross-env)")
-
-
 # --- the table -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -249,13 +267,14 @@ HOST, CONFIGURE, MAKE, DEPS = (opt.host_options, opt.configure_options, opt.make
 
 COMMANDS = (
     Command("configure-build", "run configure for the build python",
-            simple(steps.configure_build), (CONFIGURE, opt.variant_options)),
-    Command("make-build", "run make for the build python", simple(steps.make_build),
+            simple(steps.configure_build, trees=build_tree), (CONFIGURE, opt.variant_options)),
+    Command("make-build", "run make for the build python",
+            simple(steps.make_build, trees=build_tree),
             (MAKE, opt.variant_options)),
     Command("configure-host", "run configure for the host python",
             building(steps.configure_host_with_deps), (HOST, CONFIGURE, DEPS)),
     Command("make-host", "run make and make install for the host python",
-            simple(steps.make_host), (HOST, MAKE)),
+            simple(steps.make_host, trees=host_tree), (HOST, MAKE)),
     Command("build", "configure-build and make-build, then deps, configure-host and "
             "make-host for each host: TARGET all, build, hosts or HOST",
             cmd_build, (opt.target_options, CONFIGURE, DEPS)),
@@ -274,29 +293,29 @@ COMMANDS = (
     Command("clean", "delete build trees: TARGET all (every tree), build, hosts or HOST",
             cmd_clean, (opt.target_options,)),
     Command("run", "run the host python (GNU hosts: under qemu-user)", cmd_run,
-            (HOST, run_args)),
+            (HOST, own.run_args)),
     Command("test", "run the test suite (or any python) on HOST; HOST `build` is the native "
-            "build python", cmd_test, (opt.test_host, opt.test_options)),
-    Command("build-testbed", "build the testbed app and its test APK for an Android HOST "
-            "(once: `test` installs them on every device)", simple(testbed.build_testbed),
-            (HOST,)),
+            "build python", cmd_test, (opt.inferred_host, opt.test_options)),
+    Command("build-testbed", "build the testbed app and its test APK for an Android HOST, "
+            "or for every Android host built (once: `test` installs them on every device)",
+            cmd_build_testbed, (opt.optional_host,)),
     Command("setup-testbed", "fetch the Gradle wrapper into testbed/ (build-testbed and test "
             "do it when needed)", cmd_setup_testbed),
     Command("devices", "list the Android devices adb sees, with their state", cmd_devices),
     Command("results", "convert a saved regrtest output (plain or -v, sequential or -j) to "
-            "JUnit XML; exit 0 only if it shows success", cmd_results, (results_args,)),
+            "JUnit XML; exit 0 only if it shows success", cmd_results, (own.results_args,)),
     Command("symbolize", "symbolize a pasted logcat, tombstone or faulthandler output "
             "against HOST's build (frames matched by ELF BuildId)", cmd_symbolize,
-            (opt.test_host, symbolize_args)),
+            (opt.test_host, own.symbolize_args)),
     Command("check", "check the host prefix's ELF files (machine, 16 KB pages, DT_NEEDED, "
             "RPATH); exit 1 on any problem", checked(package.check), (HOST,)),
     Command("package", "check, then write python-VERSION-HOST.tar.gz in cross-build/HOST/dist",
-            cmd_package, (HOST, package_args)),
+            cmd_package, (HOST, own.package_args)),
     Command("cross-env", "create DIR: an environment whose python builds wheels for HOST, "
             "plus CMake, Meson and py-build-cmake cross files", cmd_cross_env,
-            (HOST, cross_env_args)),
+            (HOST, own.cross_env_args)),
     Command("build-wheel", "cross-build a wheel of PROJECT_DIR for HOST", cmd_build_wheel,
-            (HOST, build_wheel_args)),
+            (HOST, own.build_wheel_args)),
 )
 
 
@@ -315,6 +334,7 @@ def build_parser(script_dir: Path | None = None) -> Parser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help)
+        opt.subcommand_globals(p)
         for add in command.options:
             add(p)
         p.set_defaults(handler=command.handler)
@@ -333,6 +353,7 @@ def parse(parser: Parser, argv: Sequence[str]) -> argparse.Namespace:
         cut = argv.index("--")
         argv, tail = argv[:cut], argv[cut + 1:]
     args = parser.parse_args(argv)
+    args.verbose += getattr(args, "verbose_after", 0)
     if tail:
         if args.after_dashes is None:
             parser.error(f"unrecognized arguments: -- {' '.join(tail)}")

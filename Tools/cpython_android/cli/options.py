@@ -23,6 +23,7 @@ from ..harness.planning import read_durations_xml
 from ..hosts import DEFAULT_API_LEVEL, supported_description, validate_api_level
 from ..runners import NATIVE_HOST
 from ..toolchains.ndk import DEFAULT_NDK_VERSION
+from .values import job_count, ndk_version, pull_pattern, shard_count
 
 T = TypeVar("T")
 
@@ -89,12 +90,6 @@ def positive_float(value: str) -> float:
     return number
 
 
-def job_count(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of jobs (1 or more)")
-    return int(value)
-
-
 def url(value: str) -> str:
     parts = urllib.parse.urlsplit(value)
     if parts.scheme not in ("http", "https", "file") or (
@@ -118,11 +113,24 @@ def any_path(value: str) -> Path:
 
 
 def usable_dir(value: str) -> Path:
-    """A directory, or a path where one can be created."""
+    """A directory, or a path where one can be created (never '': see existing_dir)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty string is not a directory (a failed "
+                                         "`$(...)`?): give a path")
     path = _fits(Path(value).expanduser(), DIR_ROOM)
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"{value} exists and is not a directory")
     return path
+
+
+def cross_build_dir(value: str) -> Path:
+    """--cross-build-dir: also no path separator (`:`), which would split the
+    PKG_CONFIG_LIBDIR and PATH-like variables the build puts it in."""
+    if os.pathsep in value:
+        raise argparse.ArgumentTypeError(f"{value!r} contains {os.pathsep!r}, which splits "
+                                         "the search paths the build puts it in "
+                                         "(PKG_CONFIG_LIBDIR): choose a path without it")
+    return usable_dir(value)
 
 
 def output_file(value: str) -> Path:
@@ -150,12 +158,6 @@ def durations_file(value: str) -> Path:
     return path
 
 
-def shard_count(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of shards (1 or more)")
-    return int(value)
-
-
 def serials(value: str) -> tuple[str, ...]:
     return tuple(serial for serial in value.split(",") if serial)
 
@@ -181,12 +183,25 @@ def global_options(parser: argparse.ArgumentParser) -> None:
                         "this script is in)")
     # As upstream: $CROSS_BUILD_DIR where the flag is absent (a string default
     # goes through `type` as a typed value would).
-    parser.add_argument("--cross-build-dir", type=usable_dir, metavar="DIR",
+    parser.add_argument("--cross-build-dir", type=cross_build_dir, metavar="DIR",
                         default=os.environ.get("CROSS_BUILD_DIR") or None,
                         help="where builds go (default: $CROSS_BUILD_DIR, else "
                         "<checkout>/cross-build)")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="show subprocess output as it comes")
+
+
+def subcommand_globals(parser: argparse.ArgumentParser) -> None:
+    """Upstream's places: every subcommand takes --cross-build-dir and -v (the
+    global forms before the command stay).  SUPPRESS leaves the global value
+    when the option is absent here; -v given here counts in `verbose_after`,
+    added to the global count by `cli.parse`, so `-v test -v` is -vv."""
+    parser.add_argument("--cross-build-dir", type=usable_dir, metavar="DIR",
+                        default=argparse.SUPPRESS,
+                        help="where builds go (as before the command)")
+    parser.add_argument("-v", "--verbose", dest="verbose_after", action="count",
+                        default=argparse.SUPPRESS,
+                        help="more output (as before the command; repeat for more)")
 
 
 def host_options(parser: argparse.ArgumentParser, *, required: bool = True,
@@ -204,7 +219,7 @@ def android_options(parser: argparse.ArgumentParser) -> None:
                         metavar="N", help="minimum Android API level (default: what the "
                         f"host was built with, else {DEFAULT_API_LEVEL}; at least 21; Android "
                         "hosts only)")
-    parser.add_argument("--ndk-version", default=None, metavar="VERSION",
+    parser.add_argument("--ndk-version", type=ndk_version, default=None, metavar="VERSION",
                         help="Android NDK version (default: what the host was built with, "
                         f"else {DEFAULT_NDK_VERSION})")
     variant_options(parser)
@@ -224,6 +239,15 @@ def target_options(parser: argparse.ArgumentParser) -> None:
                         help="`all` (default), `build` (the build python), `hosts` (every "
                         f"host tree there is), or a HOST: {supported_description()}")
     android_options(parser)
+
+
+def optional_host(parser: argparse.ArgumentParser) -> None:
+    host_options(parser, required=False)
+
+
+def inferred_host(parser: argparse.ArgumentParser) -> None:
+    """`test`: HOST may be left out, as upstream's `test` has none (`host_inference`)."""
+    host_options(parser, required=False, native=True)
 
 
 def test_host(parser: argparse.ArgumentParser) -> None:
@@ -284,9 +308,6 @@ def deps_libraries(parser: argparse.ArgumentParser) -> None:
 
 def test_options(parser: argparse.ArgumentParser) -> None:
     """`test`: upstream's options, plus sharding, resume, deadlines and JUnit."""
-    # SUPPRESS: without -v here, the global `android.py -v test` count stays.
-    parser.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
-                        help="show how the target is driven (repeat for more)")
     what = parser.add_mutually_exclusive_group()
     what.add_argument("-c", dest="code", metavar="CODE", help="run CODE instead of the tests")
     what.add_argument("-m", dest="module", metavar="MODULE",
@@ -298,6 +319,7 @@ def test_options(parser: argparse.ArgumentParser) -> None:
                         help="run in a copy of DIR")
     ci_modes(parser)
     parser.add_argument("--pull", action="append", default=[], metavar="PATH_OR_GLOB",
+                        type=pull_pattern,
                         help="after the run (also after a crash), copy the files it produced "
                         "that match (Android: a device path, relative ones in the app's "
                         "external files directory; GNU and native: in the run's directory); "
@@ -340,8 +362,6 @@ def ci_options(parser: argparse.ArgumentParser) -> None:
                         help="keep debug information in the package")
     parser.add_argument("--junit-xml", type=Path, metavar="PATH",
                         help="the tests' JUnit XML (default: cross-build/logs/junit-HOST.xml)")
-    parser.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
-                        help="passed to the package's `test`")
     device_options(parser)
     python_args(parser)
 

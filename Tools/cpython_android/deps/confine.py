@@ -167,12 +167,21 @@ def move(staging: Path, prefix: Path, dirs: list[str], files: list[str]) -> None
 def remove_files(prefix: Path, stale: Set[str]) -> None:
     """Delete files a library no longer has, never through a link."""
     for rel in sorted(stale):
+        if not is_relative_inside(rel):
+            continue  # a manifest someone edited: never a file outside the prefix
         try:
             _check_parents(prefix, rel)
         except Refused:
             continue
         if _kind(prefix / rel)[0] in ("file", "link"):
             (prefix / rel).unlink()
+
+
+def is_relative_inside(rel: str) -> bool:
+    """Whether `rel` (a path a manifest lists) stays inside the directory it is relative to."""
+    parts = rel.split("/")
+    return bool(rel) and not rel.startswith(("/", "\\")) and ".." not in parts and \
+        "\\" not in rel and "\0" not in rel
 
 
 def refuse(what: str, reason: Refused) -> UserError:

@@ -4,12 +4,20 @@ then move the files in)."""
 
 from __future__ import annotations
 
+import gzip
+import lzma
 import posixpath
 import shutil
 import tarfile
+import zlib
 from pathlib import Path
 
 from ..errors import UserError
+from ..safefiles import is_no_space, no_space
+
+#: What a damaged archive raises while it is read (gzip's BadGzipFile is an
+#: OSError too: caught before the OSErrors that are not the archive's fault).
+DAMAGE = (tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error, lzma.LZMAError)
 
 
 class Damaged(UserError):
@@ -48,8 +56,8 @@ def extract_to(archive: Path, staging: Path) -> None:
     """Extract every member of a safe tar archive into an empty `staging`."""
     if staging.exists():
         shutil.rmtree(staging)
-    staging.mkdir(parents=True)
     try:
+        staging.mkdir(parents=True)
         with tarfile.open(archive) as tar:
             members = tar.getmembers()
             check_members(archive, members)
@@ -57,10 +65,17 @@ def extract_to(archive: Path, staging: Path) -> None:
                 tar.extractall(staging, members, filter="data")
             else:
                 tar.extractall(staging, members)
-    except (tarfile.TarError, EOFError, OSError) as e:
+    except DAMAGE as e:
         shutil.rmtree(staging, ignore_errors=True)
         reason = " ".join(str(e).split()) or type(e).__name__
         raise Damaged(f"cannot extract {archive}: {reason}: the archive is damaged") from None
+    except OSError as e:
+        # Not the archive's fault (a full disk, permissions): it is kept.
+        shutil.rmtree(staging, ignore_errors=True)
+        if is_no_space(e):
+            raise no_space(e, staging, f"extracting {archive.name}") from None
+        raise UserError(f"cannot extract {archive} into {staging}: {e.strerror or e}; the "
+                        "archive was kept") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

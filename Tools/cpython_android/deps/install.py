@@ -19,6 +19,7 @@ from ..errors import UserError
 from ..hosts import Host
 from ..layout import TREE_MARKER
 from ..process import run_logged
+from ..safefiles import contained
 from . import builders, confine, manifest
 from .extract import Damaged, extract_to, single_top_dir
 from .fetch import Verifier, default_cache_dir, download
@@ -50,7 +51,9 @@ class Deps:
         return self.options.cache_dir or default_cache_dir()
 
     def work_dir(self, library: str) -> Path:
-        return self.ctx.layout.deps_work_dir(self.host, library)
+        root = self.ctx.layout.host_dir(self.host).resolve() / "deps"
+        return contained(root, self.ctx.layout.deps_work_dir(self.host, library),
+                         "the work directory of library")
 
     # --- what we want ---------------------------------------------------------
 
@@ -81,12 +84,13 @@ class Deps:
         """The verified prebuilt archive and its sha256."""
         self.verifier.check_allowed(want.archive, pinned)
         if self.options.deps_dir:
-            path = self.options.deps_dir / want.archive
+            path = contained(self.options.deps_dir, self.options.deps_dir / want.archive,
+                             "the archive")
             if not path.is_file():
                 raise UserError(f"{want.archive} is not in {self.options.deps_dir}: download "
                                 f"it from {want.url}, or drop --deps-dir")
             return path, self.verifier.verify(path, want.archive, pinned, from_cache=False)
-        path = self.cache_dir / want.archive
+        path = contained(self.cache_dir, self.cache_dir / want.archive, "the download")
         if path.is_file():
             self.ctx.console.write(f"    using cached {path}")
         else:

@@ -8,14 +8,17 @@ there agrees on the same archives.  Written atomically.
 from __future__ import annotations
 
 import json
-import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import jsonrecords
 from ..errors import UserError
+from ..safefiles import atomic_write, checked_name
 
 FORMAT_VERSION = 1
+SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 @dataclass
@@ -25,15 +28,17 @@ class LockFile:
 
     @classmethod
     def load(cls, path: Path) -> LockFile:
-        if not path.exists():
-            return cls(path)
+        """The lock file's entries, each checked (archive name, sha256, URL)."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            entries = dict(data["archives"])
-        except (ValueError, KeyError, TypeError):
-            raise UserError(f"{path} is not a valid lock file: fix it, or delete it to trust "
-                            "the archives again on first use") from None
-        return cls(path, entries)
+            data = jsonrecords.load(path)
+            if data is None:
+                return cls(path)
+            archives = jsonrecords.Fields(data, str(path)).object("archives")
+            return cls(path, {checked_name(name, f"{path}: archive"): _entry(archives, name)
+                              for name, _ in archives.items()})
+        except UserError as e:
+            raise UserError(f"{e}; or delete {path} to trust the archives again on first "
+                            "use") from None
 
     def get(self, archive: str) -> str:
         return str(self.entries.get(archive, {}).get("sha256", ""))
@@ -44,8 +49,14 @@ class LockFile:
         self.save()
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps({"version": FORMAT_VERSION, "archives": self.entries},
-                                  indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        atomic_write(self.path, json.dumps({"version": FORMAT_VERSION, "archives": self.entries},
+                                           indent=2, sort_keys=True) + "\n", "the lock file")
+
+
+def _entry(archives: jsonrecords.Fields, name: str) -> dict[str, str]:
+    entry = archives.object(name)
+    sha = entry.text("sha256")
+    if not SHA256.fullmatch(sha):
+        raise UserError(f"{archives.where} {name}: sha256 {sha[:70]!r} is not 64 hex digits")
+    return {"sha256": sha.lower(), "url": entry.text("url", ""),
+            "recorded": entry.text("recorded", "")}

@@ -9,10 +9,14 @@ the prefix are that library's to replace, and that nothing else is."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from .. import jsonrecords
+from ..errors import UserError
+from ..safefiles import atomic_write
+from .confine import is_relative_inside
 
 MANIFEST_DIR = ".deps"
 
@@ -36,20 +40,26 @@ class Manifest:
             not other.sha256 or self.sha256 == other.sha256)
 
 
+#: The manifest's string fields, as `read` takes them.
+TEXT_FIELDS = ("library", "version", "origin", "archive", "sha256", "url", "recipe",
+               "installed")
+
+
 def path_of(prefix: Path, library: str) -> Path:
     return prefix / MANIFEST_DIR / f"{library}.json"
 
 
 def read(prefix: Path, library: str) -> Manifest | None:
+    """The library's manifest; None when absent or unreadable (it is then
+    installed again).  Its file list never names anything outside the prefix."""
     path = path_of(prefix, library)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        data["files"] = tuple(data.get("files", ()))
-        return Manifest(**{k: v for k, v in data.items() if k in Manifest.__dataclass_fields__})
-    except FileNotFoundError:
-        return None
-    except (ValueError, TypeError):
-        return None  # unreadable: treat as not installed, so it is installed again
+        fields = jsonrecords.Fields(jsonrecords.load(path), str(path))
+        values = {name: fields.text(name, "") for name in TEXT_FIELDS}
+        files = tuple(rel for rel in fields.texts("files") if is_relative_inside(rel))
+        return Manifest(**values, files=files)
+    except UserError:
+        return None  # unreadable or not ours: treat as not installed
 
 
 def read_all(prefix: Path) -> list[Manifest]:
@@ -70,9 +80,7 @@ def write(prefix: Path, manifest: Manifest) -> None:
     data = asdict(manifest)
     data["files"] = list(manifest.files)
     data["installed"] = manifest.installed or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(data, indent=2) + "\n", f"{manifest.library}'s manifest")
 
 
 def journal_path(prefix: Path, library: str) -> Path:
@@ -81,19 +89,17 @@ def journal_path(prefix: Path, library: str) -> Path:
 
 def read_journal(prefix: Path, library: str) -> set[str]:
     try:
-        return set(json.loads(journal_path(prefix, library).read_text(encoding="utf-8")))
-    except FileNotFoundError:
+        listed = jsonrecords.load(journal_path(prefix, library)) or []
+    except UserError:
         return set()
-    except (ValueError, TypeError):
-        return set()
+    return {rel for rel in listed if isinstance(rel, str) and is_relative_inside(rel)} \
+        if isinstance(listed, list) else set()
 
 
 def write_journal(prefix: Path, library: str, files: set[str]) -> None:
     path = journal_path(prefix, library)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(sorted(files)) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(sorted(files)) + "\n", f"{library}'s journal")
 
 
 def remove_journal(prefix: Path, library: str) -> None:

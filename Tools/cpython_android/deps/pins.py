@@ -4,6 +4,7 @@ where each comes from (a prebuilt archive or a source archive) with its hash."""
 from __future__ import annotations
 
 import re
+import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from ..errors import UserError
 from ..hosts import Host
+from ..safefiles import checked_name, read_text
 
 PINS_FILE = Path(__file__).with_name("pins.toml")
 DEFAULT_BASE_KEY = "base"
@@ -104,26 +106,65 @@ def _version(text: str, where: str) -> tuple[int, int]:
         raise UserError(f"{where}: min_python must look like 3.14, not {text!r}") from None
 
 
-def _library(name: str, data: dict[str, Any], path: Path) -> Library:
+KINDS = ("android", "gnu")
+
+
+def _library(name: str, data: object, path: Path) -> Library:
     where = f"{path} [libraries.{name}]"
     try:
-        prebuilt = data.get("prebuilt")
-        src = data.get("source")
-        source = Source(name, str(src["version"]), str(src["archive"]),
-                        str(src["sha256"]).lower(), str(src.get("debian", name)),
-                        str(src.get("builder", name))) if src else None
+        checked_name(name, f"{path}: library")
+        if not isinstance(data, dict):
+            raise TypeError(f"[libraries.{name}] is not a table")
+        prebuilt = _table(data, "prebuilt")
+        src = _table(data, "source")
+        source = Source(name, _name(src["version"], "source.version"),
+                        _name(src["archive"], "source.archive"), _text(src["sha256"]).lower(),
+                        _name(src.get("debian", name), "source.debian"),
+                        _name(src.get("builder", name), "source.builder")) if src else None
+        kinds = _texts(data.get("kinds", list(KINDS)), "kinds")
+        if unknown := [kind for kind in kinds if kind not in KINDS]:
+            raise TypeError(f"kinds {unknown[0]!r} (choose from {', '.join(KINDS)})")
+        hashes = _table(prebuilt, "sha256") if prebuilt else {}
         return Library(
             name=name,
-            modules=tuple(data.get("modules", ())),
-            min_python=_version(str(data.get("min_python", "3.0")), where),
-            kinds=tuple(data.get("kinds", ("android", "gnu"))),
-            prebuilt_version=str(prebuilt["version"]) if prebuilt else None,
-            prebuilt_sha256=dict(prebuilt.get("sha256", {})) if prebuilt else {},
+            modules=_texts(data.get("modules", []), "modules"),
+            min_python=_version(_text(data.get("min_python", "3.0")), where),
+            kinds=kinds,
+            prebuilt_version=_name(prebuilt["version"], "prebuilt.version") if prebuilt
+            else None,
+            prebuilt_sha256={_name(host, "prebuilt.sha256 host"): _text(sha)
+                             for host, sha in hashes.items()},
             source=source,
-            prebuilt_unusable=dict(prebuilt.get("unusable", {})) if prebuilt else {},
+            prebuilt_unusable={str(k): _text(v) for k, v in
+                               (_table(prebuilt, "unusable") if prebuilt else {}).items()},
         )
     except (KeyError, TypeError, AttributeError) as e:
         raise UserError(f"{where} is malformed (missing or wrong {e}): fix the file") from None
+    except UserError as e:
+        raise UserError(f"{where}: {e}") from None
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise TypeError(f"{key} (a table, not {type(value).__name__})")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"value {value!r:.40} (a string expected)")
+    return value
+
+
+def _texts(value: object, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TypeError(f"{key} (a list of strings, not {value!r:.40})")
+    return tuple(value)
+
+
+def _name(value: object, key: str) -> str:
+    return checked_name(value if isinstance(value, str) else _text(value), key)
 
 
 def _checked(library: Library, path: Path) -> Library:
@@ -144,17 +185,43 @@ def load(path: Path | None = None) -> Pins:
     """Read a pins file (the built-in one by default)."""
     path = path or PINS_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise UserError(f"cannot read pins file {path}: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path} is not UTF-8 text: fix the file") from None
+        data = tomllib.loads(read_text(path, "pins file"))
+    except FileNotFoundError:
+        raise UserError(f"cannot read pins file {path}: no such file") from None
+    except RecursionError:
+        raise UserError(f"{path} is nested too deeply: fix the file") from None
     except tomllib.TOMLDecodeError as e:
         raise UserError(f"{path} is not valid TOML ({e}): fix the file") from None
     prebuilt = data.get("prebuilt", {})
+    tables = data.get("libraries", {})
+    if not isinstance(prebuilt, dict) or not isinstance(tables, dict):
+        raise UserError(f"{path}: [prebuilt] and [libraries] must be tables: fix the file")
     libraries = {name: _checked(_library(name, value, path), path)
-                 for name, value in data.get("libraries", {}).items()}
+                 for name, value in tables.items()}
     if not libraries:
         raise UserError(f"{path} pins no [libraries]: fix the file")
-    return Pins(path, str(prebuilt.get("url", "")), str(prebuilt.get(DEFAULT_BASE_KEY, "")),
-                libraries)
+    template = str(prebuilt.get("url", ""))
+    _check_template(template, path)
+    return Pins(path, template, str(prebuilt.get(DEFAULT_BASE_KEY, "")), libraries)
+
+
+#: The fields a prebuilt URL template may use.
+TEMPLATE_FIELDS = {"base", "name", "version", "host"}
+
+
+def _check_template(template: str, path: Path) -> None:
+    """Only {base}, {name}, {version} and {host}: anything else is one line now,
+    not a traceback at download time."""
+    try:
+        parts = [(field, spec, conv) for _, field, spec, conv in
+                 string.Formatter().parse(template) if field is not None]
+        if any(spec or conv for _, spec, conv in parts):
+            raise ValueError("no conversions or format specs")
+        fields = {field for field, _, _ in parts}
+    except ValueError as e:
+        raise UserError(f"{path}: prebuilt.url {template[:60]!r} is not a valid template "
+                        f"({e!s:.60}): use only {{base}}, {{name}}, {{version}} and {{host}}"
+                        ) from None
+    if unknown := sorted(fields - TEMPLATE_FIELDS):
+        raise UserError(f"{path}: prebuilt.url uses {{{unknown[0]}}}: use only {{base}}, "
+                        "{name}, {version} and {host}")

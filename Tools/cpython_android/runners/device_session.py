@@ -26,6 +26,7 @@ from ..process import aio
 from ..process.aio import AsyncProcess
 from ..process.tree import signal_name
 from ..resume import HOOK_MODULE, hook_argv
+from ..safefiles import contained
 from .base import Invocation, LineCallback, Outcome
 from .gradle import GRADLE_GRACE_SECONDS, GradleSession
 from .logcat import Item, LineReader, LogMessage, NotBinary, OutputRouter, read_entry
@@ -86,6 +87,17 @@ def plan_launch(invocation: Invocation, name: str, run_number: int = 1) -> Launc
     if invocation.env:
         launch.extras["pythonEnv"] = shlex.join(f"{k}={v}" for k, v in invocation.env.items())
     return launch
+
+
+def glob_for_shell(pattern: str) -> str:
+    """`pattern` for `sh -c`: its glob characters (* ? [ ]) left to the shell,
+    every other run of characters single-quoted, so `;`, `$(...)`, spaces
+    and quotes in it are only file name characters."""
+    return "".join(part if part in GLOB_CHARS else shlex.quote(part)
+                   for part in re.split(r"([*?\[\]])", pattern) if part)
+
+
+GLOB_CHARS = frozenset("*?[]")
 
 
 def safe(name: str) -> str:
@@ -320,10 +332,16 @@ class Session(GradleSession):
         try:
             for pattern in invocation.pull:
                 remote = pattern if pattern.startswith("/") else f"{APP_EXTERNAL_FILES}/{pattern}"
-                # The device's shell expands the glob; a file per line.
-                listing = await asyncio.to_thread(device.shell, ["sh", "-c", f"ls -d {remote}"])
-                for path in listing.stdout.split():
-                    local = invocation.pull_to / PurePosixPath(path).name
+                # The device's shell expands the glob, and nothing else: every
+                # other character is quoted (glob_for_shell).  A file per line.
+                listing = await asyncio.to_thread(
+                    device.shell, ["sh", "-c", f"ls -d -- {glob_for_shell(remote)}"])
+                for path in listing.stdout.splitlines():
+                    if not path.startswith("/"):
+                        continue  # ls's complaint about a pattern that matched nothing
+                    local = contained(invocation.pull_to,
+                                      invocation.pull_to / PurePosixPath(path).name,
+                                      "--pull's copy of")
                     if await asyncio.to_thread(device.pull, path, local):
                         pulled.append(local)
         except DeviceGone:

@@ -23,6 +23,7 @@ from ..process import aio
 from ..process.aio import AsyncProcess
 from ..process.tree import KILL, describe_returncode, kill_tree, signal_process
 from ..resume import HOOK_SCRIPT, hook_argv
+from ..safefiles import contained
 from .base import Invocation, LineCallback, Outcome
 
 #: Seconds to read what is left in the pipe once the python has exited.
@@ -146,7 +147,9 @@ def copy_matches(run_dir: Path, patterns: Sequence[str], output: Path) -> list[P
         base = Path(Path(pattern).anchor) if absolute else run_dir
         relative = str(Path(pattern).relative_to(base)) if absolute else pattern
         for match in sorted(base.glob(relative)):
-            target = output / (match.name if absolute else match.relative_to(run_dir))
+            target = contained(output, output / (match.name if absolute else
+                                                 match.relative_to(run_dir)),
+                               "--pull's copy of")
             target.parent.mkdir(parents=True, exist_ok=True)
             if match.is_dir():
                 shutil.copytree(match, target, symlinks=True, dirs_exist_ok=True)

@@ -1,6 +1,6 @@
-"""The codebase keeps the shape README.rst describes: one process layer, small
-modules and functions, no import circle, no function-local import without a
-reason, test modules that do not import each other, and a Layout table that
+"""The codebase keeps the shape docs/internals.rst describes: one process layer,
+small modules and functions, no import circle, no function-local import without
+a reason, test modules that do not import each other, and a Layout table that
 names every module."""
 
 from __future__ import annotations
@@ -76,9 +76,11 @@ def test_modules_and_functions_stay_small():
 
 def test_test_modules_import_no_other_test_module():
     tests = REPO / "tests"
-    own = {p.stem for p in tests.glob("*.py")}
+    modules = sorted({*tests.glob("*.py"), *tests.glob("unit/*.py"),
+                      *tests.glob("integration/*.py")})
+    own = {p.stem for p in modules}
     offenders = []
-    for path in sorted(tests.glob("*.py")):
+    for path in modules:
         for node in ast.walk(ast.parse(path.read_text())):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
@@ -90,8 +92,8 @@ def test_test_modules_import_no_other_test_module():
 
 
 def layout_table() -> dict[str, str]:
-    """The rows of README.rst's Layout table: first column -> description."""
-    text = (REPO / "README.rst").read_text()
+    """The rows of docs/internals.rst's Layout table: first column -> description."""
+    text = (REPO / "docs" / "internals.rst").read_text()
     section = text.split("\nLayout\n------\n", 1)[1]
     # The table sits between its first and last `====` rules.
     table = section.split("\n=====", 2)[1]
@@ -111,9 +113,9 @@ def top_level_names() -> set[str]:
 
 def test_readme_layout_table_names_every_module():
     rows = layout_table()
-    assert rows, "README.rst has no Layout table"
+    assert rows, "docs/internals.rst has no Layout table"
     missing = top_level_names() - set(rows)
-    assert missing == set(), f"modules missing from README's Layout table: {sorted(missing)}"
+    assert missing == set(), f"modules missing from docs/internals.rst's Layout: {sorted(missing)}"
 
 
 @pytest.mark.parametrize("name", sorted(layout_table()))
@@ -139,18 +141,22 @@ def type_checking_nodes(tree: ast.AST) -> set[int]:
             for stmt in node.body for inner in ast.walk(stmt)}
 
 
-def imported_modules(node: ast.Import | ast.ImportFrom, module: str, is_package: bool
-                     ) -> list[str]:
-    """The dotted names an import statement may load (a `from X import y` may
-    load X.y, when y is a submodule)."""
+def imported_modules(node: ast.Import | ast.ImportFrom, module: str, is_package: bool,
+                     modules: set[str]) -> set[str]:
+    """The package's modules an import statement runs: `from X import y` runs
+    X.y when y is a submodule (X, its package, is already being imported),
+    else X itself."""
     if isinstance(node, ast.Import):
-        return [alias.name for alias in node.names]
+        return {alias.name for alias in node.names} & modules
     base = node.module or ""
     if node.level:
         here = module.split(".") if is_package else module.split(".")[:-1]
         here = here[:len(here) - node.level + 1]
         base = ".".join([*here, *([node.module] if node.module else [])])
-    return [base, *(f"{base}.{alias.name}" for alias in node.names)]
+    found = set()
+    for alias in node.names:
+        found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base)
+    return found & modules
 
 
 def import_graph(paths: list[Path]) -> dict[str, set[str]]:
@@ -163,8 +169,9 @@ def import_graph(paths: list[Path]) -> dict[str, set[str]]:
         skip = type_checking_nodes(tree)
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in skip:
-                targets = imported_modules(node, name, path.name == "__init__.py")
-                graph[name] |= {t for t in targets if t in modules and t != name}
+                targets = imported_modules(node, name, path.name == "__init__.py",
+                                           set(modules))
+                graph[name] |= targets - {name}
     return graph
 
 
