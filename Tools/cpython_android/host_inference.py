@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .devices import Adb
 from .errors import UserError
 from .hosts import ANDROID_ABIS
 
@@ -118,8 +119,6 @@ def probe(cross_build_dir: Path, built: Sequence[str], *, package_host: str | No
     # the serials are kept, or `--connected SERIAL` would be lost.
     abis: dict[str, tuple[str, ...]] = {serial: () for serial in connected}
     if connected and package_host is None:
-        from .devices import Adb
-
         adb = Adb.from_environment()
         abis = {serial: tuple(adb.device(serial).abis()) for serial in connected}
     return Facts(cross_build_dir, tuple(built), platform.machine(), package_host, abis,
