@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml
 
-from cpython_android.errors import UserError
+from cpython_android.errors import InfrastructureError
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import Invocation, RunnerSpec
@@ -150,7 +150,7 @@ def test_app_that_never_starts_times_out(double, layout, build_python, tmp_path)
     double.add_device(SERIAL, tmp_path / "dev", python=build_python, start_delay=5.0)
     [runner] = create_android_runners(spec_for(layout, SERIAL),
                                       AndroidOptions(startup_timeout=1.0))
-    with pytest.raises(UserError, match=f"did not start on {SERIAL} within 1 s"):
+    with pytest.raises(InfrastructureError, match=f"did not start on {SERIAL} within 1 s"):
         run_direct(runner, Invocation(["-c", "pass"]))
 
 

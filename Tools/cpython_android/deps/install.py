@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import context
 from ..context import BuildContext
-from ..errors import UserError
+from ..errors import InfrastructureError, UserError
 from ..hosts import Host
 from ..layout import TREE_MARKER
 from ..process import run_logged
@@ -162,8 +162,8 @@ class Deps:
                 if archive.parent != self.cache_dir:
                     raise UserError(f"{e}: replace {archive}") from None
                 archive.unlink(missing_ok=True)  # never reuse a damaged download
-                raise UserError(f"{e}; the cached copy was removed: run again to download "
-                                "it again") from None
+                raise InfrastructureError(f"{e}; the cached copy was removed: run again to "
+                                          "download it again") from None
             except BaseException:
                 self.discard(work)
                 raise
