@@ -18,6 +18,7 @@ from enum import Enum
 from pathlib import Path
 
 from .errors import UserError
+from .textutil import NumberError, read_int, shown
 
 CHECKOUT_ENV = "CPYTHON_CHECKOUT"
 # An extracted release package (see package.py) has this file and prefix/ at
@@ -61,8 +62,7 @@ class Checkout:
 
     @property
     def version_tuple(self) -> tuple[int, int]:
-        major, minor = self.version.split(".")[:2]
-        return int(major), int(re.match(r"\d+", minor).group())  # type: ignore[union-attr]
+        return version_numbers(self.version)
 
     @property
     def short_version(self) -> str:
@@ -84,10 +84,20 @@ def read_py_version(patchlevel_h: Path) -> str:
     match = _PY_VERSION.search(patchlevel_h.read_text(encoding="utf-8", errors="replace"))
     if not match:
         raise UserError(f"{patchlevel_h} has no PY_VERSION line: is this a CPython tree?")
-    if not re.match(r"\d{1,3}\.\d{1,3}(?!\d)", match[1]):
-        raise UserError(f"{patchlevel_h}: PY_VERSION {match[1]!r} is not a version such as "
-                        "3.13.5: is this a CPython tree?")
+    try:
+        version_numbers(match[1])
+    except NumberError as e:
+        raise UserError(f"{patchlevel_h}: PY_VERSION {shown(match[1])} is not a version such "
+                        f"as 3.13.5 ({e}): is this a CPython tree?") from None
     return match[1]
+
+
+def version_numbers(version: str) -> tuple[int, int]:
+    """(3, 13) from `3.13.5` or `3.14.0a1+`; `NumberError` if it is not one."""
+    major, _, rest = version.partition(".")
+    minor = re.match(r"[0-9]*", rest).group()  # type: ignore[union-attr]
+    return (read_int(major, "the major version", high=99),
+            read_int(minor, "the minor version", high=999))
 
 
 #: The first CPython whose source tree can be built for Android (3.13 added

@@ -133,6 +133,15 @@ class Layout:
         return sorted(path.name for path in self.root.iterdir()
                       if path.is_dir() and is_host_name(path.name))
 
+    def installed_hosts(self) -> list[str]:
+        """The hosts whose tree here (this variant's) holds an installed python."""
+        if not self.root.is_dir():
+            return []
+        suffix = self.variant.dir_suffix
+        names = {path.name.removesuffix(suffix) for path in self.root.iterdir()
+                 if path.is_dir() and path.name.endswith(suffix)}
+        return sorted(name for name in names if is_host_name(name) and self.has_installed(name))
+
     @property
     def lock_file(self) -> Path:
         return self.root.resolve() / LOCK_NAME
@@ -163,7 +172,7 @@ class Layout:
                              "configure-build` and `make-build` first (or `build HOST`)")
         return found
 
-    def has_installed(self, host: Host) -> bool:
+    def has_installed(self, host: Host | str) -> bool:
         return any(self.prefix(host).glob("lib/python3*/_sysconfigdata_*.py"))
 
     def installed_abi(self, host: Host) -> PythonABI:
