@@ -135,6 +135,21 @@ def test_device_disconnecting_mid_run(gnu_build, double, layout, build_python,
     assert f"device {SERIAL} disconnected" in result.stdout + result.stderr
     assert time.monotonic() - started < 60  # noticed, not waited out
     assert device.app_process is not None and device.app_process.poll() is not None
+    assert result.returncode == 4  # errors.DeviceGone: infrastructure
+
+
+def test_a_device_lost_in_a_shard_exits_as_outside_one(gnu_build, double, layout,
+                                                       build_python, tmp_path) -> None:
+    """The same failure exits the same way wherever it happens: a device lost in
+    one of two shards is status 4, as with one device (above)."""
+    double.add_device(SERIAL, tmp_path / "a", python=build_python)
+    double.add_device("emulator-5556", tmp_path / "b", python=build_python,
+                      disconnect_after_lines=3)
+    result = android_py(gnu_build, double, layout, "--connected", f"{SERIAL},emulator-5556",
+                        "--shards", "2", "--", "test_bool", "test_int")
+    output = result.stdout + result.stderr
+    assert "emulator-5556" in output and "disconnected" in output, output[-3000:]
+    assert result.returncode == 4, output[-3000:]
 
 
 def test_slow_app_start_is_waited_for(gnu_build, double, layout, build_python,

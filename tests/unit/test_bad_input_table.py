@@ -235,7 +235,7 @@ CASES = [
     Case("build-clean-no-ndk", f"build {ANDROID} --clean", ("ANDROID_HOME",), None, NO_NDK,
          status=3),
     Case("configure-host-clean-no-source", f"configure-host {GNU} --clean --deps-from-source "
-         "--deps-source {root}/unrelated", ("cpython_android.sources libraries",),
+         "--deps-source {root}/unrelated", ("--deps-source DIR",),
          write("unrelated/README", "not a source archive\n")),
     Case("deps-source-empty-dir", f"configure-host {GNU} --deps-from-source "
          "--deps-source {root}/empty", ("is empty",)),

@@ -116,9 +116,9 @@ class Deps:
                    if why != "--deps-from-source" else "")
         raise UserError(
             f"{because}source archive {want.archive} for {want.library} is not in "
-            f"{', '.join(map(str, self.source_places()))}: get it with `python3 -m "
-            f"cpython_android.sources libraries {want.library}` (Debian's {source.debian} "
-            "of the version carrying it) and pass --deps-source DIR")
+            f"{', '.join(map(str, self.source_places()))}: put it (upstream's release, also "
+            f"the .orig tarball of Debian's {source.debian} source package) in a directory "
+            "and pass --deps-source DIR")
 
     def source_archive(self, want: Manifest) -> tuple[Path, str]:
         path = self.require_source(want)
