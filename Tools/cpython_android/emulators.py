@@ -26,6 +26,7 @@ from .errors import (
     InfrastructureFailed,
     SetupError,
 )
+from .gradle_env import accept_sdk_licences
 from .hosts import Host
 from .process import BackgroundProcess, Completed, run_captured, start_background, stop_tree
 
@@ -116,7 +117,6 @@ def ensure_avd(sdk: Sdk, name: str, host: Host, console: Console,
             raise SetupError(f"system image {image!r} is not installed and there is no "
                              f"sdkmanager at {sdk.sdkmanager}: install the SDK command-line "
                              "tools, or create the AVD with Android Studio")
-        from .gradle_env import accept_sdk_licences
         accept_sdk_licences(sdk.home)  # sdkmanager refuses packages whose licence is pending
         console.write(f"Installing system image {image} (this may take several minutes)")
         result = _answer([str(sdk.sdkmanager), image], "y\n" * 20)

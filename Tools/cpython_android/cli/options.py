@@ -242,7 +242,13 @@ def target_options(parser: argparse.ArgumentParser) -> None:
 
 
 def optional_host(parser: argparse.ArgumentParser) -> None:
+    """`env [HOST]`, `build-testbed [HOST]`: HOST may be left out."""
     host_options(parser, required=False)
+
+
+def inferred_host(parser: argparse.ArgumentParser) -> None:
+    """`test`: HOST may be left out, as upstream's `test` has none (`host_inference`)."""
+    host_options(parser, required=False, native=True)
 
 
 def test_host(parser: argparse.ArgumentParser) -> None:
