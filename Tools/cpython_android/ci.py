@@ -96,7 +96,7 @@ def test_command(package_root: Path, ctx: BuildContext, options: CiOptions) -> l
     """The extracted package's own `android.py test`, upstream's CI options."""
     host = ctx.require_host()
     junit = options.junit_xml or ctx.layout.logs_dir / f"junit-{host}.xml"
-    command = [sys.executable, str(package_root / "Android" / "android.py"),
+    command = [sys.executable, str(package_root / "android.py"),
                # -v at least, as upstream's ci passes it.
                "--cross-build-dir", str(ctx.layout.root), *["-v"] * max(1, options.verbose),
                "test", str(host), f"--{options.ci_mode}-ci", "--junit-xml", str(junit)]
