@@ -16,27 +16,8 @@ from packaging.version import Version
 
 from cpython_android.package import package_version, write_tarball
 from support.cli import GNU_HOST, needs, run_cli
+from support.release_package import TARBALL, linked_cross_build, package
 from support.trees import fake_checkout, fake_installed_python, gcc_so
-
-TARBALL = f"python-3.13.5-{GNU_HOST}.tar.gz"
-
-
-def linked_cross_build(gnu_build, root: Path) -> Path:
-    """A cross-build dir whose host prefix is the session build's (by symlink),
-    so packages land in our own dist directory, not the shared build's."""
-    (root / GNU_HOST).mkdir(parents=True)
-    (root / GNU_HOST / "prefix").symlink_to(gnu_build.prefix)
-    (root / "build").symlink_to(gnu_build.cross_build / "build")
-    return root
-
-
-def package(gnu_build, cross_build: Path, *args: str) -> Path:
-    result = run_cli("--checkout", gnu_build.checkout, "--cross-build-dir", cross_build,
-                     "package", GNU_HOST, *args, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    tarball = cross_build / GNU_HOST / "dist" / TARBALL
-    assert f"Wrote {tarball}" in result.stdout
-    return tarball
 
 
 def member(tar: tarfile.TarFile, name: str) -> bytes:
