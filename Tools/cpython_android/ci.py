@@ -45,7 +45,6 @@ class CiOptions:
     connected: tuple[str, ...] = ()
     managed: str | None = None
     avd: str | None = None
-    lab: Path | None = None  # the android-lab's directory (--lab)
 
 
 @contextmanager
@@ -105,8 +104,6 @@ def test_command(package_root: Path, ctx: BuildContext, options: CiOptions) -> l
             command += ["--connected", ",".join(options.connected)]
         elif options.avd:
             command += ["--avd", options.avd]
-        elif options.lab:
-            command += ["--lab", str(options.lab)]
         else:
             command += ["--managed", options.managed or DEFAULT_MANAGED_DEVICE]
         command += ["--api-level", str(host.api_level)]
@@ -118,7 +115,7 @@ def run(ctx: BuildContext, options: CiOptions) -> int:
     host_ctx = ctx
     ctx.require_host()
     archive = build_and_package(ctx, options)
-    emulator = ctx.require_host().is_android and not (options.connected or options.lab)
+    emulator = ctx.require_host().is_android and not options.connected
     if emulator and github_actions.skip_emulator_tests(ctx.console):
         return 0
     with group(host_ctx.console, "Tests"), \
