@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import UserError
+from ..safefiles import is_no_space, no_space
 from .model import (
     ERROR,
     FAILED,
@@ -303,6 +304,8 @@ def write_junit(results: RunResults, path: Path, properties: dict[str, str] | No
     except BaseException as e:  # an interrupt too: never leave OUT.partial behind
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
+        if is_no_space(e):
+            raise no_space(e, path, "writing the JUnit XML") from None  # type: ignore[arg-type]
         if isinstance(e, OSError):
             raise UserError(f"cannot write the JUnit XML {path}: {e.strerror or e}") from None
         raise
