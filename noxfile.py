@@ -24,16 +24,19 @@ SOURCES = ["Tools", "tests", "Android", "benchmarks", "noxfile.py", "tasks.py"]
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite (pass pytest options after --, e.g. `-- -m 'not integration'`)."""
+    """The unit tests, tests/unit (no CPython build; pytest options after --).
+    Those of them marked `integration` need a build: they are left out here."""
     session.install("-e", ".[dev]")
-    session.run("pytest", *(session.posargs or ["-ra"]))
+    session.run("pytest", "-ra", "-n", "auto", "-m", "not integration", "tests/unit",
+                *session.posargs)
 
 
 @nox.session
 def integration(session: nox.Session) -> None:
-    """Only the tests that build CPython for aarch64-linux-gnu and run it under qemu."""
+    """The tests that build CPython for real (tests/integration, and those marked
+    `integration` in tests/unit): qemu, the ADB double, the android-lab."""
     session.install("-e", ".[dev]")
-    session.run("pytest", "-m", "integration", "-ra", *session.posargs)
+    session.run("pytest", "-ra", "-m", "integration", "tests", *session.posargs)
 
 
 @nox.session

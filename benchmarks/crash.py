@@ -4,7 +4,7 @@
 Prints, from one run:
 
 (a) symbolizing a crash: a debuggerd tombstone at real addresses of the
-    built libpython (its own symbol table and BuildId, as tests/test_crash.py
+    built libpython (its own symbol table and BuildId, as tests/integration/test_crash.py
     writes them) turned into the report and crash-HOST-TEST.txt by
     `crash.report_crash`, cold each time (the build's files scanned for their
     BuildIds, the symbolizer found and run); target <= 5 s, worst round.

@@ -23,7 +23,7 @@ ours 480 files, 76 tests, 535 s; regrtest 471/480 files, 39,658 tests, 257 s.
 The count was low because regrtest 3.13.5's own XML writer fails after
 test_xml_etree and test_xml_etree_c in one process and each shard's cases
 were lost; the harness no longer depends on that writer
-(tests/test_lab_runner.py::test_xml_etree_keeps_per_test_cases).
+(tests/integration/test_lab_runner.py::test_xml_etree_keeps_per_test_cases).
 """
 
 from __future__ import annotations

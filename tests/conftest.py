@@ -33,6 +33,15 @@ from support.devices import fake_apks
 # The android-lab's session fixtures (android_lab, lab_x86_64, lab_aarch64,
 # lab_build): registered once here, so every test module shares one build.
 pytest_plugins = ["support.lab_fixtures"]
+INTEGRATION = Path(__file__).parent / "integration"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything in tests/integration is `integration`, so `-m integration` and
+    `-m 'not integration'` split the suite as its folders do."""
+    for item in items:
+        if INTEGRATION in item.path.parents:
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from .errors import UserError
 from .safefiles import read_text
+from .textutil import NumberError, read_int, shown
 
 CHECKOUT_ENV = "CPYTHON_CHECKOUT"
 # An extracted release package (see package.py) has this file and prefix/ at
-# its root, beside Android/: "package mode" runs tests with no checkout.
+# its root, beside android.py: "package mode" runs tests with no checkout.
 PACKAGE_FILE = "package.json"
 # Files every CPython source tree since 3.x has; enough to tell it from any other tree.
 LANDMARKS = ("configure", "pyconfig.h.in", "Include/patchlevel.h")
@@ -62,8 +63,7 @@ class Checkout:
 
     @property
     def version_tuple(self) -> tuple[int, int]:
-        major, minor = self.version.split(".")[:2]
-        return int(major), int(re.match(r"\d+", minor).group())  # type: ignore[union-attr]
+        return version_numbers(self.version)
 
     @property
     def short_version(self) -> str:
@@ -89,10 +89,20 @@ def read_py_version(patchlevel_h: Path) -> str:
     match = _PY_VERSION.search(text)
     if not match:
         raise UserError(f"{patchlevel_h} has no PY_VERSION line: is this a CPython tree?")
-    if not re.match(r"\d{1,3}\.\d{1,3}(?!\d)", match[1]):
-        raise UserError(f"{patchlevel_h}: PY_VERSION {match[1]!r} is not a version such as "
-                        "3.13.5: is this a CPython tree?")
+    try:
+        version_numbers(match[1])
+    except NumberError as e:
+        raise UserError(f"{patchlevel_h}: PY_VERSION {shown(match[1])} is not a version such "
+                        f"as 3.13.5 ({e}): is this a CPython tree?") from None
     return match[1]
+
+
+def version_numbers(version: str) -> tuple[int, int]:
+    """(3, 13) from `3.13.5` or `3.14.0a1+`; `NumberError` if it is not one."""
+    major, _, rest = version.partition(".")
+    minor = re.match(r"[0-9]*", rest).group()  # type: ignore[union-attr]
+    return (read_int(major, "the major version", high=99),
+            read_int(minor, "the minor version", high=999))
 
 
 #: The first CPython whose source tree can be built for Android (3.13 added
@@ -121,16 +131,30 @@ def validate(path: Path) -> Checkout:
 
 
 def find_package(root: Path) -> Checkout | None:
-    """The extracted release package at `root`, if it is one."""
+    """The extracted release package at `root`, if it is one.  Its host is
+    the one its prefix's sysconfigdata names, as upstream's `env` reads it;
+    package.json's (our marker) where the prefix has none."""
     marker = root / PACKAGE_FILE
     if not (marker.is_file() and (root / "prefix").is_dir()):
         return None
     try:
-        host = json.loads(marker.read_text(encoding="utf-8"))["host"]
+        recorded = json.loads(marker.read_text(encoding="utf-8"))["host"]
     except (ValueError, KeyError, TypeError):
         raise UserError(f"{marker} is not a package description: re-extract the "
                         "package") from None
-    return Checkout(root, package_host=str(host))
+    return Checkout(root, package_host=sysconfig_host(root / "prefix") or str(recorded))
+
+
+#: `_sysconfigdata_{abiflags}_{platform}_{multiarch}.py`: android for Android
+#: hosts, linux for GNU ones; the multiarch is the host triplet.
+_SYSCONFIGDATA = re.compile(r"_sysconfigdata_[a-z]*_(?:android|linux)_([\w.-]+)\.py")
+
+
+def sysconfig_host(prefix: Path) -> str | None:
+    """The host triplet an installed prefix's sysconfigdata names, if exactly one."""
+    hosts = {match[1] for path in prefix.glob("lib/python3*/_sysconfigdata_*.py")
+             if (match := _SYSCONFIGDATA.fullmatch(path.name))}
+    return hosts.pop() if len(hosts) == 1 else None
 
 
 def find(explicit: Path | None, script_dir: Path | None) -> Checkout:
@@ -140,9 +164,10 @@ def find(explicit: Path | None, script_dir: Path | None) -> Checkout:
     if os.environ.get(CHECKOUT_ENV):
         return validate(Path(os.environ[CHECKOUT_ENV]))
     if script_dir is not None:
-        candidate = checkout_root_of(script_dir.resolve())
-        if package := find_package(candidate):
+        # A release package's android.py sits at its root, upstream's place.
+        if package := find_package(script_dir.resolve()):
             return package
+        candidate = checkout_root_of(script_dir.resolve())
         if all((candidate / name).is_file() for name in LANDMARKS):
             return Checkout(candidate)
     raise UserError("no CPython checkout found: pass --checkout DIR (before the subcommand) "

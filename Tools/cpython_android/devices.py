@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from .errors import CommandFailed, DeviceGone, UserError
 from .process import run_captured
-from .textutil import join_command
+from .textutil import NumberError, join_command, read_int
 
 if TYPE_CHECKING:  # adbutils is imported lazily: the shim must start without it
     import adbutils
@@ -77,11 +77,14 @@ class Adb:
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> Adb:
         env = os.environ if env is None else env
-        port = env.get("ANDROID_ADB_SERVER_PORT") or str(DEFAULT_SERVER_PORT)
-        if not port.isdigit():
-            raise UserError(f"ANDROID_ADB_SERVER_PORT={port} is not a port number")
+        text = env.get("ANDROID_ADB_SERVER_PORT") or str(DEFAULT_SERVER_PORT)
+        try:
+            port = read_int(text, "ANDROID_ADB_SERVER_PORT", low=1, high=65535)
+        except NumberError as e:
+            raise UserError(f"{e}: set it to adb's server port (default "
+                            f"{DEFAULT_SERVER_PORT}) or unset it") from None
         return cls(adb_executable(env), env.get("ANDROID_ADB_SERVER_HOST") or "127.0.0.1",
-                   int(port))
+                   port)
 
     def server_env(self) -> dict[str, str]:
         return dict(os.environ, ANDROID_ADB_SERVER_PORT=str(self.port))

@@ -132,7 +132,8 @@ def validate_api_level(value: int | str) -> int:
     try:
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             raise ValueError
-        level = value if isinstance(value, int) else read_int(value.strip(), max_digits=6)
+        level = value if isinstance(value, int) else read_int(
+            value.strip(), "API level", low=-999_999, high=999_999)
     except ValueError:
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
         raise UserError(f"API level must be an integer, not {shown}") from None

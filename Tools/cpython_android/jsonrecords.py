@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from .errors import UserError
 from .safefiles import read_text
-from .textutil import read_int
+from .textutil import MAX_INT, read_int
 
 #: Deeper than any file we write (they are two or three levels deep).
 MAX_DEPTH = 8
@@ -34,7 +34,7 @@ def loads(text: str, where: str) -> Any:
         raise ValueError(f"{name} is not a number JSON allows")
 
     def integer(digits: str) -> int:
-        return read_int(digits, where)
+        return read_int(digits, "an integer", low=-MAX_INT)
 
     try:
         data = json.loads(text, parse_constant=constant, parse_int=integer)

@@ -1,5 +1,8 @@
 """`build` and `clean` targets, as upstream's: `all | build | hosts | HOST`.
 
+`build all` and `build build` end the build python's steps with its
+pythoninfo (`pythoninfo-build`), as main's `build_targets` does.
+
 Upstream's `hosts` are its four Android hosts.  Ours are the hosts that
 already have a tree in the cross-build directory (GNU ones included), so
 `build hosts` brings every host there up to date and `clean hosts` deletes
@@ -13,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import steps
+from . import pythoninfo, steps
 from .console import Console
 from .context import BuildContext
 from .hosts import ANDROID_ABIS, parse_host
@@ -27,6 +30,7 @@ class Selection:
     build_python: bool
     hosts: tuple[str, ...]
     everything: bool = False  # `clean all`: every tree in the cross-build directory
+    pythoninfo: bool = False  # `build all|build`: then pythoninfo-build, as upstream
 
 
 def select(target: str, layout: Layout, *, for_build: bool) -> Selection:
@@ -35,12 +39,13 @@ def select(target: str, layout: Layout, *, for_build: bool) -> Selection:
     `build HOST` builds the build python too when it is missing or stale (the
     steps skip what is up to date), as our `build HOST` always has."""
     if target == BUILD:
-        return Selection(True, ())
+        return Selection(True, (), pythoninfo=for_build)
     if target in (ALL, HOSTS):
         hosts = tuple(layout.host_names())
         if not hosts and for_build:
             hosts = tuple(ANDROID_ABIS)
-        return Selection(target == ALL, hosts, everything=target == ALL and not for_build)
+        return Selection(target == ALL, hosts, everything=target == ALL and not for_build,
+                         pythoninfo=target == ALL and for_build)
     return Selection(for_build, (str(parse_host(target)),))
 
 
@@ -57,6 +62,8 @@ def build(selection: Selection, context_for: Callable[[str | None], BuildContext
         ctx = context_for(None)
         steps.configure_build(ctx)
         steps.make_build(ctx)
+        if selection.pythoninfo:
+            pythoninfo.build_python(ctx)
     for ctx in hosts:
         for step in (steps.prepare_deps, steps.configure_host, steps.make_host):
             step(ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shlex
 from collections.abc import Iterable, Mapping
 from os import PathLike
@@ -25,18 +26,60 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-#: More digits than any count, size, level or time we read (10**18 is far past
-#: them all); Python refuses more than 4,300 anyway, with a traceback.
-MAX_INT_DIGITS = 18
+class NumberError(ValueError):
+    """A number read from text (a log, a report, a file, the environment)
+    that is not one we accept; the message is one line for the user."""
 
 
-def read_int(text: str, where: str = "a number", max_digits: int = MAX_INT_DIGITS) -> int:
-    """An integer written in ASCII digits (optional sign), bounded in length:
-    ValueError saying what is wrong otherwise (never slow, never '²' or '٣')."""
-    digits = text[1:] if text[:1] in "+-" else text
-    if not digits or not digits.isascii() or not digits.isdigit():
-        raise ValueError(f"{where}: {text[:40]!r} is not a whole number")
-    if len(digits) > max_digits:
-        raise ValueError(f"{where}: a number of {len(digits)} digits is too large "
-                         f"(at most {max_digits})")
-    return int(text)
+#: The largest value `read_int` accepts unless told otherwise: wider than any
+#: count, pid, line number or port, far below int()'s 4,300-digit limit.
+MAX_INT = 2**63 - 1
+
+
+def shown(text: str, limit: int = 24) -> str:
+    """`text` quoted for a message, cut short when long (a hostile value may
+    be megabytes)."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+def read_int(text: str, what: str, *, low: int = 0, high: int = MAX_INT) -> int:
+    """`text` as a whole number from `low` to `high`, or `NumberError` naming `what`.
+
+    Only ASCII digits after an optional sign, at most as many as the bounds
+    have: int() alone takes `²` for a digit in isdigit() but not in int(),
+    takes Arabic-Indic digits, and raises a traceback (or works in quadratic
+    time) on thousands of digits."""
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    significant = digits.lstrip("0")  # leading zeros (`#00`, `007`) count for nothing
+    width = len(str(max(abs(low), abs(high))))
+    if not digits or not digits.isascii() or not digits.isdigit() or len(significant) > width:
+        raise NumberError(f"{what} {shown(text)} is not a whole number from {low} to {high}")
+    value = -int(significant or "0") if text[:1] == "-" else int(significant or "0")
+    if not low <= value <= high:
+        raise NumberError(f"{what} {value} is out of range: expected {low} to {high}")
+    return value
+
+
+def read_float(text: str, what: str, *, low: float = 0.0, high: float = 1e12) -> float:
+    """`text` as a finite number from `low` to `high` (`nan`, `inf`, `1e999`
+    and 5,000 digits are refused), or `NumberError` naming `what`."""
+    try:
+        if len(text) > 40 or not text.strip().isascii():
+            raise ValueError(text)
+        value = float(text)
+    except ValueError:
+        raise NumberError(f"{what} {shown(text)} is not a number") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise NumberError(f"{what} {shown(text)} is out of range: expected {low:g} to {high:g}")
+    return value
+
+
+def int_or_none(text: str, *, low: int = 0, high: int = MAX_INT) -> int | None:
+    """`read_int` for a parser that recognises lines: a number it refuses
+    means the line is not what it looked like (a test can print anything)."""
+    try:
+        return read_int(text, "number", low=low, high=high)
+    except NumberError:
+        return None

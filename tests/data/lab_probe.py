@@ -4,7 +4,7 @@ and prints one JSON object for the test to check against the build machine.
     python3.13 lab_probe.py CERT KEY PAYLOAD_HEX
 
 Nothing here decides pass or fail: it reports what the modules did (digests,
-compressed bytes, the TLS peer certificate, ...), and tests/test_lab.py
+compressed bytes, the TLS peer certificate, ...), and tests/integration/test_lab.py
 compares that with what the build machine's own python computes.
 """
 

@@ -24,6 +24,7 @@ from .. import (
     crossenv,
     devices,
     harness,
+    host_inference,
     package,
     pythoninfo,
     results,
@@ -38,9 +39,11 @@ from ..console import Console
 from ..deps import DepsOptions
 from ..deps import install as deps_install
 from ..errors import UserError, report
+from ..hosts import ANDROID_ABIS
 from ..hostsettings import Use
 from ..runners import RunnerSpec, qemu
 from . import options as opt
+from . import own_options as own
 
 PROG = "android.py"
 
@@ -125,7 +128,8 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_env(args: argparse.Namespace, console: Console) -> int:
-    sys.stdout.write(context.export_script(context_of(args, console)))
+    host = context.env_host(args.host, args.checkout, args.script_dir)
+    sys.stdout.write(context.export_script(context_of(args, console, host=host)))
     return 0
 
 
@@ -143,10 +147,27 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_test(args: argparse.Namespace, console: Console) -> int:
-    return harness.run_test_command(opt.pick(harness.TestOptions, args),
-                                    context_of(args, console, native_ok=True),
-                                    connected=args.connected, managed=args.managed,
-                                    avd=args.avd, lab=args.lab)
+    (ctx, serials), *more = test_contexts(args, console)
+    return harness.run_test_command(opt.pick(harness.TestOptions, args), ctx,
+                                    connected=serials, managed=args.managed, avd=args.avd,
+                                    lab=args.lab, more_devices=more)
+
+
+def test_contexts(args: argparse.Namespace, console: Console
+                  ) -> list[tuple[context.BuildContext, tuple[str, ...]]]:
+    """HOST's context with the serials, or (no HOST, as upstream's `test`) each
+    inferred host's context with the serials of the devices that run it."""
+    if args.host is not None:
+        return [(context_of(args, console, native_ok=True), tuple(args.connected))]
+    base = context_of(args, console)
+    emulator = f"--managed {args.managed}" if args.managed else (
+        f"--avd {args.avd}" if args.avd else None)
+    facts = host_inference.probe(base.layout.root, base.layout.installed_hosts(),
+                                 package_host=base.checkout.package_host,
+                                 connected=args.connected, emulator=emulator)
+    choice = host_inference.choose(facts)
+    console.write("\n".join(host_inference.describe(choice, facts)))
+    return [(context_of(args, console, host=host), serials) for host, serials in choice.items()]
 
 
 def runner_spec(args: argparse.Namespace, ctx: context.BuildContext) -> RunnerSpec:
@@ -155,6 +176,21 @@ def runner_spec(args: argparse.Namespace, ctx: context.BuildContext) -> RunnerSp
                       avd=args.avd, lab=args.lab,
                       ndk_version=ctx.toolchain_options.ndk_version,
                       console=ctx.console, testbed_project=testbed.find_project(ctx.checkout))
+
+
+def cmd_build_testbed(args: argparse.Namespace, console: Console) -> int:
+    """HOST, or (as upstream's, whose APK holds every built ABI) each built Android host."""
+    if args.host is not None:
+        testbed.build_testbed(context_of(args, console))
+        return 0
+    layout = context_of(args, console).layout
+    hosts = [name for name in layout.installed_hosts() if name in ANDROID_ABIS]
+    if not hosts:
+        raise UserError(f"build-testbed: no Android host is built in {layout.root}: build one "
+                        "(`android.py build aarch64-linux-android`) or name HOST")
+    for host in hosts:
+        testbed.build_testbed(context_of(args, console, host=host))
+    return 0
 
 
 def cmd_pythoninfo_build(args: argparse.Namespace, console: Console) -> int:
@@ -218,47 +254,6 @@ def cmd_build_wheel(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-# --- options of one subcommand each ---------------------------------------------------
-
-def run_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("args", nargs="*", metavar="ARG", help="arguments for python (after --)")
-    parser.set_defaults(after_dashes="args")
-
-
-def results_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("log", metavar="LOG", type=Path, help="the saved output of a regrtest run")
-    parser.add_argument("--regrtest-xml", metavar="FILE", type=Path, default=None,
-                        help="the XML regrtest itself wrote with --junit-xml, merged in")
-    parser.add_argument("--junit-xml", metavar="OUT", type=opt.output_file, default=None,
-                        help="where to write the JUnit XML (default: only print the summary)")
-
-
-def symbolize_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", nargs="?", default="-",
-                        help="a pasted logcat, tombstone or faulthandler output (default or "
-                        "`-`: stdin)")
-
-
-def package_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-g", "--debug", action="store_true",
-                        help="keep debug information (do not strip .so files)")
-
-
-def cross_env_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("directory", metavar="DIR", type=opt.usable_dir,
-                        help="where to create it")
-
-
-def build_wheel_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("project", metavar="PROJECT_DIR", type=Path, help="the project to build")
-    parser.add_argument("-o", "--outdir", metavar="DIST", type=opt.usable_dir,
-                        default=Path("dist"),
-                        help="where the wheel goes (default: ./dist)")
-    parser.add_argument("--env", metavar="DIR", type=opt.usable_dir, default=None,
-                        help="cross environment to use or create (default: "
-                        "cross-build/HOST/cross-env)")
-
-
 # --- the table -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -296,33 +291,34 @@ COMMANDS = (
     Command("ci", "upstream's CI job: build, pythoninfo-build, package, then test the "
             "package extracted elsewhere", cmd_ci, (HOST, opt.make_options, DEPS,
                                                     opt.clean_option, opt.ci_options)),
-    Command("env", "print the host's build environment as export lines", cmd_env, (HOST,)),
+    Command("env", "print the host's build environment as export lines (HOST: a release "
+            "package's own; $ANDROID_API_LEVEL honoured)", cmd_env, (opt.optional_host,)),
     Command("clean", "delete build trees: TARGET all (every tree), build, hosts or HOST",
             cmd_clean, (opt.target_options,)),
     Command("run", "run the host python (GNU hosts: under qemu-user)", cmd_run,
-            (HOST, run_args)),
+            (HOST, own.run_args)),
     Command("test", "run the test suite (or any python) on HOST; HOST `build` is the native "
-            "build python", cmd_test, (opt.test_host, opt.test_options)),
-    Command("build-testbed", "build the testbed app and its test APK for an Android HOST "
-            "(once: `test` installs them on every device)", simple(testbed.build_testbed),
-            (HOST,)),
+            "build python", cmd_test, (opt.inferred_host, opt.test_options)),
+    Command("build-testbed", "build the testbed app and its test APK for an Android HOST, "
+            "or for every Android host built (once: `test` installs them on every device)",
+            cmd_build_testbed, (opt.optional_host,)),
     Command("setup-testbed", "fetch the Gradle wrapper into testbed/ (build-testbed and test "
             "do it when needed)", cmd_setup_testbed),
     Command("devices", "list the Android devices adb sees, with their state", cmd_devices),
     Command("results", "convert a saved regrtest output (plain or -v, sequential or -j) to "
-            "JUnit XML; exit 0 only if it shows success", cmd_results, (results_args,)),
+            "JUnit XML; exit 0 only if it shows success", cmd_results, (own.results_args,)),
     Command("symbolize", "symbolize a pasted logcat, tombstone or faulthandler output "
             "against HOST's build (frames matched by ELF BuildId)", cmd_symbolize,
-            (opt.test_host, symbolize_args)),
+            (opt.test_host, own.symbolize_args)),
     Command("check", "check the host prefix's ELF files (machine, 16 KB pages, DT_NEEDED, "
             "RPATH); exit 1 on any problem", checked(package.check), (HOST,)),
     Command("package", "check, then write python-VERSION-HOST.tar.gz in cross-build/HOST/dist",
-            cmd_package, (HOST, package_args)),
+            cmd_package, (HOST, own.package_args)),
     Command("cross-env", "create DIR: an environment whose python builds wheels for HOST, "
             "plus CMake, Meson and py-build-cmake cross files", cmd_cross_env,
-            (HOST, cross_env_args)),
+            (HOST, own.cross_env_args)),
     Command("build-wheel", "cross-build a wheel of PROJECT_DIR for HOST", cmd_build_wheel,
-            (HOST, build_wheel_args)),
+            (HOST, own.build_wheel_args)),
 )
 
 
@@ -341,6 +337,7 @@ def build_parser(script_dir: Path | None = None) -> Parser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help)
+        opt.subcommand_globals(p)
         for add in command.options:
             add(p)
         p.set_defaults(handler=command.handler)
@@ -359,6 +356,7 @@ def parse(parser: Parser, argv: Sequence[str]) -> argparse.Namespace:
         cut = argv.index("--")
         argv, tail = argv[:cut], argv[cut + 1:]
     args = parser.parse_args(argv)
+    args.verbose += getattr(args, "verbose_after", 0)
     if tail:
         if args.after_dashes is None:
             parser.error(f"unrecognized arguments: -- {' '.join(tail)}")

@@ -22,8 +22,8 @@ from ..errors import UserError
 from ..harness.planning import read_durations_xml
 from ..hosts import DEFAULT_API_LEVEL, supported_description, validate_api_level
 from ..runners import NATIVE_HOST
-from .values import job_count, ndk_version, pull_pattern, shard_count
 from ..toolchains.ndk import DEFAULT_NDK_VERSION
+from .values import job_count, ndk_version, pull_pattern, shard_count
 
 T = TypeVar("T")
 
@@ -191,6 +191,19 @@ def global_options(parser: argparse.ArgumentParser) -> None:
                         help="show subprocess output as it comes")
 
 
+def subcommand_globals(parser: argparse.ArgumentParser) -> None:
+    """Upstream's places: every subcommand takes --cross-build-dir and -v (the
+    global forms before the command stay).  SUPPRESS leaves the global value
+    when the option is absent here; -v given here counts in `verbose_after`,
+    added to the global count by `cli.parse`, so `-v test -v` is -vv."""
+    parser.add_argument("--cross-build-dir", type=usable_dir, metavar="DIR",
+                        default=argparse.SUPPRESS,
+                        help="where builds go (as before the command)")
+    parser.add_argument("-v", "--verbose", dest="verbose_after", action="count",
+                        default=argparse.SUPPRESS,
+                        help="more output (as before the command; repeat for more)")
+
+
 def host_options(parser: argparse.ArgumentParser, *, required: bool = True,
                  native: bool = False) -> None:
     what = f"target triplet: {supported_description()}"
@@ -226,6 +239,16 @@ def target_options(parser: argparse.ArgumentParser) -> None:
                         help="`all` (default), `build` (the build python), `hosts` (every "
                         f"host tree there is), or a HOST: {supported_description()}")
     android_options(parser)
+
+
+def optional_host(parser: argparse.ArgumentParser) -> None:
+    """`env [HOST]`, `build-testbed [HOST]`: HOST may be left out."""
+    host_options(parser, required=False)
+
+
+def inferred_host(parser: argparse.ArgumentParser) -> None:
+    """`test`: HOST may be left out, as upstream's `test` has none (`host_inference`)."""
+    host_options(parser, required=False, native=True)
 
 
 def test_host(parser: argparse.ArgumentParser) -> None:
@@ -286,9 +309,6 @@ def deps_libraries(parser: argparse.ArgumentParser) -> None:
 
 def test_options(parser: argparse.ArgumentParser) -> None:
     """`test`: upstream's options, plus sharding, resume, deadlines and JUnit."""
-    # SUPPRESS: without -v here, the global `android.py -v test` count stays.
-    parser.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
-                        help="show how the target is driven (repeat for more)")
     what = parser.add_mutually_exclusive_group()
     what.add_argument("-c", dest="code", metavar="CODE", help="run CODE instead of the tests")
     what.add_argument("-m", dest="module", metavar="MODULE",
@@ -343,8 +363,6 @@ def ci_options(parser: argparse.ArgumentParser) -> None:
                         help="keep debug information in the package")
     parser.add_argument("--junit-xml", type=Path, metavar="PATH",
                         help="the tests' JUnit XML (default: cross-build/logs/junit-HOST.xml)")
-    parser.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
-                        help="passed to the package's `test`")
     device_options(parser)
     python_args(parser)
 

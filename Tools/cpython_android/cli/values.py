@@ -14,7 +14,6 @@ from ..errors import UserError
 from ..safefiles import checked_name
 from ..textutil import read_int
 
-
 #: More parallel jobs than any machine has cores: a larger -j is a typo.
 MAX_JOBS = 4096
 
@@ -26,7 +25,7 @@ def job_count(value: str) -> int:
 def _count(value: str, what: str, most: int) -> int:
     """A whole number from 1 to `most`, read with the bounded reader."""
     try:
-        number = read_int(value, max_digits=9)
+        number = read_int(value, what, low=-999_999_999, high=999_999_999)
     except ValueError:
         number = 0
     if not 1 <= number <= most:

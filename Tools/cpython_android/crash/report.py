@@ -29,6 +29,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..textutil import int_or_none, shown
+
 
 @dataclass
 class Location:
@@ -97,7 +99,10 @@ class CrashReport:
 
 
 _BANNER = re.compile(r"\*\*\* \*\*\* \*\*\* \*\*\* \*\*\*")
-_HEADER = re.compile(r"pid: (\d+), tid: (\d+), name: (.*?)  >>> (.*?) <<<")
+# Patterns run on every line of a paste after every crash, so each is linear
+# in the line: a variable part is bounded or stops at its delimiter, and what
+# follows a free-text field is cut with str.partition, not `.*?`.
+_HEADER = re.compile(r"pid: (\d+), tid: (\d+), name: ")
 _SIGNAL = re.compile(r"\bsignal (\d+) \((\w+)\), code (-?\d+ \([^)]*\))"
                      r"(?:, fault addr (\S+))?")
 _FATAL_SIGNAL = re.compile(r"\bFatal signal (\d+) \((\w+)\), code (-?\d+ \([^)]*\))"
@@ -107,12 +112,15 @@ _ABI = re.compile(r"\bABI: '([^']*)'")
 _CAUSE = re.compile(r"\bCause: (.+)$")
 _ABORT = re.compile(r"\bAbort message: '(.*?)'?$")
 _BACKTRACE = re.compile(r"(?:^|[\s:])backtrace:\s*$")
-_FRAME = re.compile(r"#(\d+) pc ([0-9a-fA-F]+)\s+(.*)$")
-_FRAME_BUILD_ID = re.compile(r"\s*\(BuildId: ([0-9a-fA-F]*)\)\s*$")
-_FRAME_FUNCTION = re.compile(r"\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\+(\d+)\)\s*$")
-_FRAME_OFFSET = re.compile(r"\s*\(offset 0x([0-9a-fA-F]+)\)\s*$")
+_FRAME = re.compile(r"#(\d+) pc ([0-9a-fA-F]{1,16})\s+(.*)$")
+# Matched against a frame's rest with its trailing spaces stripped: no
+# leading `\s*`, which a search would retry from every space of a long run.
+_FRAME_BUILD_ID = re.compile(r"\(BuildId: ([0-9a-fA-F]{0,64})\)$")
+_FRAME_FUNCTION = re.compile(r"\(([^()]*(?:\([^()]*\)[^()]*)*)\+(\d{1,12})\)$")
+_FRAME_OFFSET = re.compile(r"\(offset 0x([0-9a-fA-F]{1,16})\)$")
 _FATAL_ERROR = re.compile(r"Fatal Python error: (.+)$")
-_PY_THREAD = re.compile(r"(Current thread|Thread) 0x[0-9a-fA-F]+ .*\(most recent call first\):")
+_PY_THREAD = re.compile(r"(?:Current thread|Thread) 0x[0-9a-fA-F]{1,16} .{0,100}?"
+                        r"\(most recent call first\):")
 _PY_FRAME = re.compile(r'^\s+File "(.*)", line (\d+) in (.+)$')
 _QEMU_SIGNAL = re.compile(r"\bqemu: uncaught target signal (\d+) \(")
 #: faulthandler's fatal errors and their signals (Modules/faulthandler.c's
@@ -121,6 +129,14 @@ _FAULTHANDLER_SIGNALS = {"Segmentation fault": (11, "SIGSEGV"), "Bus error": (7,
                          "Aborted": (6, "SIGABRT"), "Illegal instruction": (4, "SIGILL"),
                          "Floating-point exception": (8, "SIGFPE")}
 _SIGNAL_NAMES = {number: name for number, name in _FAULTHANDLER_SIGNALS.values()}
+#: Bounds of the numbers a report holds (a larger one is not the report's):
+#: Linux's pid_max limit, its real-time signals, debuggerd's frame count,
+#: a C int line number.
+MAX_PID, MAX_SIGNAL, MAX_FRAME, MAX_LINE_NUMBER = 2**22, 64, 99_999, 2**31 - 1
+
+
+def _pid(text: str) -> int | None:
+    return int_or_none(text, high=MAX_PID)
 
 
 def has_python_traceback(text: str) -> bool:
@@ -136,9 +152,10 @@ def parse(text: str) -> CrashReport:
     for raw in text.splitlines():
         line = raw.rstrip()
         if in_python and not python_done:
-            if (m := _PY_FRAME.match(line)) is not None:
-                report.python_frames.append(PythonFrame(m.group(1), int(m.group(2)),
-                                                        m.group(3)))
+            m = _PY_FRAME.match(line)
+            number = None if m is None else int_or_none(m.group(2), high=MAX_LINE_NUMBER)
+            if m is not None and number is not None:
+                report.python_frames.append(PythonFrame(m.group(1), number, m.group(3)))
                 continue
             in_python, python_done = False, bool(report.python_frames)
         if in_backtrace:
@@ -173,18 +190,21 @@ def parse(text: str) -> CrashReport:
 def _header_line(line: str, report: CrashReport) -> None:
     if _BANNER.search(line):
         report.debuggerd = True
-    elif (m := _HEADER.search(line)) is not None:
+    elif (header := _header(line)) is not None:
         report.debuggerd = True
-        report.pid, report.tid, report.process = int(m.group(1)), int(m.group(2)), m.group(4)
+        report.pid, report.tid, report.process = header
     elif (m := _FATAL_SIGNAL.search(line)) is not None:
         _set_signal(report, m, override=False)
-        if m.group(7) and report.pid is None:
-            report.tid, report.pid, report.process = int(m.group(5)), int(m.group(7)), m.group(8)
+        pid, tid = _pid(m.group(7) or ""), _pid(m.group(5) or "")
+        if pid is not None and tid is not None and report.pid is None:
+            report.tid, report.pid, report.process = tid, pid, m.group(8)
     elif (m := _SIGNAL.search(line)) is not None and ("code" in line):
         _set_signal(report, m, override=True)
     elif (m := _QEMU_SIGNAL.search(line)) is not None and report.signal is None:
-        number = int(m.group(1))
-        report.signal, report.signal_name = number, _SIGNAL_NAMES.get(number, f"signal {number}")
+        number = int_or_none(m.group(1), low=1, high=MAX_SIGNAL)
+        if number is not None:
+            report.signal = number
+            report.signal_name = _SIGNAL_NAMES.get(number, f"signal {number}")
     elif (m := _ABI.search(line)) is not None:
         report.abi = m.group(1)
     elif (m := _CAUSE.search(line)) is not None and report.debuggerd:
@@ -195,33 +215,48 @@ def _header_line(line: str, report: CrashReport) -> None:
         report.fatal_error = report.fatal_error or m.group(1).strip()
 
 
+def _header(line: str) -> tuple[int, int, str] | None:
+    """(pid, tid, process) from `pid: P, tid: T, name: N  >>> PROCESS <<<`."""
+    if (m := _HEADER.search(line)) is None:
+        return None
+    _, found, rest = line[m.end():].partition("  >>> ")
+    process, closed, _ = rest.partition(" <<<")
+    pid, tid = _pid(m.group(1)), _pid(m.group(2))
+    if not (found and closed) or pid is None or tid is None:
+        return None
+    return pid, tid, process
+
+
 def _set_signal(report: CrashReport, m: re.Match[str], *, override: bool) -> None:
     """debuggerd's `signal N` line is the authority; bionic's `Fatal signal`
     line (written first, by the process itself) fills in what is missing."""
-    if report.signal is not None and not override:
+    number = int_or_none(m.group(1), low=1, high=MAX_SIGNAL)
+    if number is None or report.signal is not None and not override:
         return
-    report.signal, report.signal_name, report.code = int(m.group(1)), m.group(2), m.group(3)
+    report.signal, report.signal_name, report.code = number, m.group(2), m.group(3)
     report.fault_addr = m.group(4) or report.fault_addr
 
 
 def _frame(m: re.Match[str], report: CrashReport) -> NativeFrame | None:
-    rest = m.group(3)
+    rest = m.group(3).rstrip()
+    index = int_or_none(m.group(1), high=MAX_FRAME)
+    if index is None:
+        return None
     if rest.count("(") != rest.count(")"):  # the line was cut short: keep what is whole
-        report.notes.append(f"backtrace frame #{int(m.group(1)):02d} is cut short: "
-                            f"{m.group(0).strip()!r}")
-        rest = rest[:rest.rfind(" (")] if " (" in rest else rest
+        report.notes.append(f"backtrace frame #{index:02d} is cut short: "
+                            f"{shown(m.group(0).strip(), 200)}")
+        rest = rest[:rest.rfind(" (")].rstrip() if " (" in rest else rest
     build_id = hint = ""
     offset = 0
     if (b := _FRAME_BUILD_ID.search(rest)) is not None:
-        build_id, rest = b.group(1).lower(), rest[:b.start()]
+        build_id, rest = b.group(1).lower(), rest[:b.start()].rstrip()
     if (f := _FRAME_FUNCTION.search(rest)) is not None:
-        hint, rest = f"{f.group(1)}+{f.group(2)}", rest[:f.start()]
+        hint, rest = f"{f.group(1)}+{f.group(2)}", rest[:f.start()].rstrip()
     if (o := _FRAME_OFFSET.search(rest)) is not None:
         offset, rest = int(o.group(1), 16), rest[:o.start()]
     path = rest.strip()
     if not path:
         return None
-    index = int(m.group(1))
     if report.frames and index != report.frames[-1].index + 1:
         report.notes.append(f"backtrace frame #{index:02d} follows "
                             f"#{report.frames[-1].index:02d}: frames are missing")

@@ -6,7 +6,7 @@
     aio    asyncio children: `start`, `pump_lines`, `stop_process_tree`
     tree   process trees from /proc: `descendants`, `kill_tree`, signals
 
-Every other module calls these; tests/test_structure.py checks that none
+Every other module calls these; tests/unit/test_structure.py checks that none
 calls `subprocess`, `asyncio.create_subprocess_*` or `os.kill` itself.
 """
 

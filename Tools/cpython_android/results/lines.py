@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections import deque
 
+from ..textutil import read_float
+
 from .model import (
     ERROR,
     FAILED,
@@ -38,10 +40,13 @@ _RERUN_HEADER = re.compile(r"Re-running (\d+) failed tests? in verbose mode")
 _RUNNING_LINE = re.compile(r"\d+:\d\d:\d\d (?:load avg: [\d.]+ )?running \(\d+\): ")
 _DURATION = (r"\d+ ms|\d+(?:\.\d+)? sec|\d+ min(?: \d+ sec)?|\d+ hour(?: \d+ min)?")
 _TRAILING_DURATION = re.compile(rf"(?: in ({_DURATION})| \(({_DURATION})\))$")
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?) (ms|sec|min|hour)")
+# Bounded digits, each starting a number: linear on any text, and a
+# 5,000-digit "duration" (not regrtest's) is no duration at all.
+_DURATION_PART = re.compile(r"(?<![\d.])(\d{1,12}(?:\.\d{1,9})?) (ms|sec|min|hour)", re.ASCII)
 # "name (dotted.id)" optionally followed by a subtest description.
 _CASE_HEAD = re.compile(r"(\S+) \(([A-Za-z_][\w.]*)\)(?: (.+?))?")
-_CASE_LINE = re.compile(r"( *)(.+?) \.\.\.(?: (.*))?$")
+# ` *+` (possessive): a line of many spaces and no " ..." fails in linear time.
+_CASE_LINE = re.compile(r"( *+)(.+?) \.\.\.(?: (.*))?$")
 _ERROR_HEADER = re.compile(r"(ERROR|FAIL|UNEXPECTED SUCCESS): (.+)$")
 _TIMEOUT_LINE = re.compile(r"Timeout \((\d+):(\d\d):(\d\d)\)!$")
 _FRAME = re.compile(r'\s*File "([^"]*)", line \d+,? in (\S+)')
@@ -61,7 +66,8 @@ _VERBOSE_STATUS = {
 def parse_duration(text: str) -> float:
     """regrtest's `format_duration` back to seconds: "2 min 1 sec" -> 121.0."""
     scale = {"ms": 0.001, "sec": 1.0, "min": 60.0, "hour": 3600.0}
-    return sum(float(n) * scale[unit] for n, unit in _DURATION_PART.findall(text))
+    return sum(read_float(n, "a duration") * scale[unit]
+               for n, unit in _DURATION_PART.findall(text))
 
 
 def _file_status(text: str) -> tuple[str, str]:

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..textutil import int_or_none
 from .attempts import next_attempt
 from .lines import (
     _CASE_HEAD,
@@ -56,6 +57,9 @@ from .model import (
 )
 
 OUTPUT_TAIL_LINES = 300
+#: The largest count (tests, hours) a regrtest line is read with; a larger one
+#: is not regrtest's (a test printed it).
+MAX_COUNT = 10**9
 
 @dataclass
 class _FileState:
@@ -114,8 +118,9 @@ class RegrtestParser:
         m = _RUN_HEADER.match(line)
         if m is None:
             rerun = _RERUN_HEADER.search(line)
-            if rerun is not None:
-                self._rerun, self._rerun_total = True, int(rerun.group(1))
+            count = None if rerun is None else int_or_none(rerun.group(1), high=MAX_COUNT)
+            if count is not None:
+                self._rerun, self._rerun_total = True, count
             return False
         self.parallel = m.group(1) == "in parallel"
         if m.group(2) and self.timeout is None:
@@ -125,7 +130,7 @@ class RegrtestParser:
     def _progress(self, total: str | None, name: str, rest: str) -> None:
         self._end_block()
         if total and self.total is None:
-            self.total = int(total)
+            self.total = int_or_none(total, high=MAX_COUNT)
         if not self._rerun:
             self._announced.add(name)
         elif not rest.startswith("running ("):
@@ -265,9 +270,9 @@ class RegrtestParser:
             state.fatal = state.fatal or line
         elif line.startswith("Timeout ("):
             m = _TIMEOUT_LINE.match(line)
-            if m is not None:
-                h, mi, s = (int(g) for g in m.groups())
-                state.timeout = h * 3600 + mi * 60 + s
+            hours = None if m is None else int_or_none(m.group(1), high=MAX_COUNT)
+            if m is not None and hours is not None:
+                state.timeout = hours * 3600 + int(m.group(2)) * 60 + int(m.group(3))
         elif line.startswith(f"{name} skipped -- "):
             self.results.file(name).reason = line.split(" -- ", 1)[1]
         elif line.startswith(f"Re-running {name} in verbose mode (matching: "):

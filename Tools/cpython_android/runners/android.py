@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import github_actions
 from ..console import Console
 from ..devices import Adb, Device
 from ..errors import UserError
@@ -183,6 +184,8 @@ def create_android_runners(spec: RunnerSpec,
         raise UserError("choose where to run with exactly one of --connected SERIAL, "
                         f"--managed NAME or --avd NAME (got {' and '.join(chosen) or 'none'})")
     adb = Adb.from_environment()
+    if spec.managed or spec.avd:
+        github_actions.enable_kvm(console)  # as upstream's test does before Gradle starts
     if spec.managed:
         return [managed_runner(spec, options, adb, host, layout)]
     if spec.connected:

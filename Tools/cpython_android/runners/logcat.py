@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from ..textutil import int_or_none
 from . import LineCallback
 
 PYTHON_TAGS = {"python.stdout": "stdout", "python.stderr": "stderr"}
@@ -244,20 +245,22 @@ class OutputRouter:
         self.on_line(text, stream)
 
     def other_message(self, level: str, tag: str, message: str, line: str) -> None:
-        if tag == "python.testbed" and (m := EXIT_MARKER.search(message)):
-            self.state.exit_status = int(m.group(1))
+        if tag == "python.testbed" and (m := EXIT_MARKER.search(message)) and (
+                status := int_or_none(m.group(1), low=-2**31, high=2**31 - 1)) is not None:
+            self.state.exit_status = status
             return
         if level == "F":
             self.state.fatal = self.state.fatal or line
             if (m := FATAL_SIGNAL.search(message)) and self.state.signal_number is None:
-                self.state.signal_number = int(m.group(1))
+                self.state.signal_number = int_or_none(m.group(1), low=1, high=64)
         stream = "stderr" if level in ("W", "E", "F") else "stdout"
         self.emit(line, stream, hidden=not (self.verbose or level == "F"))
 
     def handle_instrumentation(self, line: str) -> None:
         self.state.instrumentation.append(line)
-        if m := EXIT_STATUS.search(line):
-            self.state.reported_status = int(m.group(1))
+        if (m := EXIT_STATUS.search(line)) and (
+                status := int_or_none(m.group(1), low=-2**31, high=2**31 - 1)) is not None:
+            self.state.reported_status = status
         elif m := SHORT_MSG.search(line):
             self.state.short_msg = m.group(1).strip()
         elif m := INSTRUMENTATION_FAILED.search(line):

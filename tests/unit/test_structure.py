@@ -1,5 +1,5 @@
-"""The codebase keeps the shape README.rst describes: one process layer, small
-modules and functions, test modules that do not import each other, and a
+"""The codebase keeps the shape docs/internals.rst describes: one process layer,
+small modules and functions, test modules that do not import each other, and a
 Layout table that names every module."""
 
 from __future__ import annotations
@@ -75,9 +75,11 @@ def test_modules_and_functions_stay_small():
 
 def test_test_modules_import_no_other_test_module():
     tests = REPO / "tests"
-    own = {p.stem for p in tests.glob("*.py")}
+    modules = sorted({*tests.glob("*.py"), *tests.glob("unit/*.py"),
+                      *tests.glob("integration/*.py")})
+    own = {p.stem for p in modules}
     offenders = []
-    for path in sorted(tests.glob("*.py")):
+    for path in modules:
         for node in ast.walk(ast.parse(path.read_text())):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
@@ -89,8 +91,8 @@ def test_test_modules_import_no_other_test_module():
 
 
 def layout_table() -> dict[str, str]:
-    """The rows of README.rst's Layout table: first column -> description."""
-    text = (REPO / "README.rst").read_text()
+    """The rows of docs/internals.rst's Layout table: first column -> description."""
+    text = (REPO / "docs" / "internals.rst").read_text()
     section = text.split("\nLayout\n------\n", 1)[1]
     # The table sits between its first and last `====` rules.
     table = section.split("\n=====", 2)[1]
@@ -110,9 +112,9 @@ def top_level_names() -> set[str]:
 
 def test_readme_layout_table_names_every_module():
     rows = layout_table()
-    assert rows, "README.rst has no Layout table"
+    assert rows, "docs/internals.rst has no Layout table"
     missing = top_level_names() - set(rows)
-    assert missing == set(), f"modules missing from README's Layout table: {sorted(missing)}"
+    assert missing == set(), f"modules missing from docs/internals.rst's Layout: {sorted(missing)}"
 
 
 @pytest.mark.parametrize("name", sorted(layout_table()))

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from support.archives import ANDROID_HOST, DepsTree, link, make_tar, tree_state
+from support.cli import REPO
 
 #: What a deps run may change outside the prefix: the trust-on-first-use lock.
 RUN_STATE = ("work/xb/deps-lock.json", f"work/xb/{ANDROID_HOST}/prefix", "cache")
@@ -132,7 +133,7 @@ def test_a_new_version_replaces_its_own_files_and_removes_its_stale_ones(tree: D
     assert tree.deps("bzip2").returncode == 0
     # The same archive name with other content would not match the lock: a
     # new pins file names a new version instead.
-    pins = (Path(__file__).parents[1] / "Tools/cpython_android/deps/pins.toml").read_text()
+    pins = (REPO / "Tools/cpython_android/deps/pins.toml").read_text()
     pins_file = tmp_path / "pins.toml"
     pins_file.write_text(pins.replace('prebuilt.version = "1.0.8-3"',
                                       'prebuilt.version = "1.0.8-4"', 1))

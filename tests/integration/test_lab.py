@@ -25,10 +25,10 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
+from support.cli import REPO
 from support.lab_fixtures import X86_64, LabBuild
 
 pytestmark = [pytest.mark.lab, pytest.mark.integration]
-REPO = Path(__file__).resolve().parent.parent
 PROBE = REPO / "tests" / "data" / "lab_probe.py"
 MAIN_ACTIVITY = REPO / "testbed" / "app" / "src" / "main" / "c" / "main_activity.c"
 OPTIONAL = {"_ssl", "_hashlib", "_ctypes", "_sqlite3", "_lzma", "_bz2", "zlib", "_decimal"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from support.cli import REPO
 
 
 def invoke(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from support.cli import BuiltHost, run_cli
+from support.cli import REPO, BuiltHost, run_cli
 from support.lab_fixtures import X86_64, LabBuild
 from support.regrtest_files import write_tests
 from support.surefire import surefire_problems
 
-SCHEMA = Path(__file__).parent / "data" / "junit-10.xsd"
+SCHEMA = REPO / "tests" / "data" / "junit-10.xsd"
 MODES = {"j2-v": ["-j2", "-v"], "j2": ["-j2"], "sequential": [],
          "single-process": ["--single-process"]}
 FILES = ["test_flaky", "test_fail", "test_pass"]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cpython_android.hosts import ANDROID_ABIS
-from support.cli import run_cli
+from support.cli import REPO, run_cli
 from support.ndk_layout import make_ndk
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -94,7 +94,7 @@ def test_missing_ndk_is_installed_with_sdkmanager(tmp_path, cpython_source):
     (tools / "sdkmanager").write_text(f"""#!/bin/sh
 echo "$@" >> "{tmp_path}/sdkmanager-calls"
 cat > /dev/null
-PYTHONPATH="{Path(__file__).parent}:{Path(__file__).parent.parent / "Tools"}" python3 -c "
+PYTHONPATH="{REPO / "tests"}:{REPO / "Tools"}" python3 -c "
 import sys; from pathlib import Path; from support.ndk_layout import make_ndk
 make_ndk(Path(sys.argv[1]), sys.argv[2].split(';')[1])" "{sdk}" "$1"
 """)

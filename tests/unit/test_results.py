@@ -27,9 +27,9 @@ from cpython_android.results import (
     parse_log,
     write_junit,
 )
-from support.cli import BuiltHost, run_cli
+from support.cli import REPO, BuiltHost, run_cli
 
-DATA = Path(__file__).parent / "data"
+DATA = REPO / "tests" / "data"
 LOGS = DATA / "regrtest"
 SCHEMA = DATA / "junit-10.xsd"
 
