@@ -174,7 +174,7 @@ HOSTILE_PATHS = [
     Case("settings-api-shell", f"env {GNU}", ("api_level", "string"),
          settings('{"api_level": "24; rm -rf ~"}')),
     Case("settings-api-huge", f"env {GNU}", ("api_level",), settings('{"api_level": 1e400}')),
-    Case("settings-api-digits", f"env {GNU}", ("digits",),
+    Case("settings-api-digits", f"env {GNU}", ("whole number",),
          settings(f'{{"api_level": {HUGE}}}')),
     Case("settings-api-low", f"env {GNU}", ("too low",), settings('{"api_level": 5}')),
     Case("settings-ndk-list", f"env {GNU}", ("ndk_version", "a list"),
