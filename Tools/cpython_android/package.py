@@ -42,6 +42,8 @@ from .digest import sha256_file
 from .errors import UserError
 from .hosts import Host
 from .process import capture
+from .testbed import find_project, is_ours
+from .toolchains.ndk import NdkToolchain, prebuilt_dir
 
 MANIFEST = "MANIFEST"
 #: Where the entry script is in this repository and the checkouts it is copied
@@ -101,7 +103,6 @@ def find_testbed(tool: Path, checkout: Checkout | None = None) -> Path | None:
     """Our testbed project: a copy of ours at upstream's place in the checkout,
     else testbed/ beside Tools/.  Upstream's own testbed reads another layout,
     so it is no substitute."""
-    from .testbed import find_project, is_ours
     found = find_project(checkout)
     if found != tool / "testbed" and is_ours(found):
         return found
@@ -235,8 +236,6 @@ def system_lib_dirs(host: Host, toolchain: object) -> tuple[Path, ...]:
     """Where an Android host's system libraries (libc.so, liblog.so, ...) are:
     the NDK sysroot's stubs for the API level, then its unversioned ones
     (libc++_shared.so)."""
-    from .toolchains.ndk import NdkToolchain, prebuilt_dir
-
     if not isinstance(toolchain, NdkToolchain):
         return ()
     base = prebuilt_dir(toolchain.ndk_dir) / "sysroot" / "usr" / "lib" / host.triplet

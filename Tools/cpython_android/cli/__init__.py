@@ -36,6 +36,8 @@ from .. import (
 )
 from ..checkout import Shape, shape_of
 from ..console import Console
+from ..crash import for_layout
+from ..crash.collect import symbolize_command
 from ..deps import DepsOptions
 from ..deps import install as deps_install
 from ..errors import UserError, report
@@ -225,9 +227,6 @@ def cmd_results(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_symbolize(args: argparse.Namespace, console: Console) -> int:
-    from ..crash import for_layout
-    from ..crash.collect import symbolize_command
-
     ctx = context_of(args, console, native_ok=True)
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(
