@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import importlib.util
 import os
 import re
+import shutil
 import sys
 import sysconfig
 from pathlib import Path
@@ -131,14 +133,10 @@ def install(target: Path) -> None:
 
 
 def remove_tree(path: Path) -> None:
-    import shutil
-
     shutil.rmtree(path, ignore_errors=True)
 
 
 def pip_available() -> bool:
-    import importlib.util
-
     return importlib.util.find_spec("pip") is not None
 
 
@@ -170,6 +168,7 @@ def run(script_dir: Path) -> int:
     except Unprovided as e:
         print(f"android.py: error: {e}", file=sys.stderr)
         return SETUP_EXIT_STATUS
+    # Only now: the command line imports the packages provide() just made importable.
     from cpython_android.cli import main
 
     return main(script_dir=script_dir)

@@ -235,5 +235,6 @@ def test_function_local_imports_say_why():
                    for line, said in imports if not said]
     assert unexplained == [], "a function-local import needs a comment saying why"
     # Today's count (third-party packages the bare-python3 shim must not need,
-    # the target's own modules in the hooks): a new one is a choice, not a habit.
-    assert sum(len(imports) for imports in found.values()) <= 30
+    # the target's own modules in the hooks, bootstrap's before its packages): a new
+    # one is a choice, not a habit.
+    assert sum(len(imports) for imports in found.values()) <= 34
