@@ -11,6 +11,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,34 +36,43 @@ SMALL = 1 << 20
 
 SLOW_CONFIGURE = """#!/bin/sh
 echo "start $$" >> "$EVENTS"
-sleep 2
+while [ ! -e "$GO" ]; do sleep 0.05; done
 echo "end $$" >> "$EVENTS"
 """
 
 
 def test_a_second_command_on_a_busy_tree_waits_for_the_first(tmp_path: Path):
+    """The first configure runs until the test lets it go, and the test lets it
+    go only once the second command has said it waits (or after 60 s)."""
     checkout = fake_checkout(tmp_path / "co")
     (checkout / "configure").write_text(SLOW_CONFIGURE)
-    events = tmp_path / "events"
+    events, go = tmp_path / "events", tmp_path / "go"
     argv = [sys.executable, str(ANDROID_PY), "--checkout", str(checkout), "configure-build"]
-    env = {**os.environ, "EVENTS": str(events)}
+    env = {**os.environ, "EVENTS": str(events), "GO": str(go)}
     env.pop("CPYTHON_CHECKOUT", None)
-    first = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
-    lock = checkout / "cross-build" / ".build.lock"
-    deadline = time.monotonic() + 30
-    while not (events.exists() and lock.exists()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    second = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
-    out, err = first.communicate(timeout=60)
-    assert first.returncode == 0 and second.returncode == 0, (err, second.stderr)
+    safety = threading.Timer(60, go.touch)
+    safety.start()
+    try:
+        first = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        while not events.exists() and first.poll() is None:
+            time.sleep(0.05)
+        second = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        assert second.stdout is not None
+        waiting = [line for line in iter(second.stdout.readline, "")
+                   if line.startswith("waiting:") and (go.touch() or True)][:1]
+        out, err = second.communicate(timeout=60)
+        first_out, first_err = first.communicate(timeout=60)
+    finally:
+        safety.cancel()
+    assert first.returncode == 0 and second.returncode == 0, (first_err, err)
     # One after the other, never both inside configure.
     kinds = [line.split()[0] for line in events.read_text().splitlines()]
     assert kinds == ["start", "end", "start", "end"]
-    waiting = [line for line in second.stdout.splitlines() if line.startswith("waiting:")]
-    assert len(waiting) == 1 and f"PID {first.pid}" in waiting[0]
+    assert len(waiting) == 1 and f"PID {first.pid}" in waiting[0], waiting
     assert "configure-build" in waiting[0]
-    assert not lock.exists()  # there only while held
+    assert not (checkout / "cross-build" / ".build.lock").exists()  # there only while held
 
 
 def test_a_lock_file_deleted_by_its_holder_lets_only_one_in(tmp_path: Path):
