@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .model import TestCase, TestFile
 
-_COUNTS = re.compile(r"(\d+) (failure|error)s?")
+# A count starts a number and has bounded digits: findall is linear on any reason.
+_COUNTS = re.compile(r"(?<!\d)(\d{1,9}) (failure|error)s?", re.ASCII)
 _FRAME = re.compile(r'^  File "[^"]*", line \d+, in (\w+)$', re.MULTILINE)
 
 
