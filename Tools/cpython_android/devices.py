@@ -17,14 +17,14 @@ import shutil
 import socket
 import stat
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import CommandFailed, DeviceGone, UserError
 from .process import run_captured
-from .textutil import NumberError, join_command, read_int
+from .textutil import NumberError, join_command, read_int, shown
 
 if TYPE_CHECKING:  # adbutils is imported lazily: the shim must start without it
     import adbutils
@@ -37,6 +37,10 @@ INSTRUMENTATION = f"{TEST_APP_ID}/androidx.test.runner.AndroidJUnitRunner"
 APP_EXTERNAL_FILES = PurePosixPath(f"/sdcard/Android/data/{APP_ID}/files")
 DEVICE_TMP = PurePosixPath("/data/local/tmp")
 DEFAULT_SERVER_PORT = 5037
+#: Seconds the adb server has for each read or write of a request: it answers
+#: in milliseconds; a port that accepts and never answers is not adb.
+ANSWER_SECONDS = 10.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -112,16 +116,34 @@ class Adb:
 
     def kill_server(self) -> None:
         if self.server_running():
-            self.client().server_kill()
+            self.ask(lambda client: client.server_kill())
 
     def client(self) -> adbutils.AdbClient:
+        """A client whose every socket read and write times out: a port that
+        accepts and never answers must not hang `devices` or `test`.  (A
+        long stream, such as logcat, drops the timeout once it is open.)"""
         import adbutils
-        return adbutils.AdbClient(self.host, self.port)
+        return adbutils.AdbClient(self.host, self.port, socket_timeout=ANSWER_SECONDS)
+
+    def ask(self, request: Callable[[adbutils.AdbClient], T]) -> T:
+        """One request to the server; what is not an adb server answering is one line."""
+        from adbutils import AdbError, AdbTimeout
+        where = f"{self.host}:{self.port}"
+        try:
+            return request(self.client())
+        except (TimeoutError, AdbTimeout):
+            raise UserError(f"nothing answered as an adb server on {where} within "
+                            f"{ANSWER_SECONDS:g} s: is another program listening there? "
+                            f"(ANDROID_ADB_SERVER_PORT chooses the port)") from None
+        except (AdbError, OSError, EOFError) as e:
+            raise UserError(f"{where} does not answer as an adb server ({shown(str(e), 60)}): "
+                            "is another program listening there? (ANDROID_ADB_SERVER_PORT "
+                            "chooses the port)") from None
 
     def devices(self) -> list[DeviceInfo]:
         """Every device the server knows, in any state."""
         self.ensure_server()
-        return [DeviceInfo(i.serial, i.state) for i in self.client().list()]
+        return [DeviceInfo(i.serial, i.state) for i in self.ask(lambda client: client.list())]
 
     def device(self, serial: str) -> Device:
         """A device ready for use, or a UserError that says what is wrong with it."""
@@ -192,9 +214,11 @@ class Device:
         """A long-running command's output as a connection (close it to stop)."""
         from adbutils import AdbError
         try:
-            return self._device().shell(shlex.join(argv), stream=True)
+            stream = self._device().shell(shlex.join(argv), stream=True)
         except (AdbError, OSError) as e:
             raise self._gone(e) from e
+        stream.conn.settimeout(None)  # open: its output may pause for minutes
+        return stream
 
     def getprop(self, name: str) -> str:
         return self.shell(["getprop", name]).stdout.strip()
