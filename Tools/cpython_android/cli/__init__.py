@@ -24,6 +24,7 @@ from .. import (
     crossenv,
     devices,
     harness,
+    host_inference,
     package,
     pythoninfo,
     results,
@@ -145,10 +146,27 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_test(args: argparse.Namespace, console: Console) -> int:
-    return harness.run_test_command(opt.pick(harness.TestOptions, args),
-                                    context_of(args, console, native_ok=True),
-                                    connected=args.connected, managed=args.managed,
-                                    avd=args.avd, lab=args.lab)
+    (ctx, serials), *more = test_contexts(args, console)
+    return harness.run_test_command(opt.pick(harness.TestOptions, args), ctx,
+                                    connected=serials, managed=args.managed, avd=args.avd,
+                                    lab=args.lab, more_devices=more)
+
+
+def test_contexts(args: argparse.Namespace, console: Console
+                  ) -> list[tuple[context.BuildContext, tuple[str, ...]]]:
+    """HOST's context with the serials, or (no HOST, as upstream's `test`) each
+    inferred host's context with the serials of the devices that run it."""
+    if args.host is not None:
+        return [(context_of(args, console, native_ok=True), tuple(args.connected))]
+    base = context_of(args, console)
+    emulator = f"--managed {args.managed}" if args.managed else (
+        f"--avd {args.avd}" if args.avd else None)
+    facts = host_inference.probe(base.layout.root, base.layout.installed_hosts(),
+                                 package_host=base.checkout.package_host,
+                                 connected=args.connected, emulator=emulator)
+    choice = host_inference.choose(facts)
+    console.write("\n".join(host_inference.describe(choice, facts)))
+    return [(context_of(args, console, host=host), serials) for host, serials in choice.items()]
 
 
 def runner_spec(args: argparse.Namespace, ctx: context.BuildContext) -> RunnerSpec:
@@ -278,7 +296,7 @@ COMMANDS = (
     Command("run", "run the host python (GNU hosts: under qemu-user)", cmd_run,
             (HOST, own.run_args)),
     Command("test", "run the test suite (or any python) on HOST; HOST `build` is the native "
-            "build python", cmd_test, (opt.test_host, opt.test_options)),
+            "build python", cmd_test, (opt.inferred_host, opt.test_options)),
     Command("build-testbed", "build the testbed app and its test APK for an Android HOST, "
             "or for every Android host built (once: `test` installs them on every device)",
             cmd_build_testbed, (opt.optional_host,)),

@@ -245,6 +245,11 @@ def optional_host(parser: argparse.ArgumentParser) -> None:
     host_options(parser, required=False)
 
 
+def inferred_host(parser: argparse.ArgumentParser) -> None:
+    """`test`: HOST may be left out, as upstream's `test` has none (`host_inference`)."""
+    host_options(parser, required=False, native=True)
+
+
 def test_host(parser: argparse.ArgumentParser) -> None:
     host_options(parser, native=True)
 

@@ -69,17 +69,22 @@ def has_no_randomize(ctx: BuildContext) -> bool:
 
 def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tuple[str, ...] = (),
                      managed: str | None = None, avd: str | None = None,
-                     lab: Path | None = None) -> int:
+                     lab: Path | None = None,
+                     more_devices: Sequence[tuple[BuildContext, tuple[str, ...]]] = ()) -> int:
     """`android.py test`: validate, find the runners, run.  `ctx.host` None
-    means the native build python."""
+    means the native build python.  `more_devices`: connected devices that run
+    other hosts (each context with its serials), one shard each beside
+    `connected`'s."""
     from .. import pythoninfo
     from ..crash import for_layout
     from ..runners import RunnerSpec, create_runners
     from ..testbed import find_project
 
+    symbols = for_layout(ctx.layout, ctx.host, ctx.toolchain_options.ndk_version)
+    for other, _ in more_devices:  # frames match by BuildId: one index serves every host
+        symbols.roots += for_layout(other.layout, other.host).roots
     options = replace(options, regrtest_has_no_randomize=has_no_randomize(ctx),
-                      crash_symbols=for_layout(ctx.layout, ctx.host,
-                                               ctx.toolchain_options.ndk_version),
+                      crash_symbols=symbols,
                       regrtest_has_pythoninfo=pythoninfo.regrtest_has_option(ctx),
                       output_dir=options.output_dir or ctx.layout.logs_dir / "pulled")
     build_command(options)  # bad options are reported before anything starts
@@ -88,7 +93,10 @@ def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tupl
                       verbose=options.verbose, connected=connected, managed=managed, avd=avd,
                       lab=lab, ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console,
                       testbed_project=find_project(ctx.checkout))
-    runners = create_runners(spec)
+    runners = create_runners(replace(spec, shards=len(connected)) if more_devices else spec)
+    for other, serials in more_devices:
+        runners += create_runners(replace(spec, host=other.host, connected=serials,
+                                          shards=len(serials)))
     if options.wants_pythoninfo and not options.regrtest_has_pythoninfo:
         # As regrtest --pythoninfo would: first, on the target the tests run on.
         pythoninfo.run_on(runners[0], ctx, pythoninfo.log_path(ctx), close=False)
