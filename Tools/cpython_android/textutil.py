@@ -73,7 +73,7 @@ def read_float(text: str, what: str, *, low: float = 0.0, high: float = 1e12) ->
     except ValueError:
         raise NumberError(f"{what} {shown(text)} is not a number") from None
     if not math.isfinite(value) or not low <= value <= high:
-        raise NumberError(f"{what} {shown(text)} is out of range: expected {low:g} to {high:g}")
+        raise NumberError(f"{what} {shown(text)} is out of range: expected {low:.12g} to {high:.12g}")
     return value
 
 
