@@ -22,7 +22,7 @@ from .textutil import NumberError, read_int, shown
 
 CHECKOUT_ENV = "CPYTHON_CHECKOUT"
 # An extracted release package (see package.py) has this file and prefix/ at
-# its root, beside Android/: "package mode" runs tests with no checkout.
+# its root, beside android.py: "package mode" runs tests with no checkout.
 PACKAGE_FILE = "package.json"
 # Files every CPython source tree since 3.x has; enough to tell it from any other tree.
 LANDMARKS = ("configure", "pyconfig.h.in", "Include/patchlevel.h")
@@ -126,16 +126,30 @@ def validate(path: Path) -> Checkout:
 
 
 def find_package(root: Path) -> Checkout | None:
-    """The extracted release package at `root`, if it is one."""
+    """The extracted release package at `root`, if it is one.  Its host is
+    the one its prefix's sysconfigdata names, as upstream's `env` reads it;
+    package.json's (our marker) where the prefix has none."""
     marker = root / PACKAGE_FILE
     if not (marker.is_file() and (root / "prefix").is_dir()):
         return None
     try:
-        host = json.loads(marker.read_text(encoding="utf-8"))["host"]
+        recorded = json.loads(marker.read_text(encoding="utf-8"))["host"]
     except (ValueError, KeyError, TypeError):
         raise UserError(f"{marker} is not a package description: re-extract the "
                         "package") from None
-    return Checkout(root, package_host=str(host))
+    return Checkout(root, package_host=sysconfig_host(root / "prefix") or str(recorded))
+
+
+#: `_sysconfigdata_{abiflags}_{platform}_{multiarch}.py`: android for Android
+#: hosts, linux for GNU ones; the multiarch is the host triplet.
+_SYSCONFIGDATA = re.compile(r"_sysconfigdata_[a-z]*_(?:android|linux)_([\w.-]+)\.py")
+
+
+def sysconfig_host(prefix: Path) -> str | None:
+    """The host triplet an installed prefix's sysconfigdata names, if exactly one."""
+    hosts = {match[1] for path in prefix.glob("lib/python3*/_sysconfigdata_*.py")
+             if (match := _SYSCONFIGDATA.fullmatch(path.name))}
+    return hosts.pop() if len(hosts) == 1 else None
 
 
 def find(explicit: Path | None, script_dir: Path | None) -> Checkout:
@@ -145,9 +159,10 @@ def find(explicit: Path | None, script_dir: Path | None) -> Checkout:
     if os.environ.get(CHECKOUT_ENV):
         return validate(Path(os.environ[CHECKOUT_ENV]))
     if script_dir is not None:
-        candidate = checkout_root_of(script_dir.resolve())
-        if package := find_package(candidate):
+        # A release package's android.py sits at its root, upstream's place.
+        if package := find_package(script_dir.resolve()):
             return package
+        candidate = checkout_root_of(script_dir.resolve())
         if all((candidate / name).is_file() for name in LANDMARKS):
             return Checkout(candidate)
     raise UserError("no CPython checkout found: pass --checkout DIR (before the subcommand) "

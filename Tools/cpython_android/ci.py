@@ -5,7 +5,9 @@ make-host, package; then the package is extracted into a temporary
 directory and the tests run from there, with the extracted copy of this tool
 and no checkout, which proves the package self-contained.  As upstream's
 `ci`, each step is a GitHub Actions log group (`::group::`/`::endgroup::`)
-when GITHUB_ACTIONS is set.  The steps skip what is up to date, so on a
+when GITHUB_ACTIONS is set; there, as upstream's, the tests are skipped with one
+line where the runner cannot run the emulator (`github_actions`).  The
+package's `test` always gets -v, as upstream's.  The steps skip what is up to date, so on a
 built tree `ci` only packages and tests.
 
 Unlike upstream's `ci`, arguments after `--` are the tests' (as for `test`);
@@ -23,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import package, pythoninfo, steps
+from . import github_actions, package, pythoninfo, steps
 from .console import Console
 from .context import BuildContext
 from .errors import UserError
@@ -94,8 +96,9 @@ def test_command(package_root: Path, ctx: BuildContext, options: CiOptions) -> l
     """The extracted package's own `android.py test`, upstream's CI options."""
     host = ctx.require_host()
     junit = options.junit_xml or ctx.layout.logs_dir / f"junit-{host}.xml"
-    command = [sys.executable, str(package_root / "Android" / "android.py"),
-               "--cross-build-dir", str(ctx.layout.root), *["-v"] * options.verbose,
+    command = [sys.executable, str(package_root / "android.py"),
+               # -v at least, as upstream's ci passes it.
+               "--cross-build-dir", str(ctx.layout.root), *["-v"] * max(1, options.verbose),
                "test", str(host), f"--{options.ci_mode}-ci", "--junit-xml", str(junit)]
     if host.is_android:
         if options.connected:
@@ -115,6 +118,9 @@ def run(ctx: BuildContext, options: CiOptions) -> int:
     host_ctx = ctx
     ctx.require_host()
     archive = build_and_package(ctx, options)
+    emulator = ctx.require_host().is_android and not (options.connected or options.lab)
+    if emulator and github_actions.skip_emulator_tests(ctx.console):
+        return 0
     with group(host_ctx.console, "Tests"), \
             tempfile.TemporaryDirectory(prefix="android-ci-") as temp:
         root = Path(temp)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from .checkout import Checkout
 from .console import Console
 from .deps.options import DepsOptions
 from .errors import UserError
-from .hosts import DEFAULT_API_LEVEL, Host, parse_host
+from .hosts import DEFAULT_API_LEVEL, Host, parse_host, validate_api_level
 from .hostsettings import Requested, Use
 from .layout import Layout, make_tree, require_own_tree
 from .process import capture
@@ -198,5 +198,40 @@ def export_environment(ctx: BuildContext, toolchain: Toolchain) -> dict[str, str
 
 
 def export_script(ctx: BuildContext) -> str:
-    """`env HOST`: the host's build environment as shell `export` lines."""
+    """`env HOST`: the host's build environment as shell `export` lines, for
+    $ANDROID_API_LEVEL when it is set (as upstream's android-env.sh)."""
+    ctx = with_environment_api_level(ctx, os.environ)
     return export_lines(export_environment(ctx, ctx.toolchain()))
+
+
+# --- `env`, as cibuildwheel calls a release package's android.py ------------------
+
+#: The API level upstream's android-env.sh targets (default 24); cibuildwheel
+#: sets it when it runs `{package}/android.py env`.
+API_LEVEL_ENV = "ANDROID_API_LEVEL"
+
+
+def env_host(explicit: str | None, checkout_dir: Path | None, script_dir: Path | None) -> str:
+    """`env [HOST]`: HOST, else the release package's own host (upstream reads
+    it from the prefix's sysconfigdata: `checkout.find_package` does too)."""
+    if explicit:
+        return explicit
+    found = checkout_mod.find(checkout_dir, script_dir)
+    if found.package_host is None:
+        raise UserError("env needs HOST here (only a release package's android.py knows its "
+                        "own host): `android.py env HOST`")
+    return found.package_host
+
+
+def with_environment_api_level(ctx: BuildContext, environ: Mapping[str, str]) -> BuildContext:
+    """An Android host targeting $ANDROID_API_LEVEL, as android-env.sh's CC does:
+    a wheel may need a higher API level than the python it builds against."""
+    host = ctx.require_host()
+    value = environ.get(API_LEVEL_ENV, "").strip()
+    if not value or not host.is_android:
+        return ctx
+    try:
+        level = validate_api_level(value)
+    except UserError as e:
+        raise UserError(f"{API_LEVEL_ENV}={value!r}: {e}") from None
+    return replace(ctx, host=replace(host, api_level=level))

@@ -63,6 +63,7 @@ def adb_executable(env: Mapping[str, str] | None = None) -> Path:
     if found := shutil.which("adb", path=env.get("PATH")):
         return Path(found)
     try:
+        # lazily: the shim runs on a bare python3; third-party packages load only when used
         import adbutils
         return Path(adbutils.adb_path())  # the copy in the adbutils wheel
     except Exception:
@@ -119,9 +120,13 @@ class Adb:
             self.ask(lambda client: client.server_kill())
 
     def client(self) -> adbutils.AdbClient:
+<<<<<<< HEAD
         """A client whose every socket read and write times out: a port that
         accepts and never answers must not hang `devices` or `test`.  (A
         long stream, such as logcat, drops the timeout once it is open.)"""
+=======
+        # lazily: the shim runs on a bare python3; third-party packages load only when used
+>>>>>>> main
         import adbutils
         return adbutils.AdbClient(self.host, self.port, socket_timeout=ANSWER_SECONDS)
 
@@ -203,6 +208,7 @@ class Device:
 
     def shell(self, argv: list[str], timeout: float = 120) -> ShellResult:
         """Run a command (quoted for the device's shell); v2 protocol for the exit status."""
+        # lazily: the shim runs on a bare python3; third-party packages load only when used
         from adbutils import AdbError
         try:
             result = self._device().shell2(shlex.join(argv), timeout=timeout, v2=True)
@@ -212,6 +218,7 @@ class Device:
 
     def open_stream(self, argv: list[str]) -> adbutils.AdbConnection:
         """A long-running command's output as a connection (close it to stop)."""
+        # lazily: the shim runs on a bare python3; third-party packages load only when used
         from adbutils import AdbError
         try:
             stream = self._device().shell(shlex.join(argv), stream=True)
@@ -263,6 +270,7 @@ class Device:
         return int(out) if out.isdigit() else None
 
     def push(self, local: Path, remote: str) -> None:
+        # lazily: the shim runs on a bare python3; third-party packages load only when used
         from adbutils import AdbError
         try:
             self._device().sync.push(local, remote, mode=0o644)
@@ -282,6 +290,7 @@ class Device:
 
     def pull(self, remote: str, local: Path) -> bool:
         """Copy a device file here; False if it does not exist."""
+        # lazily: the shim runs on a bare python3; third-party packages load only when used
         from adbutils import AdbError
         try:
             sync = self._device().sync

@@ -20,6 +20,7 @@ from pathlib import Path
 from .console import Console
 from .devices import Adb, Device
 from .errors import CommandFailed, DeviceGone, EmulatorFailed, UserError
+from .gradle_env import accept_sdk_licences
 from .hosts import Host
 from .process import BackgroundProcess, Completed, run_captured, start_background, terminate
 
@@ -110,7 +111,6 @@ def ensure_avd(sdk: Sdk, name: str, host: Host, console: Console,
             raise UserError(f"system image {image!r} is not installed and there is no "
                             f"sdkmanager at {sdk.sdkmanager}: install the SDK command-line "
                             "tools, or create the AVD with Android Studio")
-        from .gradle_env import accept_sdk_licences
         accept_sdk_licences(sdk.home)  # sdkmanager refuses packages whose licence is pending
         console.write(f"Installing system image {image} (this may take several minutes)")
         result = _answer([str(sdk.sdkmanager), image], "y\n" * 20)

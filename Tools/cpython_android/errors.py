@@ -13,6 +13,8 @@ sessions and the test harness all show.
 from __future__ import annotations
 
 import errno
+import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,7 +138,6 @@ def report(error: BaseException) -> Report:
         return Report(f"{PROG}: interrupted", INTERRUPTED_EXIT_STATUS)
     if isinstance(error, OSError) and error.errno in NO_SPACE_ERRNOS:
         # A full disk is its own diagnosis wherever it happens (safefiles).
-        from .safefiles import no_space  # here: safefiles builds on this module
         return report(no_space(error, Path(error.filename or "."), "the command"))
     if isinstance(error, OSError):
         # The file system or a program said no (permissions, a full disk, a
@@ -145,3 +146,33 @@ def report(error: BaseException) -> Report:
         return Report(error_line(f"{error.strerror or error}{where} (-v shows the traceback)"),
                       1)
     raise error
+
+
+# --- a full disk: its own diagnosis wherever it happens (safefiles uses it too) ---
+
+def free_mb(path: Path) -> int | None:
+    """Free space (MB) on the file system holding `path` (or its nearest parent)."""
+    for place in (path, *path.parents):
+        try:
+            return shutil.disk_usage(place).free // (1 << 20)
+        except OSError:
+            continue
+    return None
+
+
+def mount_point(path: Path) -> Path:
+    """The mount point of the file system holding `path` (or its nearest parent)."""
+    place = path.absolute()
+    while not os.path.ismount(place) and place != place.parent:
+        place = place.parent
+    return place
+
+
+def no_space(error: OSError, path: Path, doing: str) -> UserError:
+    """The one diagnosis of a full disk (or quota, or file size limit)."""
+    free = free_mb(path)
+    room = f"free {free} MB" if free is not None else "free space unknown"
+    why = "" if error.errno == errno.ENOSPC else f", {error.strerror}"
+    return UserError(f"no space left on {mount_point(path)}: {room}{why} (writing {path}); "
+                     f"{doing} was not finished and nothing good was deleted: free some "
+                     "space and run again")

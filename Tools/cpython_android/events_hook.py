@@ -98,6 +98,7 @@ class FileResult:
 
 
 def _install_result_hook(writer: EventWriter, owner: FileResult) -> None:
+    # the target's own regrtest: importable only once the hook runs inside it
     from test.libregrtest import testresult
 
     cls = testresult.RegressionTestResult
@@ -156,6 +157,7 @@ def _record(writer: EventWriter, name: str, args: tuple[Any, ...]) -> None:
 def _install_file_hooks(writer: EventWriter, owner: FileResult) -> None:
     """Name each test file as it starts and ends, list the tests it will run,
     and turn regrtest's own end-of-run XML writer failure into an event."""
+    # the target's own regrtest: importable only once the hook runs inside it
     from test.libregrtest import main, results, single
 
     run_single_test = single.run_single_test

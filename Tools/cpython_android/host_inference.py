@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .devices import Adb
 from .errors import UserError
 from .hosts import ANDROID_ABIS
 
@@ -116,8 +117,6 @@ def probe(cross_build_dir: Path, built: Sequence[str], *, package_host: str | No
     """The facts: each connected device's ABIs asked once, through adb."""
     abis: dict[str, tuple[str, ...]] = {}
     if connected and package_host is None:
-        from .devices import Adb
-
         adb = Adb.from_environment()
         abis = {serial: tuple(adb.device(serial).abis()) for serial in connected}
     return Facts(cross_build_dir, tuple(built), platform.machine(), package_host, abis,

@@ -21,6 +21,7 @@ from . import jsonrecords
 from .errors import UserError
 from .hosts import DEFAULT_API_LEVEL, MAX_API_LEVEL, Host, validate_api_level
 from .safefiles import atomic_write, checked_name
+from .toolchains.ndk import DEFAULT_NDK_VERSION
 
 
 class Use(Enum):
@@ -81,7 +82,6 @@ def effective(host: Host, ndk_version: str | None,
     """What a build of `host` uses (the NDK's default made explicit)."""
     if not host.is_android:
         return HostSettings(None, None, tuple(configure_args))
-    from .toolchains.ndk import DEFAULT_NDK_VERSION
     return HostSettings(host.api_level, ndk_version or DEFAULT_NDK_VERSION,
                         tuple(configure_args))
 

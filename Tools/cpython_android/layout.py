@@ -35,6 +35,7 @@ from . import abi
 from .abi import PythonABI, Variant
 from .errors import UserError
 from .hosts import Host, is_host_name
+from .upstream_trees import made_by_upstream
 
 #: In a configured build directory: the fingerprint of the last configure.
 CONFIGURE_STAMP = ".android-py-configure.json"
@@ -65,11 +66,13 @@ def is_own_tree(path: Path) -> bool:
 
 
 def require_own_tree(path: Path) -> None:
-    """UserError unless `path` is a tree android.py made (see is_own_tree)."""
-    if not is_own_tree(path):
+    """UserError unless `path` is a tree android.py made (see is_own_tree), or
+    one upstream's script or Chaquopy's build.sh made (`upstream_trees`)."""
+    if not (is_own_tree(path) or made_by_upstream(path)):
         raise UserError(f"refusing to delete {path}: android.py did not create it (it has "
-                        f"no {TREE_MARKER} file); nothing was deleted, delete it yourself if "
-                        "you mean to")
+                        f"no {TREE_MARKER} file) and it is no CPython build tree, prefix or "
+                        "download cache; nothing was deleted, delete it yourself if you mean "
+                        "to")
 
 
 def make_tree(path: Path) -> Path:

@@ -1,11 +1,17 @@
 """`android.py package HOST`: a release tarball of the host python and this tool.
 
-Laid out like upstream's package (Android/android.py's `package` in CPython),
-plus our library, so that extracted anywhere `python Android/android.py test
-HOST` runs against the prefix inside it (see `checkout.find`, "package mode"):
+Laid out as upstream's package (`package()` in Platforms/Android/__main__.py
+on main, Android/android.py on 3.13 and 3.14: the files of its Android
+directory at the root, `__main__.py` renamed `android.py`, then the prefix),
+plus our library, so that every client of upstream's package (cibuildwheel's
+`{package}/android.py env`, upstream's `ci` running `./android.py test`) runs
+ours the same way, with nothing from a checkout (see `checkout.find_package`):
 
-    Android/android.py          the shim
-    Tools/cpython_android/      the library
+    android.py                  the entry script (the same file as Android/android.py)
+    android-env.sh              upstream's sourced script: HOST=... . android-env.sh
+    README.md                   how to use the package
+    Tools/cpython_android/      the library (its requirements.txt: what android.py
+                                installs once for a python3 that lacks them)
     testbed/                    the Gradle testbed app (Android hosts run tests in it)
     prefix/include/             python3.X/, openssl/, sqlite3*.h
     prefix/lib/                 libpython, the standard library, OpenSSL/SQLite
@@ -36,8 +42,15 @@ from .digest import sha256_file
 from .errors import UserError
 from .hosts import Host
 from .process import capture
+from .testbed import find_project, is_ours
+from .toolchains.ndk import NdkToolchain, prebuilt_dir
 
 MANIFEST = "MANIFEST"
+#: Where the entry script is in this repository and the checkouts it is copied
+#: into (3.13/3.14, main): the same file, which becomes the package's android.py.
+ENTRY_SCRIPTS = ("Android/android.py", "Platforms/Android/__main__.py")
+#: The package root's files beside android.py, as upstream's package has them.
+ROOT_FILES = ("android-env.sh", "README.md")
 # (directory in the prefix, glob patterns): what upstream ships for embedding
 # Python in an app or building packages against it, plus any other shared
 # library in lib/ (a GNU host's extension modules may load libffi.so.8, say).
@@ -90,7 +103,6 @@ def find_testbed(tool: Path, checkout: Checkout | None = None) -> Path | None:
     """Our testbed project: a copy of ours at upstream's place in the checkout,
     else testbed/ beside Tools/.  Upstream's own testbed reads another layout,
     so it is no substitute."""
-    from .testbed import find_project, is_ours
     found = find_project(checkout)
     if found != tool / "testbed" and is_ours(found):
         return found
@@ -116,13 +128,18 @@ def _copy(src: Path, dst: Path, ignore: Callable[[str, list[str]], list[str]] = 
 
 def stage(request: PackageRequest, version: str, staging: Path) -> None:
     """Copy everything the package ships into `staging`."""
-    shim = request.tool_root / "Android" / "android.py"
+    shims = [request.tool_root / shape for shape in ENTRY_SCRIPTS
+             if (request.tool_root / shape).is_file()]
     library = request.tool_root / "Tools" / "cpython_android"
-    if not shim.is_file() or not library.is_dir():
-        raise UserError(f"{request.tool_root} does not hold Android/android.py and "
+    if not shims or not library.is_dir():
+        raise UserError(f"{request.tool_root} does not hold {' or '.join(ENTRY_SCRIPTS)} and "
                         "Tools/cpython_android: run the package command from this tool's "
-                        "own Android/android.py")
-    _copy(shim, staging / "Android" / "android.py")
+                        "own entry script")
+    shim = shims[0]
+    _copy(shim, staging / "android.py")
+    (staging / "android.py").chmod(0o755)  # cibuildwheel executes it directly
+    for name in ROOT_FILES:
+        _copy(library / "data" / "package" / name, staging / name)
     _copy(library, staging / "Tools" / "cpython_android")
     if request.testbed is not None:
         _copy(request.testbed, staging / "testbed", _ignore_in_testbed)
@@ -219,8 +236,6 @@ def system_lib_dirs(host: Host, toolchain: object) -> tuple[Path, ...]:
     """Where an Android host's system libraries (libc.so, liblog.so, ...) are:
     the NDK sysroot's stubs for the API level, then its unversioned ones
     (libc++_shared.so)."""
-    from .toolchains.ndk import NdkToolchain, prebuilt_dir
-
     if not isinstance(toolchain, NdkToolchain):
         return ()
     base = prebuilt_dir(toolchain.ndk_dir) / "sysroot" / "usr" / "lib" / host.triplet

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .results import RunResults, TestCase, apply_events, attribute_stop, read_events
+from .results.cases import ERROR
 from .results.events import EventLog, case_key
-from .results.model import ERROR
 
 #: The hook as a script on this machine (qemu and native runs).
 HOOK_SCRIPT = Path(__file__).resolve().with_name("events_hook.py")

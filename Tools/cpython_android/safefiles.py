@@ -18,11 +18,10 @@ from __future__ import annotations
 import errno
 import os
 import re
-import shutil
 import stat
 from pathlib import Path
 
-from .errors import NO_SPACE_ERRNOS, UserError
+from .errors import NO_SPACE_ERRNOS, UserError, no_space
 
 #: Library names, versions, hosts from pins and lock files: a plain word, no
 #: separators, no `..`, nothing a shell or a URL would read specially.
@@ -101,36 +100,8 @@ def _fsync(fd: int) -> None:
             raise
 
 
-def free_mb(path: Path) -> int | None:
-    """Free space (MB) on the file system holding `path` (or its nearest parent)."""
-    for place in (path, *path.parents):
-        try:
-            return shutil.disk_usage(place).free // (1 << 20)
-        except OSError:
-            continue
-    return None
-
-
 def is_no_space(error: BaseException) -> bool:
     return isinstance(error, OSError) and error.errno in NO_SPACE_ERRNOS
-
-
-def mount_point(path: Path) -> Path:
-    """The mount point of the file system holding `path` (or its nearest parent)."""
-    place = path.absolute()
-    while not os.path.ismount(place) and place != place.parent:
-        place = place.parent
-    return place
-
-
-def no_space(error: OSError, path: Path, doing: str) -> UserError:
-    """The one diagnosis of a full disk (or quota, or file size limit)."""
-    free = free_mb(path)
-    room = f"free {free} MB" if free is not None else "free space unknown"
-    why = "" if error.errno == errno.ENOSPC else f", {error.strerror}"
-    return UserError(f"no space left on {mount_point(path)}: {room}{why} (writing {path}); "
-                     f"{doing} was not finished and nothing good was deleted: free some "
-                     "space and run again")
 
 
 def atomic_write(path: Path, data: str | bytes, what: str = "") -> None:

@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING
 from .checkout import Checkout
 from .console import Console
 from .errors import UserError
+from .gradle_env import accept_sdk_licences, choose_java_home
 from .hosts import Host
 from .layout import Layout
 from .process import run_logged
+from .toolchains.ndk import DEFAULT_NDK_VERSION, android_home
 
 if TYPE_CHECKING:
     from .context import BuildContext
@@ -227,8 +229,6 @@ def require_prefix(testbed: Testbed) -> None:
 
 def gradle_env() -> dict[str, str]:
     """Gradle's environment: the SDK, a JDK it runs on, the SDK licences accepted."""
-    from .gradle_env import accept_sdk_licences, choose_java_home
-    from .toolchains.ndk import android_home
     sdk = android_home()
     env = dict(os.environ, ANDROID_HOME=str(sdk), JAVA_HOME=str(choose_java_home(os.environ)))
     accept_sdk_licences(sdk, env)
@@ -254,7 +254,6 @@ def build_apks(testbed: Testbed, options: GradleOptions, console: Console) -> No
 
 def build_testbed(ctx: BuildContext) -> Testbed:
     """`android.py build-testbed HOST`: the APKs that `test` installs on each device."""
-    from .toolchains.ndk import DEFAULT_NDK_VERSION
     testbed = Testbed(ctx.require_host(), ctx.layout, find_project(ctx.checkout))
     options = GradleOptions(ctx.checkout.short_version,
                             ctx.toolchain_options.ndk_version or DEFAULT_NDK_VERSION)

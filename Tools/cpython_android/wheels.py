@@ -38,6 +38,7 @@ DEFAULT_REQUIRES = ("setuptools>=40.8.0",)
 
 def platform_tags(host: Host) -> list[str]:
     if host.is_android:
+        # lazily: the shim runs on a bare python3; third-party packages load only when used
         from packaging.tags import android_platforms
 
         return list(android_platforms(host.api_level, host.android.wheel_arch))
@@ -49,6 +50,7 @@ def host_tags(host: Host, python: PythonABI) -> set[str]:
 
     The ABI is given, not asked of the running interpreter (packaging's
     default), which is not the host's: cp313t accepts neither cp313 nor abi3."""
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     from packaging.tags import compatible_tags, cpython_tags
 
     platforms = platform_tags(host)
@@ -106,6 +108,7 @@ def config_settings(project: Project, env: crossenv.CrossEnv) -> list[str]:
 
 def elf_machines(wheel: Path) -> dict[str, str]:
     """e_machine of every ELF member of a wheel."""
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     from elftools.elf.elffile import ELFFile
 
     machines = {}
@@ -120,6 +123,7 @@ def elf_machines(wheel: Path) -> dict[str, str]:
 
 
 def wheel_tags(wheel: Path) -> set[str]:
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     from packaging.utils import parse_wheel_filename
 
     try:

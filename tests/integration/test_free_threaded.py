@@ -102,7 +102,7 @@ def test_check_and_package(ft_build, tmp_path: Path):
         tar.extractall(tmp_path / "pkg", filter="tar")
     assert (tmp_path / "pkg" / "prefix" / "bin" / "python3.13t").is_file()
     # Package mode: the unpacked package runs its own python, no option needed.
-    run = subprocess.run([sys.executable, tmp_path / "pkg" / "Android" / "android.py", "run",
+    run = subprocess.run([sys.executable, tmp_path / "pkg" / "android.py", "run",
                           GNU_HOST, "--", "-c",
                           "import sys; print(sys._is_gil_enabled(), sys.abiflags)"],
                          capture_output=True, text=True, timeout=600)

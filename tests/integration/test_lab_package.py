@@ -41,7 +41,7 @@ def extracted(lab_x86_64: LabBuild, tmp_path_factory: pytest.TempPathFactory) ->
 def package_cli(root: Path, *args: str | Path, timeout: float = 900):
     """The extracted package's own android.py, run from outside any checkout."""
     env = {k: v for k, v in os.environ.items() if k != "CPYTHON_CHECKOUT"}
-    return subprocess.run([sys.executable, str(root / "Android" / "android.py"),
+    return subprocess.run([sys.executable, str(root / "android.py"),
                            *map(str, args)], cwd=root.parent, env=env, capture_output=True,
                           text=True, timeout=timeout)
 

@@ -70,7 +70,8 @@ def test_package_layout(packaged, gnu_build):
     tarball, extracted = packaged
     with tarfile.open(tarball) as tar:
         names = set(tar.getnames())
-    for expected in ("Android/android.py", "Tools/cpython_android/cli/__init__.py",
+    for expected in ("android.py", "android-env.sh", "README.md",
+                     "Tools/cpython_android/cli/__init__.py",
                      "Tools/cpython_android/package.py", "package.json", "MANIFEST",
                      "prefix/include/python3.13/Python.h", "prefix/include/python3.13/pyconfig.h",
                      "prefix/lib/libpython3.13.so", "prefix/lib/python3.13/os.py",
@@ -118,7 +119,7 @@ def test_extracted_package_runs_its_own_python(packaged):
     _, extracted = packaged
     env = {k: v for k, v in os.environ.items() if k not in ("CPYTHON_CHECKOUT",)}
     result = subprocess.run(
-        [sys.executable, str(extracted / "Android" / "android.py"), "run", GNU_HOST, "--",
+        [sys.executable, str(extracted / "android.py"), "run", GNU_HOST, "--",
          "-c", "import sys, json; print(sys.prefix); print(json.dumps({'x': 6 * 7}))"],
         cwd="/", env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -128,7 +129,7 @@ def test_extracted_package_runs_its_own_python(packaged):
 @pytest.mark.integration
 def test_extracted_package_runs_the_test_suite(packaged):
     _, extracted = packaged
-    result = subprocess.run([sys.executable, str(extracted / "Android" / "android.py"), "test",
+    result = subprocess.run([sys.executable, str(extracted / "android.py"), "test",
                              GNU_HOST, "--", "test_bool"], cwd="/", capture_output=True,
                             text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -138,7 +139,7 @@ def test_extracted_package_runs_the_test_suite(packaged):
 @pytest.mark.integration
 def test_extracted_package_refuses_other_hosts_and_building(packaged):
     _, extracted = packaged
-    android_py = str(extracted / "Android" / "android.py")
+    android_py = str(extracted / "android.py")
     other = subprocess.run([sys.executable, android_py, "run", "x86_64-linux-android", "--",
                             "-c", "1"], capture_output=True, text=True)
     assert other.returncode == 2

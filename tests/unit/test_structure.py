@@ -1,6 +1,7 @@
 """The codebase keeps the shape docs/internals.rst describes: one process layer,
-small modules and functions, test modules that do not import each other, and a
-Layout table that names every module."""
+small modules and functions, no import circle, no function-local import without
+a reason, test modules that do not import each other, and a Layout table that
+names every module."""
 
 from __future__ import annotations
 
@@ -124,3 +125,116 @@ def test_readme_layout_rows_name_real_modules(name: str):
         assert (path / "__init__.py").is_file(), f"{name} is not a package"
     else:
         assert path.with_suffix(".py").is_file(), f"{name} is not a module"
+
+
+# --- imports: no circle, and a reason for every function-local one --------------
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def type_checking_nodes(tree: ast.AST) -> set[int]:
+    """Nodes under `if TYPE_CHECKING:`: annotations only, never executed."""
+    return {id(inner) for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for stmt in node.body for inner in ast.walk(stmt)}
+
+
+def imported_modules(node: ast.Import | ast.ImportFrom, module: str, is_package: bool,
+                     modules: set[str]) -> set[str]:
+    """The package's modules an import statement runs: `from X import y` runs
+    X.y when y is a submodule (X, its package, is already being imported),
+    else X itself."""
+    if isinstance(node, ast.Import):
+        return {alias.name for alias in node.names} & modules
+    base = node.module or ""
+    if node.level:
+        here = module.split(".") if is_package else module.split(".")[:-1]
+        here = here[:len(here) - node.level + 1]
+        base = ".".join([*here, *([node.module] if node.module else [])])
+    found = set()
+    for alias in node.names:
+        found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base)
+    return found & modules
+
+
+def import_graph(paths: list[Path]) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports when it runs (module level or
+    inside functions; `if TYPE_CHECKING:` blocks excluded)."""
+    modules = {module_name(p): p for p in paths}
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text())
+        skip = type_checking_nodes(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in skip:
+                targets = imported_modules(node, name, path.name == "__init__.py",
+                                           set(modules))
+                graph[name] |= targets - {name}
+    return graph
+
+
+def import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in graph[node]:
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = []
+            while (member := stack.pop()) != node:
+                group.append(member)
+            if group:
+                circles.append(sorted([node, *group]))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return circles
+
+
+def test_no_import_circle_inside_the_package():
+    assert import_circles(import_graph(library_modules())) == []
+    # The check itself finds a circle through a function-local import.
+    assert import_circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def local_imports(path: Path) -> list[tuple[int, bool]]:
+    """Each import inside a function of `path`: (line, whether a comment says why,
+    on its line or on the line above its group of imports)."""
+    lines = path.read_text().splitlines()
+    found = []
+    for func in ast.walk(ast.parse("\n".join(lines))):
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(func):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                head = node.lineno - 1
+                while head > 0 and re.match(r"\s*(from \S+ )?import ", lines[head - 1]):
+                    head -= 1
+                said = "#" in lines[node.lineno - 1] or (
+                    head > 0 and lines[head - 1].strip().startswith("#"))
+                found.append((node.lineno, said))
+    return found
+
+
+def test_function_local_imports_say_why():
+    found = {rel(path): local_imports(path) for path in library_modules()}
+    unexplained = [f"{name}:{line}" for name, imports in found.items()
+                   for line, said in imports if not said]
+    assert unexplained == [], "a function-local import needs a comment saying why"
+    # Today's count (third-party packages the bare-python3 shim must not need,
+    # the target's own modules in the hooks, bootstrap's before its packages): a new
+    # one is a choice, not a habit.
+    assert sum(len(imports) for imports in found.values()) <= 34

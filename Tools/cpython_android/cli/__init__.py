@@ -36,6 +36,8 @@ from .. import (
 )
 from ..checkout import Shape, shape_of
 from ..console import Console
+from ..crash import for_layout
+from ..crash.collect import symbolize_command
 from ..deps import DepsOptions
 from ..deps import install as deps_install
 from ..errors import UserError, report
@@ -128,7 +130,8 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_env(args: argparse.Namespace, console: Console) -> int:
-    sys.stdout.write(context.export_script(context_of(args, console)))
+    host = context.env_host(args.host, args.checkout, args.script_dir)
+    sys.stdout.write(context.export_script(context_of(args, console, host=host)))
     return 0
 
 
@@ -224,9 +227,6 @@ def cmd_results(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_symbolize(args: argparse.Namespace, console: Console) -> int:
-    from ..crash import for_layout
-    from ..crash.collect import symbolize_command
-
     ctx = context_of(args, console, native_ok=True)
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(
@@ -290,7 +290,8 @@ COMMANDS = (
     Command("ci", "upstream's CI job: build, pythoninfo-build, package, then test the "
             "package extracted elsewhere", cmd_ci, (HOST, opt.make_options, DEPS,
                                                     opt.clean_option, opt.ci_options)),
-    Command("env", "print the host's build environment as export lines", cmd_env, (HOST,)),
+    Command("env", "print the host's build environment as export lines (HOST: a release "
+            "package's own; $ANDROID_API_LEVEL honoured)", cmd_env, (opt.optional_host,)),
     Command("clean", "delete build trees: TARGET all (every tree), build, hosts or HOST",
             cmd_clean, (opt.target_options,)),
     Command("run", "run the host python (GNU hosts: under qemu-user)", cmd_run,

@@ -242,6 +242,7 @@ def target_options(parser: argparse.ArgumentParser) -> None:
 
 
 def optional_host(parser: argparse.ArgumentParser) -> None:
+    """`env [HOST]`, `build-testbed [HOST]`: HOST may be left out."""
     host_options(parser, required=False)
 
 

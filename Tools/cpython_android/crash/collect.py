@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..hosts import Host
+from ..results.events import case_key
+from ..toolchains.ndk import ANDROID_HOME_ENV, DEFAULT_NDK_VERSION
 from .elf import BuildIdIndex
 from .render import format_report, top_frame
 from .report import CrashReport, has_python_traceback, parse
@@ -68,8 +70,6 @@ def for_layout(layout: Layout, host: Host | None, ndk_version: str | None = None
 def _ndk_dir(host: Host, ndk_version: str | None) -> Path | None:
     if not host.is_android:
         return None
-    from ..toolchains.ndk import ANDROID_HOME_ENV, DEFAULT_NDK_VERSION
-
     home = os.environ.get(ANDROID_HOME_ENV)
     return Path(home) / "ndk" / (ndk_version or DEFAULT_NDK_VERSION) if home else None
 
@@ -125,8 +125,6 @@ def attach(f: TestFile, test_id: str | None, symbols: CrashSymbols, device_text:
     `<error>`), its top frame for the summary line.  The output the case
     holds (faulthandler's and bionic's lines) and the device's report
     (`device_text`) are its sources.  Never raises for bad input."""
-    from ..results.events import case_key
-
     case = None
     if test_id:
         key = case_key(test_id)

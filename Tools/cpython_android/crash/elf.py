@@ -22,6 +22,7 @@ _PATTERNS = ("lib/*.so*", "lib/python3*/lib-dynload/*.so", "bin/python3*", "libp
 
 def build_id(path: Path) -> str | None:
     """The file's GNU BuildId as lower-case hex; None if it has none or is no ELF."""
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     from elftools.common.exceptions import ELFError
     from elftools.elf.elffile import ELFFile
 
@@ -41,6 +42,7 @@ def build_id(path: Path) -> str | None:
 
 def has_debug_info(path: Path) -> bool:
     """Whether the file still has DWARF (.debug_info): unstripped."""
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     from elftools.common.exceptions import ELFError
     from elftools.elf.elffile import ELFFile
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from ..errors import CommandFailed, UserError
 from ..hosts import Host
 from ..process import run_captured
+from ..toolchains.ndk import exe_suffix, prebuilt_dir
 from .elf import BuildIdIndex, build_id
 from .report import CrashReport, Location, NativeFrame
 
@@ -61,8 +62,6 @@ def find_symbolizer(host: Host | None, ndk_dir: Path | None = None,
     """The symbolizer for `host`'s files, and what was looked for (for a note)."""
     tried: list[str] = []
     if ndk_dir is not None:
-        from ..toolchains.ndk import exe_suffix, prebuilt_dir
-
         try:
             ndk_tool = prebuilt_dir(ndk_dir) / "bin" / f"llvm-symbolizer{exe_suffix()}"
         except UserError:

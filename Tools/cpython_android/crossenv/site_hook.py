@@ -60,6 +60,7 @@ def _set_environ(values):
 
 
 def _patch_sysconfig(include):
+    # site hook: only when the patch applies, so each start stays light
     import sysconfig
 
     original = sysconfig.get_paths
@@ -79,6 +80,7 @@ def _patch_uname(system, machine):
 
 
 def _patch_android(api_level):
+    # site hook: only when the patch applies, so each start stays light
     import platform
 
     sys.getandroidapilevel = lambda: api_level

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
     from ..context import BuildContext
 
+from .. import pythoninfo
+from ..crash import for_layout
+from ..runners import RunnerSpec, create_runners
+from ..testbed import find_project
 from .planning import (
     PythonCommand,
     TestOptions,
@@ -75,11 +79,6 @@ def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tupl
     means the native build python.  `more_devices`: connected devices that run
     other hosts (each context with its serials), one shard each beside
     `connected`'s."""
-    from .. import pythoninfo
-    from ..crash import for_layout
-    from ..runners import RunnerSpec, create_runners
-    from ..testbed import find_project
-
     symbols = for_layout(ctx.layout, ctx.host, ctx.toolchain_options.ndk_version)
     for other, _ in more_devices:  # frames match by BuildId: one index serves every host
         symbols.roots += for_layout(other.layout, other.host).roots

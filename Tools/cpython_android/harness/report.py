@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from ..console import Console
 from ..errors import UserError
+from ..results import append_job_summary, apply_regrtest_options, write_junit
 from ..runners import Runner
 from .shard_run import RunContext
 from .shards import Report
@@ -34,8 +35,6 @@ async def close_runners(runners: Sequence[Runner], console: Console) -> None:
 
 
 def finish_report(report: Report, runners: Sequence[Runner], ctx: RunContext) -> int:
-    from ..results import append_job_summary, apply_regrtest_options, write_junit
-
     console = ctx.console
     problems = list(report.problems)
     if ctx.command.is_regrtest_run:

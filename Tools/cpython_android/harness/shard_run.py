@@ -12,17 +12,23 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..console import Console
+from ..crash.collect import attach
 from ..errors import CommandFailed, UserError, error_line
+from ..results import (
+    FileState,
+    RegrtestParser,
+    RunResults,
+    attribute_stops,
+    mark_crashed,
+    mark_not_run,
+    mark_timed_out,
+    merge_regrtest_xml,
+)
 from ..resume import ShardEvents, runs_in_one_process
 from ..runners import Invocation, Outcome, Runner
 from ..textutil import join_command
-
-if TYPE_CHECKING:
-    from ..results import RegrtestParser, RunResults
-
 from .planning import PythonCommand, TestOptions, rerun_args, subset_args, wants_rerun
 
 #: faulthandler's line when regrtest's --timeout stops a test file.
@@ -115,8 +121,6 @@ class ShardRun:
 
     async def _attempt(self) -> bool:
         """Run the pending files once; True if a resume should follow."""
-        from ..results import RegrtestParser, attribute_stops, mark_timed_out, merge_regrtest_xml
-
         ctx, options = self.ctx, self.ctx.options
         command = ctx.command
         base = command.args if self._args is None else self._args
@@ -174,13 +178,11 @@ class ShardRun:
         file that failed in a process a crash or hang then ended never got that.
         Re-run such files here as regrtest would (verbose, in a fresh process):
         their results are later attempts of the same tests (merge())."""
-        from ..results.model import FILE_FAILED
-
         if len(self.parts) < 2 or not wants_rerun(self.ctx.command.args) \
                 or self.ctx.remaining() == 0.0:
             return
         files = [name for part in self.parts[:-1] for name, f in part.files.items()
-                 if f.status == FILE_FAILED and not f.earlier]
+                 if f.status == FileState.FAILED and not f.earlier]
         if not files:
             return
         self.ctx.console.write(
@@ -212,12 +214,9 @@ class ShardRun:
         """The process ended inside a test file: it crashed, or regrtest's
         --timeout (faulthandler) stopped it.  The parser knows which from
         the output when it shows; the exit status adds the rest."""
-        from ..results import mark_crashed, mark_timed_out
-        from ..results.model import FILE_TIMED_OUT
-
         stopped = results.file(running)
-        if stopped.status == FILE_TIMED_OUT or timeout_seen:
-            if stopped.status != FILE_TIMED_OUT:
+        if stopped.status == FileState.TIMED_OUT or timeout_seen:
+            if stopped.status != FileState.TIMED_OUT:
                 mark_timed_out(results, running,
                                self.ctx.options.timeout or parser_timeout or 0.0)
             return "timed out"
@@ -231,8 +230,6 @@ class ShardRun:
         symbols = self.ctx.options.crash_symbols
         if symbols is None:
             return
-        from ..crash.collect import attach
-
         summary = attach(results.file(running), culprit, symbols, outcome.crash_log)
         if summary is not None:
             saved = f"; report: {summary.path}" if summary.path else ""
@@ -296,18 +293,14 @@ class ShardRun:
         return self._pending
 
     def _done(self) -> set[str]:
-        from ..results.model import FILE_NOT_RUN, FILE_RUNNING
-
         return {name for part in self.parts for name, f in part.files.items()
-                if f.status not in (FILE_NOT_RUN, FILE_RUNNING)}
+                if f.status not in (FileState.NOT_RUN, FileState.RUNNING)}
 
     async def _not_done(self) -> list[str]:
         done = self._done()
         return [name for name in await self._selection() if name not in done]
 
     async def _mark_rest(self, results: RunResults, reason: str) -> None:
-        from ..results import mark_not_run
-
         if self.ctx.remaining() == 0.0 and self._pending is None:
             # No time left to ask the target for the names: regrtest's "[n/N]"
             # count (results.missing_files) says how many did not run.
@@ -323,9 +316,6 @@ class ShardRun:
 
     def _record_stop(self, how: str | None, reason: str) -> None:
         """After an interrupt or a runner error: keep what ran, name what did not."""
-        from ..results import RunResults, mark_not_run
-        from ..results.model import FILE_INTERRUPTED
-
         parser = self._parser
         if parser is not None:
             running = parser.current_file
@@ -335,7 +325,7 @@ class ShardRun:
                 self._collect_events(results)
             if running and how:
                 stopped = results.file(running)
-                stopped.status = FILE_INTERRUPTED
+                stopped.status = FileState.INTERRUPTED
                 where = f" while running {stopped.running_test}" if stopped.running_test else ""
                 stopped.reason = how + where
                 self._events.stop_file(running, f"the run was {how}")

@@ -17,6 +17,7 @@ from ..runners import Invocation, Runner
 if TYPE_CHECKING:
     from ..results import RunResults
 
+from ..results import merge
 from .planning import load_durations, plan_shards
 from .shard_run import RunContext, ShardRun, list_tests
 
@@ -59,8 +60,6 @@ class Report:
 
 async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> Report:
     """Shard the selection over `runners`, run, resume, and merge the results."""
-    from ..results import merge
-
     task = asyncio.current_task()
     assert task is not None
     shard_runs: list[ShardRun] = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UserError
+from .cases import FileState
 from .events import apply_events, attribute_stop, attribute_stops, read_events
 from .junit import merge_regrtest_xml, write_junit
 from .model import (
@@ -26,7 +27,7 @@ from .summary import append_job_summary, markdown_summary
 __all__ = [
     "append_job_summary", "apply_events", "apply_regrtest_options", "markdown_summary",
     "attribute_stop", "attribute_stops", "read_events",
-    "Counts", "RegrtestParser", "RunResults", "TestCase", "TestFile", "convert_log",
+    "Counts", "FileState", "RegrtestParser", "RunResults", "TestCase", "TestFile", "convert_log",
     "mark_crashed", "mark_not_run", "mark_timed_out", "merge", "merge_regrtest_xml",
     "parse_log", "write_junit",
 ]

@@ -23,8 +23,10 @@ from collections import Counter
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from .cases import ERROR, FAILED, PASSED, TestCase
+
 if TYPE_CHECKING:
-    from .model import TestCase, TestFile
+    from .model import TestFile
 
 # A count starts a number and has bounded digits: findall is linear on any reason.
 _COUNTS = re.compile(r"(?<!\d)(\d{1,9}) (failure|error)s?", re.ASCII)
@@ -41,8 +43,6 @@ def next_attempt(before: TestFile, after: TestFile) -> TestFile:
 def later_attempt(before: TestCase, after: TestCase) -> TestCase:
     """`after` (a later run of the same test) carrying `before`'s failure, if
     it failed, and the failures before that."""
-    from .model import ERROR, FAILED
-
     kept = before.earlier
     if before.status in (FAILED, ERROR):
         kept = (*kept, replace(before, earlier=()))
@@ -52,8 +52,6 @@ def later_attempt(before: TestCase, after: TestCase) -> TestCase:
 def combine(attempts: list[TestFile]) -> tuple[list[TestCase], list[TestCase]]:
     """The attempts' cases as one case per test, in the order tests first ran,
     and the earlier failed attempts no test could be blamed for (file level)."""
-    from .model import ERROR, FAILED
-
     merged: dict[tuple[str, str, int], TestCase] = {}
     unblamed: list[TestCase] = []
     previous: TestFile | None = None
@@ -82,8 +80,6 @@ def _blamed_without_detail(previous: TestFile, attempt: TestFile) -> set[tuple[s
     failed attempt without per-test detail, failed in: the one test its lone
     traceback ran in ("test test_x failed -- Traceback ... in test_y"), or the
     tests failing now when they match its counts ("1 error, 1 failure")."""
-    from .model import ERROR, FAILED
-
     if not previous.failed or any(c.status in (FAILED, ERROR) for c in previous.cases):
         return set()
     counts = Counter({kind: int(n) for n, kind in _COUNTS.findall(previous.reason)})
@@ -100,8 +96,6 @@ def _blamed_without_detail(previous: TestFile, attempt: TestFile) -> set[tuple[s
 def cases_of_attempts(f: TestFile, extra: TestCase | None) -> list[TestCase]:
     """`f`'s attempts as one case per test, and `extra`, the last attempt's
     file-level case, carrying the earlier failures no test is blamed for."""
-    from .model import ERROR, FAILED, PASSED, TestCase
-
     cases, unblamed = combine([*f.earlier, f])
     failing = [c for c in cases if c.status in (FAILED, ERROR)]
     if unblamed and not extra and failing:
@@ -129,8 +123,6 @@ def _unseen_failure(attempt: TestFile, like: TestCase | None = None) -> TestCase
     named for its re-run (`like`, its later attempt): that it failed, with the
     file's words and output.  An error or a failure by regrtest's counts
     ("1 error, 1 failure": the kind the test's later failure was)."""
-    from .model import ERROR, FAILED, TestCase
-
     counts = {kind: int(n) for n, kind in _COUNTS.findall(attempt.reason)}
     if like is not None and like.status in (FAILED, ERROR) and counts.get(
             "error" if like.status == ERROR else "failure"):

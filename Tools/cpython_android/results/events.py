@@ -14,21 +14,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .lines import doctest_key
-from .model import (
+from .cases import (
     ERROR,
     FAILED,
-    FILE_CRASHED,
-    FILE_FAILED,
-    FILE_PASSED,
-    FILE_RUNNING,
-    FILE_TIMED_OUT,
     PASSED,
     SKIPPED,
-    RunResults,
+    UNFINISHED_FILE_STATUSES,
+    FileState,
     TestCase,
-    TestFile,
 )
+from .lines import doctest_key
+from .model import RunResults, TestFile
 
 # outcome -> (case status, message when the outcome alone is the message)
 _OUTCOMES = {"passed": (PASSED, ""), "failed": (FAILED, ""), "error": (ERROR, ""),
@@ -186,9 +182,9 @@ def apply_events(results: RunResults, log: EventLog) -> None:
                 attempt.replace_cases(cases)
             if is_new and (events.ended or attempt is not attempts[-1]):
                 bad = any(c.status in (FAILED, ERROR) for c in cases)
-                attempt.status = FILE_FAILED if bad else FILE_PASSED
+                attempt.status = FileState.FAILED if bad else FileState.PASSED
         f = attempts[-1] if attempts else results.file(name)
-        if events.running and f.status in (FILE_RUNNING, FILE_CRASHED, FILE_TIMED_OUT):
+        if events.running and f.status in UNFINISHED_FILE_STATUSES:
             f.running_key = case_key(events.running)
             f.running_test = events.running
 
@@ -198,10 +194,10 @@ def attribute_stop(f: TestFile, *, idle_known: bool = False) -> tuple[str, str] 
     (an error naming the cause, the output's tail as text); return its key.
     With no test known, the file-level case stays; `idle_known`: the events
     show no test was running (import, setUpModule, setUpClass), and it says so."""
-    if f.status not in (FILE_CRASHED, FILE_TIMED_OUT):
+    if f.status not in (FileState.CRASHED, FileState.TIMED_OUT):
         return None
-    kind = "Crashed" if f.status == FILE_CRASHED else "Timed out"
-    if f.status == FILE_CRASHED:
+    kind = "Crashed" if f.status == FileState.CRASHED else "Timed out"
+    if f.status == FileState.CRASHED:
         signal = _SIGNAL.search(f.reason)
         cause = signal.group() if signal else (f.reason or "the process ended")
         message = f"crashed: {f.reason or 'the process ended without a result'}"
@@ -212,7 +208,7 @@ def attribute_stop(f: TestFile, *, idle_known: bool = False) -> tuple[str, str] 
     if key is None:
         if not any(not test for _, test, _ in f.stops):
             f.stops.append((kind, "", cause))
-            if idle_known and f.status == FILE_CRASHED:
+            if idle_known and f.status == FileState.CRASHED:
                 f.reason = (f"{f.reason}; no test was running (import, setUpModule or "
                             "setUpClass)")
         return None

@@ -15,27 +15,32 @@ valid against the Jenkins/GitLab JUnit schema (tests/data/junit-10.xsd).
 from __future__ import annotations
 
 import contextlib
+<<<<<<< HEAD
 import math
+=======
+import datetime
+>>>>>>> main
 import re
+import socket
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
+<<<<<<< HEAD
 from ..textutil import read_float
 from .model import (
+=======
+from .cases import (
+>>>>>>> main
     ERROR,
     FAILED,
-    FILE_FAILED,
-    FILE_NOT_RUN,
-    FILE_PASSED,
-    FILE_RUNNING,
     PASSED,
     SKIPPED,
-    RunResults,
+    FileState,
     TestCase,
-    TestFile,
 )
+from .model import RunResults, TestFile
 from .regrtest import doctest_key
 
 if TYPE_CHECKING:
@@ -73,6 +78,7 @@ def xml_text(text: str) -> str:
 # --- reading regrtest's XML ---------------------------------------------------
 
 def _outcome_class() -> type[junitparser.Element]:
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     class Outcome(junitparser.Element):
@@ -85,6 +91,7 @@ def _outcome_class() -> type[junitparser.Element]:
 
 def _case_from_xml(case: junitparser.TestCase, outcome: type[junitparser.Element]
                    ) -> TestCase | None:
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     full = case.name
@@ -156,6 +163,7 @@ def _merge_cases(f: TestFile, cases: list[TestCase]) -> None:
 
 def merge_regrtest_xml(results: RunResults, xml: str | Path) -> None:
     """Add what regrtest's own `--junit-xml` (a path, or its text) knows to `results`."""
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     try:
@@ -183,9 +191,9 @@ def merge_regrtest_xml(results: RunResults, xml: str | Path) -> None:
         attempts = results.file(name).attempts_for(len(file_passes))
         for f, cases in zip(attempts, file_passes, strict=True):
             _merge_cases(f, cases)
-            if is_new or f.status == FILE_RUNNING and not f.running_test:
-                f.status = FILE_FAILED if any(c.status in (FAILED, ERROR) for c in cases) \
-                    else FILE_PASSED
+            if is_new or f.status == FileState.RUNNING and not f.running_test:
+                f.status = FileState.FAILED if any(c.status in (FAILED, ERROR) for c in cases) \
+                    else FileState.PASSED
                 f.duration = f.duration or sum(c.time for c in cases)
 
 
@@ -213,6 +221,7 @@ def exception_type(case: TestCase) -> str:
 
 
 def _final_result(case: TestCase) -> junitparser.Element | None:
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     message = xml_text(case.message) if case.message else None
@@ -238,6 +247,7 @@ def _attempt_tag(attempt: TestCase, *, flaky: bool) -> str:
 
 def _earlier_attempt(attempt: TestCase, tag: str) -> junitparser.Element:
     """One earlier failed attempt as the element `tag` names."""
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     from junitparser import xunit2
 
     kinds = {"flakyFailure": xunit2.FlakyFailure, "flakyError": xunit2.FlakyError,
@@ -251,6 +261,7 @@ _FINAL_TAGS = {FAILED: "failure", ERROR: "error", SKIPPED: "skipped"}
 
 
 def _junit_case(case: TestCase) -> junitparser.TestCase:
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     out = junitparser.TestCase(xml_text(case.name), xml_text(case.classname),
@@ -269,6 +280,7 @@ def _junit_case(case: TestCase) -> junitparser.TestCase:
 
 def _junit_suite(f: TestFile, timestamp: str, hostname: str,
                  properties: dict[str, str]) -> junitparser.TestSuite:
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     suite = junitparser.TestSuite(xml_text(f.name))
@@ -292,9 +304,7 @@ def write_junit(results: RunResults, path: Path, properties: dict[str, str] | No
                 ) -> None:
     """Write `results` as JUnit XML at `path` (written to a temporary file and
     renamed, so a reader never sees half a file)."""
-    import datetime
-    import socket
-
+    # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     timestamp = datetime.datetime.now().replace(microsecond=0).isoformat()
@@ -303,7 +313,7 @@ def write_junit(results: RunResults, path: Path, properties: dict[str, str] | No
     suites = [_junit_suite(f, timestamp, hostname, properties or {})
               for f in results.files.values()]
     if results.missing_files:
-        lost = TestFile("not run", status=FILE_NOT_RUN, module="regrtest",
+        lost = TestFile("not run", status=FileState.NOT_RUN, module="regrtest",
                         reason=f"{results.missing_files} test file(s) regrtest announced never "
                         "reported: the output ends early")
         suites.append(_junit_suite(lost, timestamp, hostname, properties or {}))

@@ -8,24 +8,12 @@ import re
 from collections import deque
 
 from ..textutil import read_float
-
-from .model import (
+from .cases import (
     ERROR,
     FAILED,
-    FILE_CRASHED,
-    FILE_ENV_CHANGED,
-    FILE_FAILED,
-    FILE_INTERRUPTED,
-    FILE_NO_TESTS,
-    FILE_PASSED,
-    FILE_REFLEAK,
-    FILE_RESOURCE_DENIED,
-    FILE_SKIPPED,
-    FILE_TIMED_OUT,
-    FILE_UNCAUGHT,
-    FILE_WORKER_BUG,
     PASSED,
     SKIPPED,
+    FileState,
 )
 
 #: Lines of a file's loose output kept for crash and failure details.
@@ -73,28 +61,29 @@ def parse_duration(text: str) -> float:
 def _file_status(text: str) -> tuple[str, str]:
     """The result words after a file name -> (file status, regrtest's reason)."""
     if text.startswith("passed"):
-        return FILE_PASSED, ""
+        return FileState.PASSED, ""
     if text.startswith("failed"):
         detail = text[len("failed"):].strip().strip("()")
-        special = {"uncaught exception": FILE_UNCAUGHT, "reference leak": FILE_REFLEAK,
-                   "env changed": FILE_ENV_CHANGED}
-        return special.get(detail, FILE_FAILED), text
+        special = {"uncaught exception": FileState.UNCAUGHT, "reference leak": FileState.REFLEAK,
+                   "env changed": FileState.ENV_CHANGED}
+        return special.get(detail, FileState.FAILED), text
     if text.startswith("skipped (resource denied)"):
-        return FILE_RESOURCE_DENIED, "resource denied"
+        return FileState.RESOURCE_DENIED, "resource denied"
     if text.startswith("skipped"):
-        return FILE_SKIPPED, ""
+        return FileState.SKIPPED, ""
     if text.startswith("worker non-zero exit code"):
         inner = text[len("worker non-zero exit code"):].strip()
-        return FILE_CRASHED, inner[1:-1] if inner.startswith("(") else "worker non-zero exit code"
+        why = inner[1:-1] if inner.startswith("(") else "worker non-zero exit code"
+        return FileState.CRASHED, why
     if text.startswith("timed out"):
-        return FILE_TIMED_OUT, text
+        return FileState.TIMED_OUT, text
     if text.startswith("ran no tests"):
-        return FILE_NO_TESTS, "ran no tests"
+        return FileState.NO_TESTS, "ran no tests"
     if text.startswith("interrupted"):
-        return FILE_INTERRUPTED, "interrupted"
+        return FileState.INTERRUPTED, "interrupted"
     if text.startswith("worker bug"):
-        return FILE_WORKER_BUG, text
-    return FILE_FAILED, text
+        return FileState.WORKER_BUG, text
+    return FileState.FAILED, text
 
 
 def _split_case_head(text: str) -> tuple[str, str, str] | None:

@@ -13,82 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-# Case statuses (JUnit's vocabulary).
-PASSED = "passed"
-FAILED = "failed"
-ERROR = "error"
-SKIPPED = "skipped"
-
-# File statuses: regrtest's own (lower-cased) plus the ones only the harness knows.
-FILE_PASSED = "passed"
-FILE_FAILED = "failed"
-FILE_SKIPPED = "skipped"
-FILE_RESOURCE_DENIED = "resource_denied"
-FILE_ENV_CHANGED = "env_changed"
-FILE_NO_TESTS = "no_tests"  # regrtest: "ran no tests"
-FILE_UNCAUGHT = "uncaught_exception"  # regrtest: "failed (uncaught exception)", e.g. import error
-FILE_REFLEAK = "refleak"
-FILE_INTERRUPTED = "interrupted"
-FILE_WORKER_BUG = "worker_bug"
-FILE_CRASHED = "crashed"
-FILE_TIMED_OUT = "timed_out"
-FILE_NOT_RUN = "not_run"
-FILE_RUNNING = "running"  # started, no result yet (only while streaming)
-
-#: File statuses that make the run fail.
-BAD_FILE_STATUSES = frozenset({FILE_FAILED, FILE_UNCAUGHT, FILE_REFLEAK, FILE_INTERRUPTED,
-                               FILE_WORKER_BUG, FILE_CRASHED, FILE_TIMED_OUT, FILE_NOT_RUN,
-                               FILE_RUNNING})
-#: File statuses meaning "this file did not run its tests" (not a failure in itself).
-SKIPPED_FILE_STATUSES = frozenset({FILE_SKIPPED, FILE_RESOURCE_DENIED, FILE_NO_TESTS})
-
-_SEVERITY = {PASSED: 0, SKIPPED: 1, FAILED: 2, ERROR: 3}
-
-
-@dataclass(slots=True)  # a run has tens of thousands: slots keep them small and quick
-class TestCase:
-    """One JUnit testcase."""
-
-    __test__ = False  # not a pytest test class
-
-    classname: str  # "test.test_x.ClassName"; file-level cases: "test.test_x"
-    name: str  # "test_method", "setUpClass", "test_y (subtest x=1)", "crash", "not run"
-    time: float = 0.0
-    status: str = PASSED  # passed | failed | error | skipped
-    message: str = ""
-    detail: str = ""  # traceback / output
-    # Earlier failed attempts (regrtest's --rerun), oldest first: flaky if this,
-    # the last attempt, passed.  A tuple: no list made for each case run once.
-    earlier: tuple[TestCase, ...] = ()
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.classname, self.name)
-
-    @property
-    def id(self) -> str:
-        return f"{self.classname}.{self.name}" if self.classname != self.name else self.name
-
-    @property
-    def flaky(self) -> bool:
-        """Failed, then passed (or was skipped) when regrtest ran it again."""
-        return bool(self.earlier) and self.status not in (FAILED, ERROR)
-
-    @property
-    def failed_every_attempt(self) -> bool:
-        return bool(self.earlier) and self.status in (FAILED, ERROR)
-
-    def absorb(self, other: TestCase) -> None:
-        """Fill in what `other` (the same test from another source) knows and we do not."""
-        if other.time and not self.time:
-            self.time = other.time
-        if _SEVERITY[other.status] > _SEVERITY[self.status]:
-            self.status = other.status
-            self.message = other.message or self.message
-            self.detail = other.detail or self.detail
-        elif other.status == self.status:
-            self.message = self.message or other.message
-            self.detail = self.detail or other.detail
+from .attempts import cases_of_attempts, next_attempt
+from .cases import (
+    BAD_FILE_STATUSES,
+    ERROR,
+    FAILED,
+    PASSED,
+    SKIPPED,
+    SKIPPED_FILE_STATUSES,
+    FileState,
+    TestCase,
+)
+from .summary import text_summary
 
 
 @dataclass
@@ -98,7 +34,7 @@ class TestFile:
     __test__ = False
 
     name: str
-    status: str = FILE_RUNNING
+    status: FileState = FileState.RUNNING
     duration: float = 0.0
     cases: list[TestCase] = field(default_factory=list)
     running_test: str | None = None  # last test started (for crash/timeout messages)
@@ -164,15 +100,13 @@ class TestFile:
         attempt the output did not show is added before this one (a re-run
         only follows a failure)."""
         while len(self.earlier) + 1 < count:
-            self.earlier.append(TestFile(self.name, status=FILE_FAILED))
+            self.earlier.append(TestFile(self.name, status=FileState.FAILED))
         return [*self.earlier, self][:count]
 
     def all_cases(self) -> list[TestCase]:
         """One case per test (its attempts combined), plus the file-level case
         that says what went wrong (or why it was skipped, or that the file
         passed) when the individual cases do not."""
-        from .attempts import cases_of_attempts
-
         extra = self.file_case()
         if not self.earlier:
             return [*self.cases, extra] if extra else list(self.cases)
@@ -183,21 +117,21 @@ class TestFile:
         module = self.module_name()
         running = f" while running {self.running_test}" if self.running_test else ""
         tail = self.output
-        if self.status in (FILE_CRASHED, FILE_TIMED_OUT) and self.stops and all(
+        if self.status in (FileState.CRASHED, FileState.TIMED_OUT) and self.stops and all(
                 test for _, test, _ in self.stops):
             return None  # the tests that crashed or hung carry it, as cases of their own
-        if self.status == FILE_CRASHED:
+        if self.status == FileState.CRASHED:
             why = self.reason or "the process ended without a result"
             return TestCase(module, "crash", status=ERROR,
                             message=f"{self.name} crashed ({why}){running}", detail=tail)
-        if self.status == FILE_TIMED_OUT:
+        if self.status == FileState.TIMED_OUT:
             limit = f" after {self.timeout:g} s" if self.timeout else ""
             return TestCase(module, "timeout", status=ERROR,
                             message=f"{self.name} timed out{limit}{running}", detail=tail)
-        if self.status == FILE_NOT_RUN:
+        if self.status == FileState.NOT_RUN:
             return TestCase(module, "not run", status=ERROR,
                             message=f"{self.name} not run: {self.reason or 'the run ended early'}")
-        if self.status == FILE_RUNNING:
+        if self.status == FileState.RUNNING:
             what = (": regrtest's re-run of it did not finish (the output ended); the "
                     "earlier attempts are kept" if self.earlier
                     else " has no result: the output ended")
@@ -206,11 +140,11 @@ class TestFile:
         if self.status in BAD_FILE_STATUSES and not any(c.status in (FAILED, ERROR)
                                                        for c in self.cases):
             what = self.reason or self.status.replace("_", " ")
-            return TestCase(module, self.status, status=ERROR,
+            return TestCase(module, str(self.status), status=ERROR,
                             message=f"{self.name} {what}", detail=tail)
         if self.status in SKIPPED_FILE_STATUSES and not self.cases:
             what = self.reason or self.status.replace("_", " ")
-            return TestCase(module, self.status, status=SKIPPED, message=what)
+            return TestCase(module, str(self.status), status=SKIPPED, message=what)
         if not self.cases:  # a result without per-test detail (a log without -v)
             return TestCase(module, self.name, time=self.duration, status=PASSED,
                             message=self.reason)
@@ -286,10 +220,10 @@ class RunResults:
                              and f.status not in SKIPPED_FILE_STATUSES),
             files_failed=sum(1 for f in files if self.file_failed(f)) + self.missing_files,
             files_skipped=sum(1 for f in files if f.status in SKIPPED_FILE_STATUSES),
-            files_env_changed=sum(1 for f in files if f.status == FILE_ENV_CHANGED),
-            crashed=named(FILE_CRASHED),
-            timed_out=named(FILE_TIMED_OUT),
-            not_run=named(FILE_NOT_RUN),
+            files_env_changed=sum(1 for f in files if f.status == FileState.ENV_CHANGED),
+            crashed=named(FileState.CRASHED),
+            timed_out=named(FileState.TIMED_OUT),
+            not_run=named(FileState.NOT_RUN),
             tests=len(cases),
             tests_passed=tests(PASSED),
             tests_failed=tests(FAILED),
@@ -302,11 +236,11 @@ class RunResults:
         )
 
     def file_failed(self, f: TestFile) -> bool:
-        return f.failed or (self.fail_env_changed and f.status == FILE_ENV_CHANGED)
+        return f.failed or (self.fail_env_changed and f.status == FileState.ENV_CHANGED)
 
     def ran_nothing(self) -> bool:
         """No test file ran any test: everything was skipped, not run, or absent."""
-        return not any(f.status not in SKIPPED_FILE_STATUSES | {FILE_NOT_RUN}
+        return not any(f.status not in SKIPPED_FILE_STATUSES | {FileState.NOT_RUN}
                        for f in self.files.values())
 
     def exit_status(self) -> int:
@@ -318,22 +252,20 @@ class RunResults:
 
     def summary(self) -> str:
         """The end-of-run summary (summary.py)."""
-        from .summary import text_summary
-
         return text_summary(self)
 
 
 def mark_crashed(results: RunResults, file: str, detail: str) -> None:
     """`file` crashed: `detail` names the signal or exit code ("killed by SIGSEGV")."""
     f = results.file(file)
-    f.status = FILE_CRASHED
+    f.status = FileState.CRASHED
     f.reason = _merge_reason(f.reason, detail)
 
 
 def mark_timed_out(results: RunResults, file: str, timeout: float) -> None:
     """`file` was still running after `timeout` seconds and was stopped."""
     f = results.file(file)
-    f.status = FILE_TIMED_OUT
+    f.status = FileState.TIMED_OUT
     f.timeout = timeout
 
 
@@ -344,7 +276,7 @@ def mark_not_run(results: RunResults, files: Iterable[str], reason: str) -> None
     added = 0
     for name in files:
         if name not in results.files:
-            results.files[name] = TestFile(name, status=FILE_NOT_RUN, reason=reason)
+            results.files[name] = TestFile(name, status=FileState.NOT_RUN, reason=reason)
             added += 1
     results.missing_files = max(0, results.missing_files - added)
 
@@ -352,8 +284,6 @@ def mark_not_run(results: RunResults, files: Iterable[str], reason: str) -> None
 def merge(parts: Iterable[RunResults]) -> RunResults:
     """Shards or resumed runs as one run.  A later real result for a file replaces
     an earlier one; "not run" never replaces a real result."""
-    from .attempts import next_attempt
-
     merged = RunResults()
     for part in parts:
         merged.fail_env_changed = merged.fail_env_changed or part.fail_env_changed
@@ -362,7 +292,7 @@ def merge(parts: Iterable[RunResults]) -> RunResults:
         merged.rerun_missing += part.rerun_missing
         for name, f in part.files.items():
             old = merged.files.get(name)
-            if old is not None and f.status == FILE_NOT_RUN and old.status != FILE_NOT_RUN:
+            if old is not None and FileState.NOT_RUN == f.status != old.status:
                 continue
             if old is not None and part.rerun:
                 merged.files[name] = next_attempt(old, f)
@@ -385,7 +315,7 @@ def continue_file(before: TestFile, rest: TestFile) -> TestFile:
     combined.earlier = [*before.earlier, *rest.earlier]
     combined.rerun_matching = before.rerun_matching or rest.rerun_matching
     combined.duration += rest.duration
-    if rest.status in (FILE_CRASHED, FILE_TIMED_OUT) or not before.stops:
+    if rest.status in (FileState.CRASHED, FileState.TIMED_OUT) or not before.stops:
         combined.status, combined.reason = rest.status, rest.reason
         combined.timeout, combined.output = rest.timeout, rest.output or before.output
     return combined

@@ -22,6 +22,13 @@ from dataclasses import dataclass, field
 
 from ..textutil import int_or_none
 from .attempts import next_attempt
+from .cases import (
+    ERROR,
+    FAILED,
+    UNFINISHED_FILE_STATUSES,
+    FileState,
+    TestCase,
+)
 from .lines import (
     _CASE_HEAD,
     _CASE_LINE,
@@ -45,16 +52,7 @@ from .lines import (
 
 #: Lines of a file's loose output kept for crash and failure details.
 from .lines import doctest_key as doctest_key  # junit.py's name for it
-from .model import (
-    ERROR,
-    FAILED,
-    FILE_CRASHED,
-    FILE_RUNNING,
-    FILE_TIMED_OUT,
-    RunResults,
-    TestCase,
-    TestFile,
-)
+from .model import RunResults, TestFile
 
 OUTPUT_TAIL_LINES = 300
 #: The largest count (tests, hours) a regrtest line is read with; a larger one
@@ -150,7 +148,7 @@ class RegrtestParser:
 
     def _start(self, name: str) -> None:
         old = self.results.files.get(name)
-        if old is not None and old.status != FILE_RUNNING:
+        if old is not None and old.status != FileState.RUNNING:
             del self.results.files[name]
             if self._rerun:  # regrtest's re-run: a new attempt, the old one kept
                 self._finish_file(old, self._states.get(name))
@@ -170,7 +168,7 @@ class RegrtestParser:
         status, reason = _file_status(text)
         self._close_pending(name)
         f.status, f.reason = status, reason or f.reason
-        if status == FILE_TIMED_OUT:
+        if status == FileState.TIMED_OUT:
             f.timeout = f.duration or self.timeout
         self.finished_files.append(name)
 
@@ -318,13 +316,13 @@ class RegrtestParser:
         if state is None:
             return
         f.output = "\n".join(state.output)
-        if f.status in (FILE_RUNNING, FILE_CRASHED) and state.timeout is not None:
-            f.status, f.timeout = FILE_TIMED_OUT, state.timeout
-        elif f.status == FILE_RUNNING and state.fatal:
-            f.status, f.reason = FILE_CRASHED, state.fatal
-        if f.status in (FILE_RUNNING, FILE_CRASHED, FILE_TIMED_OUT) and state.pending:
+        if f.status in (FileState.RUNNING, FileState.CRASHED) and state.timeout is not None:
+            f.status, f.timeout = FileState.TIMED_OUT, state.timeout
+        elif f.status == FileState.RUNNING and state.fatal:
+            f.status, f.reason = FileState.CRASHED, state.fatal
+        if f.status in UNFINISHED_FILE_STATUSES and state.pending:
             f.running_key = state.pending  # -v: the last test line with no result
-        if f.status in (FILE_RUNNING, FILE_CRASHED, FILE_TIMED_OUT) and not f.running_test:
+        if f.status in UNFINISHED_FILE_STATUSES and not f.running_test:
             f.running_test = _test_from_traceback(state.output)
 
     def finish(self) -> RunResults:

@@ -11,13 +11,11 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .model import (
+from .cases import (
     ERROR,
     FAILED,
-    FILE_CRASHED,
-    FILE_NOT_RUN,
-    FILE_RUNNING,
-    FILE_TIMED_OUT,
+    UNFINISHED_FILE_STATUSES,
+    FileState,
     TestCase,
 )
 
@@ -48,10 +46,10 @@ def stop_lines(f: TestFile) -> list[str]:
              for kind, test, cause in named_stops]
     if named_stops and len(named_stops) == len(f.stops):
         return lines
-    label = {FILE_CRASHED: "Crashed", FILE_TIMED_OUT: "Timed out",
-             FILE_RUNNING: "No result"}.get(f.status)
+    label = {FileState.CRASHED: "Crashed", FileState.TIMED_OUT: "Timed out",
+             FileState.RUNNING: "No result"}.get(f.status)
     if label:
-        top = f": {f.crash_frames['']}" if f.status == FILE_CRASHED and "" in f.crash_frames \
+        top = f": {f.crash_frames['']}" if f.status == FileState.CRASHED and "" in f.crash_frames \
             else ""
         lines.append(f"{label}: {_one_line(f.all_cases()[-1].message)}{top}")
     return lines
@@ -80,7 +78,7 @@ def text_summary(results: RunResults) -> str:
                      "regrtest was about to re-run never started (the output ends early); "
                      "their first attempt stands")
     failed = [f.name for f in results.files.values() if results.file_failed(f)
-              and f.status not in (FILE_CRASHED, FILE_TIMED_OUT, FILE_NOT_RUN, FILE_RUNNING)]
+              and f.status not in UNFINISHED_FILE_STATUSES | {FileState.NOT_RUN}]
     if failed:
         lines.append(f"Failed ({len(failed)}): {' '.join(failed)}")
     # Test ids, unlike file names, may hold spaces ("test_x (subtest n=1)").

@@ -33,12 +33,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import emulators, github_actions
+from .. import testbed as tb
 from ..console import Console
 from ..devices import Adb, Device
 from ..errors import UserError
 from ..hosts import Host
 from ..layout import Layout
-from . import Invocation, LineCallback, Outcome, RunnerSpec
+from ..toolchains.ndk import DEFAULT_NDK_VERSION, android_home
+from .base import Invocation, LineCallback, Outcome, RunnerSpec
 from .device_session import Session, plan_launch
 from .gradle import GradleLauncher
 from .logcat import EXIT_MARKER as EXIT_MARKER
@@ -92,7 +95,6 @@ class AvdTarget:
         return f"emulator-{self.port}"
 
     def acquire(self, options: AndroidOptions) -> Device:
-        from .. import emulators
         if self.emulator is None or self.emulator.process.poll() is not None:
             self.emulator = emulators.start(self.sdk, self.name, self.port, self.log_path,
                                             read_only=self.read_only, kvm=options.kvm_device)
@@ -183,6 +185,8 @@ def create_android_runners(spec: RunnerSpec,
         raise UserError("choose where to run with exactly one of --connected SERIAL, "
                         f"--managed NAME or --avd NAME (got {' and '.join(chosen) or 'none'})")
     adb = Adb.from_environment()
+    if spec.managed or spec.avd:
+        github_actions.enable_kvm(console)  # as upstream's test does before Gradle starts
     if spec.managed:
         return [managed_runner(spec, options, adb, host, layout)]
     if spec.connected:
@@ -202,8 +206,6 @@ def create_android_runners(spec: RunnerSpec,
 
 def avd_targets(spec: RunnerSpec, options: AndroidOptions, adb: Adb, host: Host,
                 layout: Layout, console: Console) -> list[AvdTarget]:
-    from .. import emulators
-    from ..toolchains.ndk import android_home
     assert spec.avd is not None
     emulators.check_kvm(options.kvm_device)  # before creating or booting anything
     sdk = emulators.Sdk(android_home())
@@ -217,7 +219,6 @@ def avd_targets(spec: RunnerSpec, options: AndroidOptions, adb: Adb, host: Host,
 def testbed_apks(spec: RunnerSpec, options: AndroidOptions, host: Host, layout: Layout,
                  console: Console) -> list[Path]:
     """The app and test APKs, built once (here) if missing or built from other inputs."""
-    from .. import testbed as tb
     bed = tb.Testbed(host, layout, project_of(spec, options))
     gradle_options = tb.GradleOptions(spec.python_version, ndk_version(spec))
     if not bed.apks_current(gradle_options):
@@ -227,18 +228,15 @@ def testbed_apks(spec: RunnerSpec, options: AndroidOptions, host: Host, layout: 
 
 def project_of(spec: RunnerSpec, options: AndroidOptions) -> Path:
     """The testbed project: the options' (tests), the checkout's, or ours."""
-    from .. import testbed as tb
     return options.testbed_project or spec.testbed_project or tb.PROJECT_DIR
 
 
 def ndk_version(spec: RunnerSpec) -> str:
-    from ..toolchains.ndk import DEFAULT_NDK_VERSION
     return spec.ndk_version or DEFAULT_NDK_VERSION
 
 
 def managed_runner(spec: RunnerSpec, options: AndroidOptions, adb: Adb, host: Host,
                    layout: Layout) -> AndroidRunner:
-    from .. import testbed as tb
     assert spec.managed is not None
     if spec.shards != 1:
         raise UserError("--managed runs on one Gradle managed device: for shards use "

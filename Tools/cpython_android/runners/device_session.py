@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from ..crash.android import crash_text
 from ..devices import (
     APP_EXTERNAL_FILES,
     APP_ID,
@@ -24,8 +25,9 @@ from ..errors import UserError
 from ..process import aio
 from ..process.aio import AsyncProcess
 from ..process.tree import signal_name
+from ..resume import HOOK_MODULE, hook_argv
 from ..safefiles import contained
-from . import Invocation, LineCallback, Outcome
+from .base import Invocation, LineCallback, Outcome
 from .gradle import GRADLE_GRACE_SECONDS, GradleSession
 from .logcat import Item, LineReader, LogMessage, NotBinary, OutputRouter, read_entry
 
@@ -75,7 +77,6 @@ def plan_launch(invocation: Invocation, name: str, run_number: int = 1) -> Launc
     if launch.junit_local is not None:
         launch.junit_remote = remote
     if invocation.events is not None and (mode, module) == ("-m", "test"):
-        from ..resume import HOOK_MODULE, hook_argv
         launch.events_remote = str(APP_EXTERNAL_FILES / f"events-{safe(name)}.jsonl")
         launch.events_local, launch.events_continue = invocation.events, invocation.events_continue
         hooked = hook_argv(["-m", "test", *rest], ["-m", HOOK_MODULE], launch.events_remote,
@@ -308,8 +309,6 @@ class Session(GradleSession):
     async def crash_log(self) -> str:
         """debuggerd's report of the app's native crash, read without root
         (the tombstone, else logcat's crash buffer: crash/android.py)."""
-        from ..crash.android import crash_text
-
         device = self.device
         if device is None:
             return ""

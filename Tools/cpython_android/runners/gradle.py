@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import testbed as tb
 from ..devices import Device
 from ..errors import UserError
 from ..process import aio
 from ..process.aio import AsyncProcess
-from . import Invocation
+from .base import Invocation
 from .logcat import Item, OutputRouter
 
 if TYPE_CHECKING:
@@ -41,7 +42,6 @@ class GradleLauncher:
         return self.testbed.project
 
     def command(self, launch: Launch, invocation: Invocation) -> list[str]:
-        from .. import testbed as tb
         options = tb.GradleOptions(self.python_version, self.ndk_version,
                                    site_packages=invocation.site_packages, cwd=invocation.cwd)
         return tb.gradle_command(

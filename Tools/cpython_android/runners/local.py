@@ -22,8 +22,9 @@ from pathlib import Path
 from ..process import aio
 from ..process.aio import AsyncProcess
 from ..process.tree import KILL, describe_returncode, kill_tree, signal_process
+from ..resume import HOOK_SCRIPT, hook_argv
 from ..safefiles import contained
-from . import Invocation, LineCallback, Outcome
+from .base import Invocation, LineCallback, Outcome
 
 #: Seconds to read what is left in the pipe once the python has exited.
 DRAIN_SECONDS = 2.0
@@ -91,7 +92,6 @@ class LocalRunner:
                    on_line: LineCallback) -> Outcome:
         args = list(invocation.args)
         if invocation.events is not None:  # same filesystem: the hook writes it here
-            from ..resume import HOOK_SCRIPT, hook_argv
             args = hook_argv(args, [str(HOOK_SCRIPT)], str(invocation.events),
                              invocation.events_continue)
         if invocation.junit_xml is not None:

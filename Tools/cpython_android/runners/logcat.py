@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ..textutil import LineSplitter, int_or_none
-from . import LineCallback
+from .base import LineCallback
 
 PYTHON_TAGS = {"python.stdout": "stdout", "python.stderr": "stderr"}
 EXIT_MARKER = re.compile(r"Python exited with status (-?\d+)")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..hosts import Host
-from . import ToolchainOptions, common_flags, cpu_count, pkg_config_env, with_ccache
+from .common import ToolchainOptions, common_flags, cpu_count, pkg_config_env, with_ccache
 
 _BINUTILS = {"AR": "ar", "AS": "as", "LD": "ld", "NM": "nm", "RANLIB": "ranlib",
              "READELF": "readelf", "STRIP": "strip"}

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import UserError
 from ..hosts import Host
 from ..process import run_foreground
-from . import ToolchainOptions, common_flags, cpu_count, pkg_config_env, with_ccache
+from .common import ToolchainOptions, common_flags, cpu_count, pkg_config_env, with_ccache
 
 DEFAULT_NDK_VERSION = "27.3.13750724"
 ANDROID_HOME_ENV = "ANDROID_HOME"
