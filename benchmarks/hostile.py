@@ -47,7 +47,8 @@ pid: 4242, tid: 4260, name: Thread-2  >>> org.python.testbed <<<
 signal 11 (SIGSEGV), code 1 (SEGV_MAPERR), fault addr 0x0000000000000008
 Cause: null pointer dereference
 backtrace:
-      #00 pc 00000000001d1a3c  /data/app/lib/x86_64/libpython3.13.so (PyObject_GetAttr+12) (BuildId: 0123456789abcdef)
+      #00 pc 00000000001d1a3c  /data/app/lib/x86_64/libpython3.13.so (PyObject_GetAttr+12) \
+(BuildId: 0123456789abcdef)
       #01 pc 00000000002b0f10  /data/app/lib/x86_64/libpython3.13.so (_PyEval_EvalFrameDefault+4100)
 Fatal Python error: Segmentation fault
 

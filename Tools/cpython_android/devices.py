@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .errors import CommandFailed, DeviceGone, UserError
 from .process import run_captured
-from .textutil import NumberError, join_command, read_int, shown
+from .textutil import NumberError, int_or_none, join_command, read_int, shown
 
 if TYPE_CHECKING:  # adbutils is imported lazily: the shim must start without it
     import adbutils
@@ -40,6 +40,8 @@ DEFAULT_SERVER_PORT = 5037
 #: Seconds the adb server has for each read or write of a request: it answers
 #: in milliseconds; a port that accepts and never answers is not adb.
 ANSWER_SECONDS = 10.0
+#: Linux's largest pid_max: a larger "pid" is not one.
+MAX_PID = 2**22
 T = TypeVar("T")
 
 
@@ -120,13 +122,10 @@ class Adb:
             self.ask(lambda client: client.server_kill())
 
     def client(self) -> adbutils.AdbClient:
-<<<<<<< HEAD
         """A client whose every socket read and write times out: a port that
         accepts and never answers must not hang `devices` or `test`.  (A
         long stream, such as logcat, drops the timeout once it is open.)"""
-=======
         # lazily: the shim runs on a bare python3; third-party packages load only when used
->>>>>>> main
         import adbutils
         return adbutils.AdbClient(self.host, self.port, socket_timeout=ANSWER_SECONDS)
 
@@ -267,7 +266,7 @@ class Device:
         """The app's PID, or None.  (`pidof` needs API level 24, as Python does.)"""
         out = self.shell(["pidof", "-s", package]).stdout.strip()
         # Some old devices exit 0 with no output when nothing matches.
-        return int(out) if out.isdigit() else None
+        return int_or_none(out, low=1, high=MAX_PID)
 
     def push(self, local: Path, remote: str) -> None:
         # lazily: the shim runs on a bare python3; third-party packages load only when used

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import shlex
 from collections.abc import Iterable, Mapping
-from typing import AnyStr, Generic
 from os import PathLike
+from typing import AnyStr, Generic
 
 
 def join_command(args: Iterable[str | PathLike[str]]) -> str:
@@ -73,7 +73,8 @@ def read_float(text: str, what: str, *, low: float = 0.0, high: float = 1e12) ->
     except ValueError:
         raise NumberError(f"{what} {shown(text)} is not a number") from None
     if not math.isfinite(value) or not low <= value <= high:
-        raise NumberError(f"{what} {shown(text)} is out of range: expected {low:.12g} to {high:.12g}")
+        raise NumberError(f"{what} {shown(text)} is out of range: expected {low:.12g} to "
+                          f"{high:.12g}")
     return value
 
 

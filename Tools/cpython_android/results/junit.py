@@ -15,11 +15,8 @@ valid against the Jenkins/GitLab JUnit schema (tests/data/junit-10.xsd).
 from __future__ import annotations
 
 import contextlib
-<<<<<<< HEAD
-import math
-=======
 import datetime
->>>>>>> main
+import math
 import re
 import socket
 from collections import Counter
@@ -27,12 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
-<<<<<<< HEAD
 from ..textutil import read_float
-from .model import (
-=======
 from .cases import (
->>>>>>> main
     ERROR,
     FAILED,
     PASSED,
