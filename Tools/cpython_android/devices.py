@@ -131,6 +131,7 @@ class Adb:
 
     def ask(self, request: Callable[[adbutils.AdbClient], T]) -> T:
         """One request to the server; what is not an adb server answering is one line."""
+        # lazily: the shim runs on a bare python3; third-party packages load only when used
         from adbutils import AdbError, AdbTimeout
         where = f"{self.host}:{self.port}"
         try:
