@@ -28,7 +28,7 @@ from pathlib import Path
 from . import github_actions, package, pythoninfo, steps
 from .console import Console
 from .context import BuildContext
-from .errors import UserError
+from .errors import ToolError
 from .process import run_foreground
 
 #: Upstream's ci runs the package's tests on this Gradle managed device.
@@ -79,7 +79,7 @@ def build_and_package(ctx: BuildContext, options: CiOptions) -> Path:
     with group(build_ctx.console, "Package"):
         path = package.make_package(host_ctx, debug=options.debug)
     if path is None:
-        raise UserError(f"ci: {host_ctx.require_host()} was not packaged: `check` found "
+        raise ToolError(f"ci: {host_ctx.require_host()} was not packaged: `check` found "
                         "problems (table above)")
     return path
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TypeVar
 
-from .errors import CommandFailed, DeviceGone, UserError
+from .errors import DeviceGone, InfrastructureError, InfrastructureFailed, SetupError, UserError
 from .process import run_captured
 from .textutil import NumberError, int_or_none, join_command, read_int, shown
 
@@ -56,7 +56,7 @@ def adb_executable(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     if value := env.get("ADB"):
         if not Path(value).is_file():
-            raise UserError(f"ADB={value} does not exist: point ADB at an adb program or unset it")
+            raise SetupError(f"ADB={value} does not exist: point ADB at an adb program or unset it")
         return Path(value)
     if home := env.get("ANDROID_HOME"):
         sdk_adb = Path(home, "platform-tools", "adb.exe" if os.name == "nt" else "adb")
@@ -69,8 +69,8 @@ def adb_executable(env: Mapping[str, str] | None = None) -> Path:
         import adbutils
         return Path(adbutils.adb_path())  # the copy in the adbutils wheel
     except Exception:
-        raise UserError("no adb found: install Android's platform-tools (set ANDROID_HOME) "
-                        "or put adb on PATH") from None
+        raise SetupError("no adb found: install Android's platform-tools (set ANDROID_HOME) "
+                         "or put adb on PATH") from None
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,11 @@ class Adb:
         try:
             result = run_captured(command, env=self.server_env(), timeout=60)
         except TimeoutError:
-            raise UserError(f"`{join_command(command)}` did not finish within 60 s: the adb "
-                            f"server on port {self.port} does not start") from None
+            raise InfrastructureError(f"`{join_command(command)}` did not finish within 60 s: "
+                                      f"the adb server on port {self.port} does not "
+                                      "start") from None
         if result.returncode != 0 or not self.server_running():
-            raise CommandFailed(command, result.returncode,
-                                tail=result.output[-2000:])
+            raise InfrastructureFailed(command, result.returncode, tail=result.output[-2000:])
 
     def kill_server(self) -> None:
         if self.server_running():
@@ -137,13 +137,14 @@ class Adb:
         try:
             return request(self.client())
         except (TimeoutError, AdbTimeout):
-            raise UserError(f"nothing answered as an adb server on {where} within "
-                            f"{ANSWER_SECONDS:g} s: is another program listening there? "
-                            f"(ANDROID_ADB_SERVER_PORT chooses the port)") from None
+            raise InfrastructureError(
+                f"nothing answered as an adb server on {where} within {ANSWER_SECONDS:g} s: "
+                "is another program listening there? (ANDROID_ADB_SERVER_PORT chooses the "
+                "port)") from None
         except (AdbError, OSError, EOFError) as e:
-            raise UserError(f"{where} does not answer as an adb server ({shown(str(e), 60)}): "
-                            "is another program listening there? (ANDROID_ADB_SERVER_PORT "
-                            "chooses the port)") from None
+            raise InfrastructureError(
+                f"{where} does not answer as an adb server ({shown(str(e), 60)}): is another "
+                "program listening there? (ANDROID_ADB_SERVER_PORT chooses the port)") from None
 
     def devices(self) -> list[DeviceInfo]:
         """Every device the server knows, in any state."""
@@ -151,25 +152,26 @@ class Adb:
         return [DeviceInfo(i.serial, i.state) for i in self.ask(lambda client: client.list())]
 
     def device(self, serial: str) -> Device:
-        """A device ready for use, or a UserError that says what is wrong with it."""
+        """A device ready for use, or an InfrastructureError that says what is wrong with it."""
         infos = {i.serial: i for i in self.devices()}
         if not infos:
-            raise UserError(f"no Android device is attached (adb server {self.host}:"
-                            f"{self.port}): connect one, or start an emulator (--avd NAME)")
+            raise InfrastructureError(f"no Android device is attached (adb server {self.host}:"
+                                      f"{self.port}): connect one, or start an emulator "
+                                      "(--avd NAME)")
         if serial not in infos:
-            raise UserError(f"device {serial} not found: `adb devices` lists "
-                            f"{', '.join(sorted(infos))}")
+            raise InfrastructureError(f"device {serial} not found: `adb devices` lists "
+                                      f"{', '.join(sorted(infos))}")
         return self._usable(infos[serial])
 
     def _usable(self, info: DeviceInfo) -> Device:
         if info.state == "offline":
-            raise UserError(f"device {info.serial} is offline: reconnect it, or restart adb "
-                            "with `adb kill-server`")
+            raise InfrastructureError(f"device {info.serial} is offline: reconnect it, or "
+                                      "restart adb with `adb kill-server`")
         if info.state == "unauthorized":
-            raise UserError(f"device {info.serial} is unauthorized: accept the USB debugging "
-                            "prompt on the device, then try again")
+            raise InfrastructureError(f"device {info.serial} is unauthorized: accept the USB "
+                                      "debugging prompt on the device, then try again")
         if info.state != "device":
-            raise UserError(f"device {info.serial} is not ready (state: {info.state})")
+            raise InfrastructureError(f"device {info.serial} is not ready (state: {info.state})")
         return Device(self, info.serial)
 
     def is_connected(self, serial: str) -> bool:
@@ -235,8 +237,8 @@ class Device:
         deadline = time.monotonic() + timeout
         while self.getprop("sys.boot_completed") != "1":
             if time.monotonic() > deadline:
-                raise UserError(f"device {self.serial} did not finish booting within "
-                                f"{timeout:.0f} s")
+                raise InfrastructureError(f"device {self.serial} did not finish booting within "
+                                          f"{timeout:.0f} s")
             time.sleep(poll)
 
     def abis(self) -> list[str]:
@@ -251,7 +253,7 @@ class Device:
         if result.returncode != 0 or "Success" not in result.stdout:
             reason = result.output.strip().splitlines()[-1] if result.output.strip() else (
                 f"pm exited with status {result.returncode}")
-            raise UserError(f"installing {apk.name} on {self.serial} failed: {reason}")
+            raise InfrastructureError(f"installing {apk.name} on {self.serial} failed: {reason}")
 
     def uninstall(self, package: str) -> bool:
         return self.shell(["pm", "uninstall", package]).returncode == 0

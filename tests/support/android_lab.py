@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cpython_android import sources
+from support import sources
 
 #: The NDK version the lab lays out (NDK r26's sysroot).
 LAB_NDK_VERSION = "26.0.9635231"

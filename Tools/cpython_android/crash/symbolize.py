@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CommandFailed, UserError
+from ..errors import CommandFailed, SetupError, ToolError
 from ..hosts import Host
 from ..process import run_captured
 from ..textutil import int_or_none
@@ -65,7 +65,7 @@ def find_symbolizer(host: Host | None, ndk_dir: Path | None = None,
     if ndk_dir is not None:
         try:
             ndk_tool = prebuilt_dir(ndk_dir) / "bin" / f"llvm-symbolizer{exe_suffix()}"
-        except UserError:
+        except SetupError:
             ndk_tool = ndk_dir / "toolchains" / "llvm" / "prebuilt" / "*" / "bin"
         if ndk_tool.is_file():
             return Symbolizer(ndk_tool, "llvm"), ""
@@ -105,7 +105,7 @@ def symbolize(report: CrashReport, index: BuildIdIndex, symbolizer: Symbolizer |
         assert symbolizer is not None
         try:
             found = symbolizer.locate(elf, [f.pc for f in frames])
-        except (CommandFailed, TimeoutError, OSError, UserError) as e:
+        except (ToolError, TimeoutError, OSError) as e:
             report.notes.append(f"{symbolizer.path.name} failed on {elf.name}: "
                                 f"{' '.join(str(e).split())[:300]}")
             for frame in frames:

@@ -53,5 +53,8 @@ def finish_report(report: Report, runners: Sequence[Runner], ctx: RunContext) ->
         console.write(f"Error: {problem}")
     if report.interrupted:
         raise KeyboardInterrupt  # the cli says so and exits 130
+    # regrtest's status when tests failed; else the status of the error that
+    # stopped a runner (4 for a lost device, as outside a shard); else 1 for
+    # any other problem.
     status = report.results.exit_status()
-    return status or (1 if problems else 0)
+    return status or report.failure_status or (1 if problems else 0)

@@ -56,6 +56,8 @@ class Report:
     results: RunResults
     problems: list[str]
     interrupted: bool
+    #: The highest exit status of the errors that stopped a runner (0: none).
+    failure_status: int = 0
 
 
 async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> Report:
@@ -76,7 +78,8 @@ async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> Report:
             interrupted = True
     results = merge(part for shard in shard_runs for part in shard.parts)
     problems = [p for shard in shard_runs for p in shard.problems]
-    return Report(results, problems, interrupted)
+    failure_status = max((shard.failure_status for shard in shard_runs), default=0)
+    return Report(results, problems, interrupted, failure_status)
 
 
 async def _plan(runners: Sequence[Runner], ctx: RunContext) -> list[ShardRun]:

@@ -14,8 +14,9 @@ from .tree import KILL, kill_tree
 
 #: A running asyncio child (pid, returncode, stdout, wait()).
 AsyncProcess = asyncio.subprocess.Process
-#: Seconds between SIGTERM and SIGKILL when stopping a run.
-TERMINATE_GRACE_SECONDS = 2.0
+#: Seconds a test run's python gets between SIGTERM and SIGKILL: short, so an
+#: interrupted or timed-out run writes the JUnit of what finished promptly.
+RUN_GRACE_SECONDS = 2.0
 _READ_CHUNK = 64 * 1024
 
 
@@ -54,7 +55,7 @@ def decode(line: bytes) -> str:
 
 
 async def stop_process_tree(process: AsyncProcess,
-                            grace: float = TERMINATE_GRACE_SECONDS) -> None:
+                            grace: float = RUN_GRACE_SECONDS) -> None:
     """SIGTERM the whole tree, then SIGKILL what is left; reap the leader."""
     if process.returncode is None:
         kill_tree(process.pid, signal.SIGTERM)
