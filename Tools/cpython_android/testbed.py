@@ -45,8 +45,8 @@ def shipped_project() -> Path:
     package), else the copy an installed package carries (pyproject's
     cpython_android.testbed_project)."""
     here = Path(__file__).resolve().parent
-    beside_tools = here.parents[1] / "testbed"
-    return beside_tools if beside_tools.is_dir() else here / "testbed_project"
+    beside_tools, packaged = here.parents[1] / "testbed", here / "testbed_project"
+    return packaged if packaged.is_dir() and not beside_tools.is_dir() else beside_tools
 
 
 PROJECT_DIR = shipped_project()
