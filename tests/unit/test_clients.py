@@ -10,6 +10,7 @@ tests/integration/test_clients_real.py replays them on real builds.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -200,3 +201,37 @@ def test_cibuildwheel_test_wheel_line(bare, android_package, tmp_path, monkeypat
     assert result.args[-4:] == ["--", "-m", "pytest", "tests"]
     assert failed.value.returncode == result.returncode
     assert one_line_stop(result)
+
+
+# --- README's "Coming from upstream" table -------------------------------------------
+# Upstream's command surface: its parser (python/cpython Platforms/Android/__main__.py,
+# parse_args; Android/android.py on 3.13 for build-testbed) and its release package.
+UPSTREAM_SURFACE = (
+    "Platforms/Android", "Android/android.py", "python3", "configure-build", "make-build",
+    "configure-host", "make-host", "build", "pythoninfo-build", "clean", "test", "package",
+    "ci", "env", "build-testbed", "--clean", "--cache-dir", "CACHE_DIR", "--cross-build-dir",
+    "CROSS_BUILD_DIR", "-v", "--connected", "--managed", "--site-packages", "--cwd",
+    "--fast-ci", "--slow-ci", "-g", "--pull", "ANDROID_API_LEVEL", "android-env.sh", "HOST",
+    "ARGS",
+)
+
+
+def readme_table() -> list[tuple[str, str, str]]:
+    """(upstream, here, test) for each row of README's list-table."""
+    text = (REPO / "README.rst").read_text()
+    section = text[text.index("Coming from upstream\n"):]
+    section = section[:section.index("\n\n\n")]
+    cells = [" ".join(cell.split()) for cell in
+             re.split(r"\n   \* - |\n     - ", section.split(":widths:")[1])[1:]]
+    return [tuple(cells[i:i + 3]) for i in range(3, len(cells), 3)]  # type: ignore[misc]
+
+
+def test_readme_table_has_every_upstream_word_and_each_row_a_test():
+    rows = readme_table()
+    upstream = " ".join(row[0] for row in rows)
+    words = set(re.findall(r"[\w./-]+", upstream.replace("``", " ")))
+    assert [word for word in UPSTREAM_SURFACE if word not in words] == []
+    for up, here, test in rows:
+        path, name = test.strip("`").split("::")
+        assert re.search(rf"^def {name}\(", (REPO / path).read_text(), re.M), test
+        assert here, up
