@@ -24,11 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
-<<<<<<< HEAD
 from ..safefiles import is_no_space, no_space
-=======
 from ..textutil import read_float
->>>>>>> main
 from .cases import (
     ERROR,
     FAILED,

@@ -4,11 +4,7 @@
 
 from __future__ import annotations
 
-<<<<<<< HEAD
-=======
-import contextlib
 import html
->>>>>>> main
 import os
 import re
 from pathlib import Path
