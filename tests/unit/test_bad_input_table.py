@@ -166,7 +166,7 @@ HOSTILE_PATHS = [
     Case("pins-sha-int", PINS, ("string",), pins_with(
         'prebuilt.sha256 = { aarch64-linux-android = ""',
         "prebuilt.sha256 = { aarch64-linux-android = 5")),
-    Case("pins-url-unknown-field", PINS, ("{nope}",),
+    Case("pins-url-unknown-field", PINS, ("{{nope}}",),
          pins_with('url = "{base}/', 'url = "{nope}/{base}/')),
     Case("pins-url-format-spec", PINS, ("template",),
          pins_with('url = "{base}/', 'url = "{base:>999999999}/')),
