@@ -54,6 +54,11 @@ def test_results_benchmark(tmp_path: Path):
     assert "the code before re-run classification" in result.stdout
 
 
+def test_hostile_benchmark():
+    result = run_benchmark("hostile.py", "--mib", "1", "--rounds", "1")
+    assert "(a) pump 1 MiB" in result.stdout
+
+
 def test_build_benchmark(tmp_path: Path):
     checkout = fake_checkout(tmp_path / "cpython")
     (checkout / "configure").write_text(INSTANT_CONFIGURE)
