@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from pathlib import Path
 from . import github_actions, package, pythoninfo, steps
 from .console import Console
 from .context import BuildContext
+from .deps.extract import extract_to
 from .errors import ToolError
 from .process import run_foreground
 
@@ -84,14 +84,6 @@ def build_and_package(ctx: BuildContext, options: CiOptions) -> Path:
     return path
 
 
-def extract(archive: Path, directory: Path) -> None:
-    with tarfile.open(archive) as tar:
-        if hasattr(tarfile, "data_filter"):  # refuse links or paths leaving `directory`
-            tar.extractall(directory, filter="data")
-        else:  # pragma: no cover - Pythons without extraction filters
-            tar.extractall(directory)
-
-
 def test_command(package_root: Path, ctx: BuildContext, options: CiOptions) -> list[str]:
     """The extracted package's own `android.py test`, upstream's CI options."""
     host = ctx.require_host()
@@ -123,8 +115,8 @@ def run(ctx: BuildContext, options: CiOptions) -> int:
         return 0
     with group(host_ctx.console, "Tests"), \
             tempfile.TemporaryDirectory(prefix="android-ci-") as temp:
-        root = Path(temp)
-        extract(archive, root)
+        root = Path(temp) / "package"
+        extract_to(archive, root)  # deps' safe extraction: nothing leaves `root`
         command = test_command(root, host_ctx, options)
         host_ctx.console.write(f"Testing the package extracted in {root}")
         # Not in the checkout, and with no CPYTHON_CHECKOUT: the package alone.

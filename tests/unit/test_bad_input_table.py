@@ -10,8 +10,11 @@ is checked for every row, not only the files a case is about."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
-from collections.abc import Callable
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -249,8 +252,122 @@ CASES = [
 ]
 
 
+# --- issue 30, parsing: numbers read from text, times, sockets, URL templates.
+# Every number comes through textutil.read_int/read_float; every adb request
+# times out; {silent} and {http} are loopback ports that accept and never
+# answer, or answer as a web server.
+HUGE = "9" * 5000
+RESULTS = "results {root}/log.txt --regrtest-xml {root}/r.xml --junit-xml {root}/out.xml"
+LOG = write("log.txt", "0:00:00 Run 1 test sequentially\n")
+CASE_TIME = '<testsuites><testsuite name="test_os" time="1"><testcase ' \
+    'name="test.test_os.T.t" time="{0}"/></testsuite></testsuites>'
+
+
+def xml_time(template: str, time: str) -> Callable[[Path], object]:
+    return both(LOG, write("r.xml", template.format(time)))
+
+
+def url_template(url: str) -> Callable[[Path], object]:
+    return pins_with('url = "{base}/{name}-{version}/{name}-{version}-{host}.tar.gz"',
+                     f"url = {url!r}")
+
+
+def port(value: str, *words: str) -> Case:
+    return Case(f"adb-port-{value[:12]}", "devices", ("ANDROID_ADB_SERVER_PORT", *words),
+                env={"ANDROID_ADB_SERVER_PORT": value})
+
+
+PARSING_CASES = [
+    Case("version-minor-5000-digits", "configure-build", ("PY_VERSION", "5,002 characters"),
+         patchlevel(f"3.{HUGE}")),
+    Case("version-major-5000-digits", "configure-build", ("PY_VERSION",), patchlevel(HUGE)),
+    Case("version-superscript", "configure-build", ("PY_VERSION", "3.¹³"), patchlevel("3.¹³")),
+    Case("version-arabic-indic", "configure-build", ("PY_VERSION",), patchlevel("٣.١٣.٥")),
+    Case("version-minor-too-big", "configure-build", ("PY_VERSION", "1000"),
+         patchlevel("3.1000.0")),
+    Case("version-negative", "configure-build", ("PY_VERSION",), patchlevel("-3.13.5")),
+    Case("version-no-minor", "configure-build", ("PY_VERSION",), patchlevel("3.")),
+    port("²", "'²'"), port("0", "out of range"), port("65536", "out of range"),
+    port(HUGE, "5,000 characters"), port("-1"), port("١٢"), port("5037 "), port("0x13ad"),
+    # Something else listens on the port: infrastructure, status 4.
+    Case("adb-port-silent", "devices", ("nothing answered", "{silent}"),
+         env={"ANDROID_ADB_SERVER_PORT": "{silent}"}, status=4),
+    Case("adb-port-http", "devices", ("does not answer as an adb server", "{http}"),
+         env={"ANDROID_ADB_SERVER_PORT": "{http}"}, status=4),
+    Case("regrtest-xml-case-time-nan", RESULTS, ("'nan'", "test.test_os.T.t"),
+         xml_time(CASE_TIME, "nan")),
+    Case("regrtest-xml-case-time-inf", RESULTS, ("'inf'",), xml_time(CASE_TIME, "inf")),
+    Case("regrtest-xml-case-time-negative", RESULTS, ("'-5.0'",), xml_time(CASE_TIME, "-5.0")),
+    Case("regrtest-xml-case-time-1e999", RESULTS, ("'1e999'",), xml_time(CASE_TIME, "1e999")),
+    Case("regrtest-xml-case-time-5000-digits", RESULTS, ("5,000 characters",),
+         xml_time(CASE_TIME, HUGE)),
+    Case("regrtest-xml-case-time-Infinity", RESULTS, ("'Infinity'",),
+         xml_time(CASE_TIME, "Infinity")),
+    Case("regrtest-xml-case-time-arabic", RESULTS, ("time",), xml_time(CASE_TIME, "١٫٥")),
+    Case("durations-time-nan", "test build --durations {root}/d.xml", ("nan",),
+         write("d.xml", JUNIT.format("nan"))),
+    Case("durations-time-negative", "test build --durations {root}/d.xml", ("-1",),
+         write("d.xml", JUNIT.format("-1"))),
+    Case("durations-time-5000-digits", "test build --durations {root}/d.xml",
+         ("5,000 characters",), write("d.xml", JUNIT.format(HUGE))),
+    Case("url-template-index", f"{DEPS} --deps-pins {{root}}/pins.toml", ("prebuilt.url",),
+         url_template("{base}/{0}.tar.gz")),
+    Case("url-template-attribute", f"{DEPS} --deps-pins {{root}}/pins.toml", ("prebuilt.url",),
+         url_template("{base.__class__}/{name}.tar.gz")),
+    Case("url-template-unclosed", f"{DEPS} --deps-pins {{root}}/pins.toml", ("prebuilt.url",),
+         url_template("{base}/{name")),
+    Case("url-template-conversion", f"{DEPS} --deps-pins {{root}}/pins.toml",
+         ("prebuilt.url",), url_template("{base}/{name!r}.tar.gz")),
+    Case("url-template-huge-width", f"{DEPS} --deps-pins {{root}}/pins.toml",
+         ("prebuilt.url",), url_template("{base}/{version:>999999999}.tar.gz")),
+    Case("url-template-empty-field", f"{DEPS} --deps-pins {{root}}/pins.toml",
+         ("prebuilt.url",), url_template("{base}/{}.tar.gz")),
+]
+CASES += PARSING_CASES
+
+
+@pytest.fixture(scope="module")
+def ports() -> Iterator[dict[str, str]]:
+    """Two loopback ports that are not adb: one accepts and never answers,
+    one answers as a web server does."""
+    servers = {"silent": socket.create_server(("127.0.0.1", 0)),
+               "http": socket.create_server(("127.0.0.1", 0))}
+    stop = threading.Event()
+
+    def serve(server: socket.socket, answer: bytes | None) -> None:
+        held = []
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            held.append(conn)
+            if answer is not None:
+                with contextlib.suppress(OSError):
+                    conn.settimeout(5)
+                    conn.recv(1024)
+                    conn.sendall(answer)
+                conn.close()
+        for conn in held:
+            conn.close()
+
+    threads = [threading.Thread(target=serve, args=(servers["silent"], None), daemon=True),
+               threading.Thread(target=serve, args=(
+                   servers["http"], b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"),
+                   daemon=True)]
+    for thread in threads:
+        thread.start()
+    yield {name: str(server.getsockname()[1]) for name, server in servers.items()}
+    stop.set()
+    for thread in threads:
+        thread.join()
+    for server in servers.values():
+        server.close()
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input(case: Case, tmp_path: Path):
+def test_bad_input(case: Case, tmp_path: Path, ports: dict[str, str]):
     root = tmp_path
     world(root)
     if case.setup:
@@ -262,20 +379,21 @@ def test_bad_input(case: Case, tmp_path: Path):
             part.replace("{root}", str(root)) for part in case.args.split(" ")]
     if not any(a == "--checkout" for a in args):
         args = ["--checkout", str(root / "co"), *args]
-    result = run_cli(*args, env={"CPYTHON_ANDROID_TEST": "1", **case.env}, cwd=root,
-                     timeout=120)
+    env = {key: value.format(**ports) for key, value in case.env.items()}
+    result = run_cli(*args, env={"CPYTHON_ANDROID_TEST": "1", **env}, cwd=root, timeout=120)
     assert result.returncode == case.status, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("android.py: error: ") and "Traceback" not in result.stderr
     for word in case.words:
-        assert word in lines[0], lines[0]
+        assert word.format(**ports) in lines[0], lines[0]
     assert tree_state(root) == before
     assert not (root / "PWNED").exists()
 
 
 def test_the_table_covers_at_least_sixty_cases():
     assert len(CASES) >= 60 and len({c.id for c in CASES}) == len(CASES)
+    assert len(PARSING_CASES) >= 30
 
 
 def test_a_damaged_download_is_removed_and_named_in_one_line(tmp_path: Path):

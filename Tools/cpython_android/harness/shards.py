@@ -50,7 +50,7 @@ def _cancel_on_signals(task: asyncio.Task[object], ctx: RunContext) -> Iterator[
 
 
 @dataclass
-class Report:
+class RunReport:
     """What a regrtest run produced."""
 
     results: RunResults
@@ -60,7 +60,7 @@ class Report:
     failure_status: int = 0
 
 
-async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> Report:
+async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> RunReport:
     """Shard the selection over `runners`, run, resume, and merge the results."""
     task = asyncio.current_task()
     assert task is not None
@@ -79,7 +79,7 @@ async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> Report:
     results = merge(part for shard in shard_runs for part in shard.parts)
     problems = [p for shard in shard_runs for p in shard.problems]
     failure_status = max((shard.failure_status for shard in shard_runs), default=0)
-    return Report(results, problems, interrupted, failure_status)
+    return RunReport(results, problems, interrupted, failure_status)
 
 
 async def _plan(runners: Sequence[Runner], ctx: RunContext) -> list[ShardRun]:
