@@ -7,14 +7,7 @@ library (through its `cpython-android` console script or pytest).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import nox
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools"))
-
-from cpython_android.errors import UserError, report  # noqa: E402
 
 nox.options.sessions = ["lint", "typecheck", "tests"]
 nox.options.reuse_existing_virtualenvs = True
@@ -47,7 +40,7 @@ def benchmarks(session: nox.Session) -> None:
     -- --checkout DIR --cross-build-dir DIR` passes those to them; without them they are
     left out."""
     session.install("-e", ".[dev]")
-    for script in ("build.py", "deps.py", "results.py"):
+    for script in ("build.py", "deps.py", "results.py", "hostile.py"):
         session.run("python", f"benchmarks/{script}")
     for script in ("harness.py", "crash.py"):
         if session.posargs:
@@ -70,16 +63,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build CPython for a host: `nox -s build -- HOST [--checkout DIR] [build options]`."""
-    if not session.posargs:
-        # Reported as the command line reports bad input (errors.report).
-        session.error(report(UserError(
-            "give the host: nox -s build -- aarch64-linux-gnu --checkout ~/cpython")).text)
+    """`android.py build` with the arguments after --, parsed by the command line
+    itself: `CPYTHON_CHECKOUT=~/cpython nox -s build -- aarch64-linux-gnu --ccache`."""
     session.install("-e", ".")
-    host, *options = session.posargs
-    global_options = []
-    if "--checkout" in options:
-        i = options.index("--checkout")
-        global_options = options[i:i + 2]
-        del options[i:i + 2]
-    session.run("cpython-android", *global_options, "build", host, *options, external=False)
+    session.run("cpython-android", "build", *session.posargs)

@@ -87,7 +87,7 @@ def main() -> int:
     checkout = validate(args.checkout)
     host = parse_host(args.host)
     layout = Layout(args.cross_build_dir.resolve())
-    python = layout.require_host_python(host, checkout.short_version)
+    python = layout.require_host_python(host)
     wrapper = LabPython(host, python, args.lab.resolve()).ensure_wrapper()
     tests = [name for name in args.selection.split(",") if name]
     with tempfile.TemporaryDirectory(prefix="lab-suite-") as scratch:

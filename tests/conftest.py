@@ -2,7 +2,7 @@
 
 The build is made once per test session with our own command line
 (`android.py build aarch64-linux-gnu`), through ccache kept under
-~/.cache/cpython-android-tests (cpython_android.sources fetches the pinned
+~/.cache/cpython-android-tests (support.sources fetches the pinned
 sources into the same place), so a warm CI run recompiles little but still
 configures, builds and installs for real.  Set CPYTHON_ANDROID_TEST_CROSS_BUILD
 to an existing cross-build directory to reuse it while developing (the fixture
@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from cpython_android import sources
 from cpython_android.layout import Layout
-from support import kotlin_compiler
+from support import kotlin_compiler, sources
 from support.adb_double import AdbDouble
 from support.cli import (
     GNU_HOST,

@@ -19,6 +19,12 @@ block above lets `uv run` and `pipx run` provide them instead.
 import sys
 from pathlib import Path
 
+# As requires-python above, before any other import (so no traceback on an old python3).
+if sys.version_info < (3, 11):  # noqa: UP036
+    print("android.py: error: needs Python 3.11 or newer, this is "
+          f"{sys.version.split()[0]}: run it with a newer python3", file=sys.stderr)
+    sys.exit(3)
+
 SCRIPT_DIR = Path(__file__).resolve().parent
 
 # The library: Tools/ beside this script in a release package, one level up
@@ -32,6 +38,11 @@ for tools in (SCRIPT_DIR / "Tools", SCRIPT_DIR.parent / "Tools",
 from cpython_android import bootstrap  # noqa: E402
 
 if __name__ == "__main__":
+    if status := bootstrap.ready():
+        sys.exit(status)
+    # Only now: the command line imports the packages bootstrap made importable.
+    from cpython_android.cli import main
+
     # Where this script is tells the library which checkout (or release
     # package) it was copied into: an argument, so no child process inherits it.
-    sys.exit(bootstrap.run(SCRIPT_DIR))
+    sys.exit(main(script_dir=SCRIPT_DIR))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
+from .errors import SetupError, UserError
 
 DISABLE_GIL = "--disable-gil"
 # PEP 703's --disable-gil first shipped in 3.13.  Follows configure.ac and
@@ -136,16 +136,16 @@ def read_build_time_vars(path: Path) -> dict[str, Any]:
                     return values
     except (OSError, SyntaxError, ValueError):
         pass
-    raise UserError(f"{path} has no readable build_time_vars: is the host python installed "
-                    "completely? Run `android.py build HOST` again")
+    raise SetupError(f"{path} has no readable build_time_vars: is the host python installed "
+                     "completely? Run `android.py build HOST` again")
 
 
 def find_sysconfigdata(prefix: Path) -> Path:
     """The one _sysconfigdata_*.py in the prefix's lib/pythonX.Y[t]/."""
     found = sorted(prefix.glob("lib/python3*/_sysconfigdata_*.py"))
     if len(found) != 1:
-        raise UserError(f"expected one lib/python3*/_sysconfigdata_*.py in {prefix}, found "
-                        f"{len(found)}: run `android.py build HOST` first")
+        raise SetupError(f"expected one lib/python3*/_sysconfigdata_*.py in {prefix}, found "
+                         f"{len(found)}: run `android.py build HOST` first")
     return found[0]
 
 

@@ -12,9 +12,9 @@ sys.path.  `CPYTHON_ANDROID_WHEELS=DIR` installs offline from a directory of
 wheels; `CPYTHON_ANDROID_BOOTSTRAP=0` never installs.  When it cannot
 provide them, one line says what to run, exit status 3, before any work.
 
-This module is imported by the entry scripts before anything else: it uses
-the standard library only, and keeps to syntax every python3 >= 3.8 parses,
-so an older python3 gets the one-line message instead of a SyntaxError.
+The entry scripts import this module before anything else (after their own
+check of the python3's version): it and what it imports use the standard
+library only.
 """
 
 from __future__ import annotations
@@ -29,9 +29,12 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from .console import Console
+from .errors import CommandFailed
+from .process import run_logged
+
 #: Distribution -> minimum version: pyproject.toml's dependencies (a test keeps them equal).
 NEEDED = {"adbutils": "2.12", "junitparser": "3.1", "packaging": "24.2", "pyelftools": "0.31"}
-MIN_PYTHON = (3, 11)
 REQUIREMENTS = Path(__file__).with_name("requirements.txt")
 WHEELS_ENV = "CPYTHON_ANDROID_WHEELS"
 SWITCH_ENV = "CPYTHON_ANDROID_BOOTSTRAP"
@@ -105,11 +108,6 @@ def install(target: Path) -> None:
     """pip-install the requirements into `target`, atomically: a half-made
     directory is never used, and two runs at once both end with one.  The
     progress goes to stderr: `env`'s stdout is parsed by its callers."""
-    # Imported here: the process layer needs a python3 newer than this module does.
-    from .console import Console
-    from .errors import CommandFailed
-    from .process import run_logged
-
     wheels = os.environ.get(WHEELS_ENV)
     partial = target.with_name(f"{target.name}.part-{os.getpid()}")
     log = target.with_name(target.name + ".log")
@@ -142,9 +140,6 @@ def pip_available() -> bool:
 
 def provide() -> None:
     """Make `NEEDED` importable, or raise `Unprovided` with the line to show."""
-    if sys.version_info[:2] < MIN_PYTHON:
-        raise Unprovided("needs Python {}.{} or newer, this is {}: run it with a newer "
-                         "python3".format(*MIN_PYTHON, sys.version.split()[0]))
     if not missing():
         return
     target = environment_dir()
@@ -161,14 +156,12 @@ def provide() -> None:
                          f"again, or install them with {what_to_run()}")
 
 
-def run(script_dir: Path) -> int:
-    """The entry scripts' main: provide the packages, then the command line."""
+def ready() -> int:
+    """The entry scripts' first step: 0 once the packages are importable, else
+    the one line said and the exit status for missing setup."""
     try:
         provide()
     except Unprovided as e:
         print(f"android.py: error: {e}", file=sys.stderr)
         return SETUP_EXIT_STATUS
-    # Only now: the command line imports the packages provide() just made importable.
-    from cpython_android.cli import main
-
-    return main(script_dir=script_dir)
+    return 0

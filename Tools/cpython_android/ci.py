@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import os
 import sys
-import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import github_actions, package, pythoninfo, steps
+from . import github_actions, package, pythoninfo, steps, treelock
 from .console import Console
 from .context import BuildContext
-from .errors import UserError
+from .deps.extract import extract_to
+from .errors import ToolError
 from .process import run_foreground
 
 #: Upstream's ci runs the package's tests on this Gradle managed device.
@@ -72,23 +72,17 @@ def build_and_package(ctx: BuildContext, options: CiOptions) -> Path:
         ("Configure host Python", lambda: steps.configure_host(host_ctx)),
         ("Make host Python", lambda: steps.make_host(host_ctx)),
     ]
-    for caption, run in stages:
-        with group(build_ctx.console, caption):
-            run()
-    with group(build_ctx.console, "Package"):
-        path = package.make_package(host_ctx, debug=options.debug)
+    trees = [ctx.layout.build_dir, ctx.layout.host_dir(ctx.require_host())]
+    with treelock.holding(trees, ctx.console.write):  # not the tests: they use a copy
+        for caption, run in stages:
+            with group(build_ctx.console, caption):
+                run()
+        with group(build_ctx.console, "Package"):
+            path = package.make_package(host_ctx, debug=options.debug)
     if path is None:
-        raise UserError(f"ci: {host_ctx.require_host()} was not packaged: `check` found "
+        raise ToolError(f"ci: {host_ctx.require_host()} was not packaged: `check` found "
                         "problems (table above)")
     return path
-
-
-def extract(archive: Path, directory: Path) -> None:
-    with tarfile.open(archive) as tar:
-        if hasattr(tarfile, "data_filter"):  # refuse links or paths leaving `directory`
-            tar.extractall(directory, filter="data")
-        else:  # pragma: no cover - Pythons without extraction filters
-            tar.extractall(directory)
 
 
 def test_command(package_root: Path, ctx: BuildContext, options: CiOptions) -> list[str]:
@@ -120,8 +114,8 @@ def run(ctx: BuildContext, options: CiOptions) -> int:
         return 0
     with group(host_ctx.console, "Tests"), \
             tempfile.TemporaryDirectory(prefix="android-ci-") as temp:
-        root = Path(temp)
-        extract(archive, root)
+        root = Path(temp) / "package"
+        extract_to(archive, root)  # deps' safe extraction: nothing leaves `root`
         command = test_command(root, host_ctx, options)
         host_ctx.console.write(f"Testing the package extracted in {root}")
         # Not in the checkout, and with no CPYTHON_CHECKOUT: the package alone.

@@ -26,7 +26,7 @@ from .abi import Variant, variant_for, with_variant_args
 from .checkout import Checkout
 from .console import Console
 from .deps.options import DepsOptions
-from .errors import UserError
+from .errors import SetupError, UserError
 from .hosts import DEFAULT_API_LEVEL, Host, parse_host, validate_api_level
 from .hostsettings import Requested, Use
 from .layout import Layout, make_tree, require_own_tree
@@ -71,7 +71,7 @@ class BuildContext:
         if not self.toolchain_options.ccache:
             return {}
         if not shutil.which("ccache"):
-            raise UserError("--ccache given but ccache is not on PATH: install ccache")
+            raise SetupError("--ccache given but ccache is not on PATH: install ccache")
         base = Path(os.path.commonpath([self.checkout.root, self.layout.root.resolve()]))
         return {"CCACHE_BASEDIR": str(base), "CCACHE_NOHASHDIR": "true"}
 

@@ -17,14 +17,14 @@ import shutil
 import socket
 import stat
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from .errors import CommandFailed, DeviceGone, UserError
+from .errors import DeviceGone, InfrastructureError, InfrastructureFailed, SetupError, UserError
 from .process import run_captured
-from .textutil import NumberError, join_command, read_int
+from .textutil import NumberError, int_or_none, join_command, read_int, shown
 
 if TYPE_CHECKING:  # adbutils is imported lazily: the shim must start without it
     import adbutils
@@ -37,6 +37,12 @@ INSTRUMENTATION = f"{TEST_APP_ID}/androidx.test.runner.AndroidJUnitRunner"
 APP_EXTERNAL_FILES = PurePosixPath(f"/sdcard/Android/data/{APP_ID}/files")
 DEVICE_TMP = PurePosixPath("/data/local/tmp")
 DEFAULT_SERVER_PORT = 5037
+#: Seconds the adb server has for each read or write of a request: it answers
+#: in milliseconds; a port that accepts and never answers is not adb.
+ANSWER_SECONDS = 10.0
+#: Linux's largest pid_max: a larger "pid" is not one.
+MAX_PID = 2**22
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ def adb_executable(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     if value := env.get("ADB"):
         if not Path(value).is_file():
-            raise UserError(f"ADB={value} does not exist: point ADB at an adb program or unset it")
+            raise SetupError(f"ADB={value} does not exist: point ADB at an adb program or unset it")
         return Path(value)
     if home := env.get("ANDROID_HOME"):
         sdk_adb = Path(home, "platform-tools", "adb.exe" if os.name == "nt" else "adb")
@@ -63,8 +69,8 @@ def adb_executable(env: Mapping[str, str] | None = None) -> Path:
         import adbutils
         return Path(adbutils.adb_path())  # the copy in the adbutils wheel
     except Exception:
-        raise UserError("no adb found: install Android's platform-tools (set ANDROID_HOME) "
-                        "or put adb on PATH") from None
+        raise SetupError("no adb found: install Android's platform-tools (set ANDROID_HOME) "
+                         "or put adb on PATH") from None
 
 
 @dataclass(frozen=True)
@@ -105,46 +111,67 @@ class Adb:
         try:
             result = run_captured(command, env=self.server_env(), timeout=60)
         except TimeoutError:
-            raise UserError(f"`{join_command(command)}` did not finish within 60 s: the adb "
-                            f"server on port {self.port} does not start") from None
+            raise InfrastructureError(f"`{join_command(command)}` did not finish within 60 s: "
+                                      f"the adb server on port {self.port} does not "
+                                      "start") from None
         if result.returncode != 0 or not self.server_running():
-            raise CommandFailed(command, result.returncode,
-                                tail=result.output[-2000:])
+            raise InfrastructureFailed(command, result.returncode, tail=result.output[-2000:])
 
     def kill_server(self) -> None:
         if self.server_running():
-            self.client().server_kill()
+            self.ask(lambda client: client.server_kill())
 
     def client(self) -> adbutils.AdbClient:
+        """A client whose every socket read and write times out: a port that
+        accepts and never answers must not hang `devices` or `test`.  (A
+        long stream, such as logcat, drops the timeout once it is open.)"""
         # lazily: the shim runs on a bare python3; third-party packages load only when used
         import adbutils
-        return adbutils.AdbClient(self.host, self.port)
+        return adbutils.AdbClient(self.host, self.port, socket_timeout=ANSWER_SECONDS)
+
+    def ask(self, request: Callable[[adbutils.AdbClient], T]) -> T:
+        """One request to the server; what is not an adb server answering is one line."""
+        # lazily: the shim runs on a bare python3; third-party packages load only when used
+        from adbutils import AdbError, AdbTimeout
+        where = f"{self.host}:{self.port}"
+        try:
+            return request(self.client())
+        except (TimeoutError, AdbTimeout):
+            raise InfrastructureError(
+                f"nothing answered as an adb server on {where} within {ANSWER_SECONDS:g} s: "
+                "is another program listening there? (ANDROID_ADB_SERVER_PORT chooses the "
+                "port)") from None
+        except (AdbError, OSError, EOFError) as e:
+            raise InfrastructureError(
+                f"{where} does not answer as an adb server ({shown(str(e), 60)}): is another "
+                "program listening there? (ANDROID_ADB_SERVER_PORT chooses the port)") from None
 
     def devices(self) -> list[DeviceInfo]:
         """Every device the server knows, in any state."""
         self.ensure_server()
-        return [DeviceInfo(i.serial, i.state) for i in self.client().list()]
+        return [DeviceInfo(i.serial, i.state) for i in self.ask(lambda client: client.list())]
 
     def device(self, serial: str) -> Device:
-        """A device ready for use, or a UserError that says what is wrong with it."""
+        """A device ready for use, or an InfrastructureError that says what is wrong with it."""
         infos = {i.serial: i for i in self.devices()}
         if not infos:
-            raise UserError(f"no Android device is attached (adb server {self.host}:"
-                            f"{self.port}): connect one, or start an emulator (--avd NAME)")
+            raise InfrastructureError(f"no Android device is attached (adb server {self.host}:"
+                                      f"{self.port}): connect one, or start an emulator "
+                                      "(--avd NAME)")
         if serial not in infos:
-            raise UserError(f"device {serial} not found: `adb devices` lists "
-                            f"{', '.join(sorted(infos))}")
+            raise InfrastructureError(f"device {serial} not found: `adb devices` lists "
+                                      f"{', '.join(sorted(infos))}")
         return self._usable(infos[serial])
 
     def _usable(self, info: DeviceInfo) -> Device:
         if info.state == "offline":
-            raise UserError(f"device {info.serial} is offline: reconnect it, or restart adb "
-                            "with `adb kill-server`")
+            raise InfrastructureError(f"device {info.serial} is offline: reconnect it, or "
+                                      "restart adb with `adb kill-server`")
         if info.state == "unauthorized":
-            raise UserError(f"device {info.serial} is unauthorized: accept the USB debugging "
-                            "prompt on the device, then try again")
+            raise InfrastructureError(f"device {info.serial} is unauthorized: accept the USB "
+                                      "debugging prompt on the device, then try again")
         if info.state != "device":
-            raise UserError(f"device {info.serial} is not ready (state: {info.state})")
+            raise InfrastructureError(f"device {info.serial} is not ready (state: {info.state})")
         return Device(self, info.serial)
 
     def is_connected(self, serial: str) -> bool:
@@ -196,9 +223,11 @@ class Device:
         # lazily: the shim runs on a bare python3; third-party packages load only when used
         from adbutils import AdbError
         try:
-            return self._device().shell(shlex.join(argv), stream=True)
+            stream = self._device().shell(shlex.join(argv), stream=True)
         except (AdbError, OSError) as e:
             raise self._gone(e) from e
+        stream.conn.settimeout(None)  # open: its output may pause for minutes
+        return stream
 
     def getprop(self, name: str) -> str:
         return self.shell(["getprop", name]).stdout.strip()
@@ -208,8 +237,8 @@ class Device:
         deadline = time.monotonic() + timeout
         while self.getprop("sys.boot_completed") != "1":
             if time.monotonic() > deadline:
-                raise UserError(f"device {self.serial} did not finish booting within "
-                                f"{timeout:.0f} s")
+                raise InfrastructureError(f"device {self.serial} did not finish booting within "
+                                          f"{timeout:.0f} s")
             time.sleep(poll)
 
     def abis(self) -> list[str]:
@@ -224,7 +253,7 @@ class Device:
         if result.returncode != 0 or "Success" not in result.stdout:
             reason = result.output.strip().splitlines()[-1] if result.output.strip() else (
                 f"pm exited with status {result.returncode}")
-            raise UserError(f"installing {apk.name} on {self.serial} failed: {reason}")
+            raise InfrastructureError(f"installing {apk.name} on {self.serial} failed: {reason}")
 
     def uninstall(self, package: str) -> bool:
         return self.shell(["pm", "uninstall", package]).returncode == 0
@@ -240,7 +269,7 @@ class Device:
         """The app's PID, or None.  (`pidof` needs API level 24, as Python does.)"""
         out = self.shell(["pidof", "-s", package]).stdout.strip()
         # Some old devices exit 0 with no output when nothing matches.
-        return int(out) if out.isdigit() else None
+        return int_or_none(out, low=1, high=MAX_PID)
 
     def push(self, local: Path, remote: str) -> None:
         # lazily: the shim runs on a bare python3; third-party packages load only when used

@@ -19,10 +19,17 @@ from pathlib import Path
 
 from .console import Console
 from .devices import Adb, Device
-from .errors import CommandFailed, DeviceGone, EmulatorFailed, UserError
+from .errors import (
+    DeviceGone,
+    EmulatorFailed,
+    InfrastructureError,
+    InfrastructureFailed,
+    SetupError,
+)
 from .gradle_env import accept_sdk_licences
 from .hosts import Host
-from .process import BackgroundProcess, Completed, run_captured, start_background, terminate
+from .process import BackgroundProcess, Completed, run_captured, start_background, stop_tree
+from .textutil import int_or_none
 
 #: API level of AVDs we create: Python's test suite is run on recent images.
 DEFAULT_AVD_API_LEVEL = 34
@@ -81,12 +88,12 @@ def check_kvm(device: Path = Path("/dev/kvm"), platform: str = sys.platform) -> 
     if not platform.startswith("linux"):
         return
     if not device.exists():
-        raise UserError(f"no KVM on this machine ({device} does not exist): enable "
-                        "virtualization (VT-x/AMD-V) in the firmware, load the kvm module, or "
-                        "use --connected SERIAL with a real device")
+        raise SetupError(f"no KVM on this machine ({device} does not exist): enable "
+                         "virtualization (VT-x/AMD-V) in the firmware, load the kvm module, or "
+                         "use --connected SERIAL with a real device")
     if not os.access(device, os.R_OK | os.W_OK):
-        raise UserError(f"no permission to use KVM ({device}): add yourself to its group "
-                        "(e.g. `sudo usermod -aG kvm $USER`, then log in again)")
+        raise SetupError(f"no permission to use KVM ({device}): add yourself to its group "
+                         "(e.g. `sudo usermod -aG kvm $USER`, then log in again)")
 
 
 def set_ram(config_ini: Path, megabytes: int = RAM_MB) -> None:
@@ -108,26 +115,25 @@ def ensure_avd(sdk: Sdk, name: str, host: Host, console: Console,
     image = system_image(host, api_level)
     if not sdk.system_image_dir(image).is_dir():
         if not sdk.sdkmanager.is_file():
-            raise UserError(f"system image {image!r} is not installed and there is no "
-                            f"sdkmanager at {sdk.sdkmanager}: install the SDK command-line "
-                            "tools, or create the AVD with Android Studio")
+            raise SetupError(f"system image {image!r} is not installed and there is no "
+                             f"sdkmanager at {sdk.sdkmanager}: install the SDK command-line "
+                             "tools, or create the AVD with Android Studio")
         accept_sdk_licences(sdk.home)  # sdkmanager refuses packages whose licence is pending
         console.write(f"Installing system image {image} (this may take several minutes)")
         result = _answer([str(sdk.sdkmanager), image], "y\n" * 20)
         if result.returncode != 0 or not sdk.system_image_dir(image).is_dir():
             last = result.output.strip().splitlines()[-1:] or ["no output"]
-            raise UserError(f"system image {image!r} is missing and sdkmanager could not "
-                            f"install it: {last[0]}")
+            raise InfrastructureError(f"system image {image!r} is missing and sdkmanager could not "
+                                      f"install it: {last[0]}")
     if not sdk.avdmanager.is_file():
-        raise UserError(f"AVD {name!r} does not exist and there is no avdmanager at "
-                        f"{sdk.avdmanager}: install the SDK command-line tools")
+        raise SetupError(f"AVD {name!r} does not exist and there is no avdmanager at "
+                         f"{sdk.avdmanager}: install the SDK command-line tools")
     command = [str(sdk.avdmanager), "create", "avd", "--name", name, "--package", image,
                "--device", "small_phone"]
     # avdmanager asks whether to create a custom hardware profile.
     result = _answer(command, "no\n")
     if result.returncode != 0:
-        raise CommandFailed(command, result.returncode,
-                            tail=result.output[-2000:])
+        raise InfrastructureFailed(command, result.returncode, tail=result.output[-2000:])
     set_ram(avd_dir / "config.ini")
     return avd_dir
 
@@ -161,17 +167,17 @@ class Emulator:
     def shutdown(self) -> None:
         # SIGTERM makes the emulator shut down cleanly (with -no-snapshot-save
         # it saves nothing), then it is killed if it lingers.
-        terminate(self.process, grace=SHUTDOWN_GRACE)
+        stop_tree(self.process, grace=SHUTDOWN_GRACE)
 
 
 def free_console_ports(adb: Adb, count: int) -> list[int]:
     """Even console ports not used by a running emulator (serial emulator-PORT)."""
-    used = {int(d.serial.split("-", 1)[1]) for d in adb.devices()
+    used = {int_or_none(d.serial.split("-", 1)[1], high=65535) for d in adb.devices()
             if re.fullmatch(r"emulator-\d+", d.serial)}
     ports = [p for p in range(FIRST_CONSOLE_PORT, LAST_CONSOLE_PORT + 1, 2)
              if p not in used and p + 1 not in used]
     if len(ports) < count:
-        raise UserError(f"no free emulator ports for {count} emulators: stop some first")
+        raise InfrastructureError(f"no free emulator ports for {count} emulators: stop some first")
     return ports[:count]
 
 
@@ -179,7 +185,7 @@ def start(sdk: Sdk, name: str, port: int, log_path: Path, *, read_only: bool,
           kvm: Path = Path("/dev/kvm")) -> Emulator:
     check_kvm(kvm)
     if not sdk.emulator.is_file():
-        raise UserError(f"no emulator at {sdk.emulator}: install it with `sdkmanager emulator`")
+        raise SetupError(f"no emulator at {sdk.emulator}: install it with `sdkmanager emulator`")
     command = [str(sdk.emulator), "-avd", name, "-port", str(port), *HEADLESS_FLAGS]
     if read_only:
         command.append("-read-only")

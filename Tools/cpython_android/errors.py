@@ -1,13 +1,25 @@
 """The exceptions that reach the user, and the one place that formats them.
 
-Every error meant for the user derives from `ToolError`: it carries an exit
-status and a one-line `message`.  `UserError` is bad input or a missing
-prerequisite (exit status 2); `CommandFailed` a subprocess that failed
-(command, status, log tail, log path; exit status 1); `DeviceGone` a device
-that went away; `EmulatorFailed` an emulator that exited or did not boot.
-`report()` turns any of them (and the few other ways a run can end) into the
-text and exit status that the command line, the invoke tasks, the nox
-sessions and the test harness all show.
+Every error meant for the user derives from `ToolError` and carries its exit
+status, so CI can branch on it (cibuildwheel's `FatalError` family is the
+model).  The same failure exits the same way wherever it happens:
+
+====  =======================  ================================================
+2     `UserError`              bad input: an option, a name, a file the user gave
+3     `SetupError`             this machine lacks something: an SDK, NDK, JDK,
+                               KVM, a program or package, a build not made yet
+4     `InfrastructureError`    a device, emulator, Gradle, sdkmanager, adb or
+                               the network failed (`DeviceGone`, and
+                               `InfrastructureFailed` with its command)
+1     `CommandFailed`          a command failed: its command, status, output
+                               tail and log path
+====  =======================  ================================================
+
+`test` itself exits with regrtest's status (0 passed, 2 tests failed, 3
+environment changed, 4 no tests ran, 5 re-run failed), and 130 after SIGINT
+or SIGTERM.  `report()` turns any of them into the text and exit status that
+the command line, the invoke tasks, the nox sessions and the test harness
+all show.
 """
 
 from __future__ import annotations
@@ -25,6 +37,10 @@ from .textutil import join_command
 PROG = "android.py"
 #: Exit status for bad input, as argparse uses it.
 USAGE_EXIT_STATUS = 2
+#: Exit status when this machine lacks something the command needs.
+SETUP_EXIT_STATUS = 3
+#: Exit status when a device, emulator, Gradle or the network failed.
+INFRASTRUCTURE_EXIT_STATUS = 4
 #: A full disk, a full quota, a file size limit.
 NO_SPACE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 #: Exit status after SIGINT/SIGTERM, as a shell reports it.
@@ -35,6 +51,8 @@ class ToolError(Exception):
     """An error meant for the user: a one-line message and an exit status."""
 
     exit_status = 1
+    #: Shown as one line on stderr (a CommandFailed shows its output tail too).
+    one_line = True
 
     @property
     def message(self) -> str:
@@ -47,12 +65,26 @@ class ToolError(Exception):
 
 
 class UserError(ToolError):
-    """Bad input or a missing prerequisite: the message says what to do."""
+    """Bad input: the message says what is wrong and what to do."""
 
     exit_status = USAGE_EXIT_STATUS
 
 
-class DeviceGone(ToolError):
+class SetupError(ToolError):
+    """This machine lacks something (an SDK, a JDK, KVM, a program, a build not
+    made yet): the message says what to install or run."""
+
+    exit_status = SETUP_EXIT_STATUS
+
+
+class InfrastructureError(ToolError):
+    """A device, an emulator, Gradle, sdkmanager, adb or the network failed:
+    trying again (or on another machine) may work."""
+
+    exit_status = INFRASTRUCTURE_EXIT_STATUS
+
+
+class DeviceGone(InfrastructureError):
     """The device disconnected (or the adb server went away) during an operation."""
 
 
@@ -60,6 +92,7 @@ class CommandFailed(ToolError):
     """A subprocess exited with a non-zero status."""
 
     exit_status = 1
+    one_line = False
 
     def __init__(
         self,
@@ -93,7 +126,17 @@ class CommandFailed(ToolError):
         return "\n".join(lines)
 
 
-class EmulatorFailed(CommandFailed):
+class InfrastructureFailed(InfrastructureError, CommandFailed):
+    """A command of the infrastructure (Gradle, sdkmanager, avdmanager, the
+    emulator) failed: shown as a `CommandFailed`, exit status 4."""
+
+    @classmethod
+    def of(cls, failure: CommandFailed) -> InfrastructureFailed:
+        return cls(failure.command, failure.returncode, log_path=failure.log_path,
+                   tail=failure.tail, step=failure.step)
+
+
+class EmulatorFailed(InfrastructureFailed):
     """The emulator exited or did not boot in time: its log tail says why."""
 
     def __init__(self, command: list[str], returncode: int, *, log_path: Path, tail: str,
@@ -116,26 +159,26 @@ def error_line(message: str) -> str:
 
 
 @dataclass(frozen=True)
-class Report:
+class ErrorReport:
     """What to print on stderr, and the exit status."""
 
     text: str
     exit_status: int
 
 
-def report(error: BaseException) -> Report:
+def report(error: BaseException) -> ErrorReport:
     """The one formatting of an error that ends a command.
 
     Raises `error` again if it is not one of ours (a bug: its traceback
     should be seen)."""
-    if isinstance(error, UserError):
+    if isinstance(error, ToolError) and error.one_line:
         # One line, whatever the message quotes (a parser's or the OS's text).
         text = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
-        return Report(error_line(text), error.exit_status)
+        return ErrorReport(error_line(text or type(error).__name__), error.exit_status)
     if isinstance(error, ToolError):
-        return Report(error.describe(), error.exit_status)
+        return ErrorReport(error.describe(), error.exit_status)
     if isinstance(error, KeyboardInterrupt):
-        return Report(f"{PROG}: interrupted", INTERRUPTED_EXIT_STATUS)
+        return ErrorReport(f"{PROG}: interrupted", INTERRUPTED_EXIT_STATUS)
     if isinstance(error, OSError) and error.errno in NO_SPACE_ERRNOS:
         # A full disk is its own diagnosis wherever it happens (safefiles).
         return report(no_space(error, Path(error.filename or "."), "the command"))
@@ -143,7 +186,7 @@ def report(error: BaseException) -> Report:
         # The file system or a program said no (permissions, a full disk, a
         # missing program): one line.
         where = f": {error.filename}" if error.filename else ""
-        return Report(error_line(f"{error.strerror or error}{where} (-v shows the traceback)"),
+        return ErrorReport(error_line(f"{error.strerror or error}{where} (-v shows the traceback)"),
                       1)
     raise error
 

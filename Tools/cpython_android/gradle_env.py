@@ -21,7 +21,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from .errors import CommandFailed, UserError
+from .errors import CommandFailed, InfrastructureFailed, SetupError
 from .process import run_captured
 
 GRADLE_VERSION = "8.11.1"
@@ -85,9 +85,9 @@ def choose_java_home(env: Mapping[str, str], platform: str = sys.platform) -> Pa
             return home
         seen.append(f"{home} is {'JDK ' + str(major) if major else 'not a working JDK'}")
     found = "; ".join(seen) or "no JAVA_HOME, Android Studio or java on PATH"
-    raise UserError(f"Gradle {GRADLE_VERSION} needs a JDK {JDK_MIN} to {JDK_MAX} and none "
-                    f"was found ({found}): install one (Android Studio bundles one) and set "
-                    "JAVA_HOME to it")
+    raise SetupError(f"Gradle {GRADLE_VERSION} needs a JDK {JDK_MIN} to {JDK_MAX} and none "
+                     f"was found ({found}): install one (Android Studio bundles one) and set "
+                     "JAVA_HOME to it")
 
 
 def accept_sdk_licences(sdk_home: Path, env: Mapping[str, str] | None = None) -> None:
@@ -97,10 +97,10 @@ def accept_sdk_licences(sdk_home: Path, env: Mapping[str, str] | None = None) ->
     sdkmanager = sdk_home / "cmdline-tools" / "latest" / "bin" / (
         "sdkmanager.bat" if os.name == "nt" else "sdkmanager")
     if not sdkmanager.is_file():
-        raise UserError(f"the Android SDK licences in {sdk_home / 'licenses'} are not accepted "
-                        f"and there is no sdkmanager at {sdkmanager} to accept them: install "
-                        "the SDK command-line tools")
+        raise SetupError(f"the Android SDK licences in {sdk_home / 'licenses'} are not accepted "
+                         f"and there is no sdkmanager at {sdkmanager} to accept them: install "
+                         "the SDK command-line tools")
     command = [str(sdkmanager), "--licenses"]
     result = run_captured(command, input_text="y\n" * 100, env=env)
     if result.returncode != 0:
-        raise CommandFailed(command, result.returncode, tail=result.output[-2000:])
+        raise InfrastructureFailed(command, result.returncode, tail=result.output[-2000:])

@@ -115,7 +115,9 @@ def describe(choice: Choice, facts: Facts) -> list[str]:
 def probe(cross_build_dir: Path, built: Sequence[str], *, package_host: str | None,
           connected: Sequence[str], emulator: str | None) -> Facts:
     """The facts: each connected device's ABIs asked once, through adb."""
-    abis: dict[str, tuple[str, ...]] = {}
+    # A release package runs its own host on every device (its ABIs are not asked):
+    # the serials are kept, or `--connected SERIAL` would be lost.
+    abis: dict[str, tuple[str, ...]] = {serial: () for serial in connected}
     if connected and package_host is None:
         adb = Adb.from_environment()
         abis = {serial: tuple(adb.device(serial).abis()) for serial in connected}

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from . import abi
 from .abi import PythonABI, Variant
-from .errors import UserError
+from .errors import SetupError, UserError
 from .hosts import Host, is_host_name
 from .upstream_trees import made_by_upstream
 
@@ -171,8 +171,8 @@ class Layout:
     def require_build_python(self) -> Path:
         found = self.build_python()
         if found is None:
-            raise UserError(f"no build python in {self.build_dir}: run `android.py "
-                            "configure-build` and `make-build` first (or `build HOST`)")
+            raise SetupError(f"no build python in {self.build_dir}: run `android.py "
+                             "configure-build` and `make-build` first (or `build HOST`)")
         return found
 
     def has_installed(self, host: Host | str) -> bool:
@@ -182,8 +182,8 @@ class Layout:
         """What the host's prefix holds (from its sysconfig data)."""
         prefix = self.prefix(host)
         if not self.has_installed(host):
-            raise UserError(f"no host python installed in {prefix}: run `android.py build "
-                            f"{host}{self._variant_option()}` first{self._other_variant(host)}")
+            raise SetupError(f"no host python installed in {prefix}: run `android.py build "
+                             f"{host}{self._variant_option()}` first{self._other_variant(host)}")
         found = abi.read_installed(prefix)
         if self.variant.free_threaded and not found.free_threaded:
             raise UserError(f"{prefix} holds the default python {found.ldversion}, not a "
@@ -196,8 +196,8 @@ class Layout:
     def require_host_python(self, host: Host) -> Path:
         path = self.host_python(host, self.installed_abi(host))
         if not path.is_file():
-            raise UserError(f"no host python at {path}: run `android.py build {host}"
-                            f"{self._variant_option()}` first")
+            raise SetupError(f"no host python at {path}: run `android.py build {host}"
+                             f"{self._variant_option()}` first")
         return path
 
     def _variant_option(self) -> str:

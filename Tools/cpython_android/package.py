@@ -39,7 +39,7 @@ from .abi import read_installed
 from .checkout import PACKAGE_FILE, Checkout, read_py_version
 from .context import BuildContext
 from .digest import sha256_file
-from .errors import UserError
+from .errors import SetupError, UserError
 from .hosts import Host
 from .process import capture
 from .testbed import find_project, is_ours
@@ -82,8 +82,8 @@ def package_version(prefix: Path, now: datetime | None = None) -> str:
     package of a development tree has its own PEP 440 local version."""
     found = sorted(prefix.glob("include/python*/patchlevel.h"))
     if len(found) != 1:
-        raise UserError(f"expected one include/python*/patchlevel.h in {prefix}, found "
-                        f"{len(found)}: run `android.py build HOST` first")
+        raise SetupError(f"expected one include/python*/patchlevel.h in {prefix}, found "
+                         f"{len(found)}: run `android.py build HOST` first")
     version = read_py_version(found[0])
     if version.endswith("+"):
         version += (now or datetime.now(UTC)).strftime("%Y%m%d.%H%M%S")
@@ -253,8 +253,8 @@ def require_prefix(ctx: BuildContext) -> Path:
     prefix = ctx.layout.prefix(host)
     ctx.layout.installed_abi(host)  # names the other variant's build if only that is there
     if not (prefix / "lib").is_dir() or not list(prefix.glob("include/python*/patchlevel.h")):
-        raise UserError(f"no host python installed in {prefix}: run `android.py build "
-                        f"{host}` first")
+        raise SetupError(f"no host python installed in {prefix}: run `android.py build "
+                         f"{host}` first")
     return prefix
 
 
@@ -305,6 +305,6 @@ def strip_program(ctx: BuildContext) -> Path:
     strip = env.get("STRIP")
     found = shutil.which(strip) if strip else None
     if not found:
-        raise UserError(f"no strip program for {ctx.require_host()} (STRIP={strip}): install "
-                        "the toolchain's binutils, or pass -g to keep debug information")
+        raise SetupError(f"no strip program for {ctx.require_host()} (STRIP={strip}): install "
+                         "the toolchain's binutils, or pass -g to keep debug information")
     return Path(found)

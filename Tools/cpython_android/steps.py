@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .checkout import Checkout
@@ -25,18 +25,14 @@ from .context import (
     build_triplet,
     check_build_paths,
     clean_dir,
-    export_environment,
     host_environment,
     record_settings,
 )
 from .deps import install as deps_install
 from .digest import sha256_file
-from .errors import UserError
+from .errors import SetupError
 from .layout import Layout, make_tree, require_own_tree
 from .process import run_logged
-
-# Re-exported: callers that knew these as steps.* keep working.
-__all__ = ["BuildContext", "build_triplet", "export_environment", "host_environment"]
 
 # Source directories whose changes need a rebuild; cross-build and .git never do.
 SOURCE_ENTRIES = ("configure", "Makefile.pre.in", "pyconfig.h.in", "Include", "Lib", "Modules",
@@ -132,7 +128,7 @@ def configure_build(ctx: BuildContext) -> None:
 def make_build(ctx: BuildContext) -> None:
     directory = ctx.layout.build_dir
     if not (directory / "Makefile").exists():
-        raise UserError(f"{directory} is not configured: run `android.py configure-build` first")
+        raise SetupError(f"{directory} is not configured: run `android.py configure-build` first")
     if reason := _make_is_current(ctx, directory):
         ctx.console.skipped("make-build", reason)
         return
@@ -176,8 +172,8 @@ def make_host(ctx: BuildContext) -> None:
     host = ctx.require_host()
     host_dir = ctx.layout.host_dir(host)
     if not (host_dir / "Makefile").exists():
-        raise UserError(f"{host_dir} is not configured: run `android.py configure-host "
-                        f"{host}` first")
+        raise SetupError(f"{host_dir} is not configured: run `android.py configure-host "
+                         f"{host}` first")
     if reason := _make_is_current(ctx, host_dir):
         ctx.console.skipped(f"make-host {host}", reason)
         return
@@ -196,10 +192,6 @@ def make_host(ctx: BuildContext) -> None:
                    cwd=host_dir, env=env, append=True)
     _touch_stamp(Layout.make_stamp(host_dir))
 
-
-#: Steps that run between the build python and the host configure (the
-#: prerequisite libraries plug in here).
-Step = Callable[[BuildContext], None]
 
 
 def prepare_deps(ctx: BuildContext) -> None:
@@ -227,17 +219,6 @@ def configure_host_with_deps(ctx: BuildContext) -> None:
     check_inputs(ctx, needs_build_python=True)
     prepare_deps(ctx)
     configure_host(ctx)
-
-
-def build_steps(ctx: BuildContext) -> list[Step]:
-    return [configure_build, make_build, prepare_deps, configure_host, make_host]
-
-
-def build_all(ctx: BuildContext) -> None:
-    check_inputs(ctx, needs_build_python=False)
-    for step in build_steps(ctx):
-        step(ctx)
-    ctx.console.write(f"Host python installed in {ctx.layout.prefix(ctx.require_host())}")
 
 
 def delete_trees(paths: list[Path], layout: Layout, console: Console) -> None:

@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING
 
 from .checkout import Checkout
 from .console import Console
-from .errors import UserError
+from .errors import (
+    CommandFailed,
+    InfrastructureError,
+    InfrastructureFailed,
+    SetupError,
+    UserError,
+)
 from .gradle_env import accept_sdk_licences, choose_java_home
 from .hosts import Host
 from .layout import Layout
@@ -32,7 +38,18 @@ from .toolchains.ndk import DEFAULT_NDK_VERSION, android_home
 if TYPE_CHECKING:
     from .context import BuildContext
 
-PROJECT_DIR = Path(__file__).resolve().parents[2] / "testbed"
+
+
+def shipped_project() -> Path:
+    """Our testbed project: `testbed/` beside Tools/ (this repository, a release
+    package), else the copy an installed package carries (pyproject's
+    cpython_android.testbed_project)."""
+    here = Path(__file__).resolve().parent
+    beside_tools, packaged = here.parents[1] / "testbed", here / "testbed_project"
+    return packaged if packaged.is_dir() and not beside_tools.is_dir() else beside_tools
+
+
+PROJECT_DIR = shipped_project()
 #: A line only our testbed's app/build.gradle.kts has (upstream's reads other
 #: properties): how a copy of ours at upstream's place is told from upstream's.
 OWN_MARKER = "python.buildDir"
@@ -181,8 +198,9 @@ def setup_wrapper(project: Path = PROJECT_DIR, base_url: str | None = None) -> N
                 shutil.copyfileobj(response, out)
         except OSError as e:
             partial.unlink(missing_ok=True)
-            raise UserError(f"could not download the Gradle wrapper from {url}: {e}; copy "
-                            f"{', '.join(WRAPPER_FILES)} into {project} yourself") from None
+            raise InfrastructureError(f"could not download the Gradle wrapper from {url}: {e}; "
+                                      f"copy {', '.join(WRAPPER_FILES)} into {project} "
+                                      "yourself") from None
         partial.chmod(0o755)
         partial.replace(target)
 
@@ -223,8 +241,8 @@ def require_prefix(testbed: Testbed) -> None:
     if not testbed.host.is_android:
         raise UserError(f"the testbed app is for Android hosts, not {testbed.host}")
     if not (prefix / "lib").is_dir():
-        raise UserError(f"no Python for {testbed.host} in {prefix}: run `android.py build "
-                        f"{testbed.host}` first")
+        raise SetupError(f"no Python for {testbed.host} in {prefix}: run `android.py build "
+                         f"{testbed.host}` first")
 
 
 def gradle_env() -> dict[str, str]:
@@ -244,10 +262,13 @@ def build_apks(testbed: Testbed, options: GradleOptions, console: Console) -> No
                              gradle_properties(testbed, options), console.verbose)
     log = testbed.layout.log_path("build-testbed", testbed.host)
     with console.step(f"build-testbed {testbed.host}", log) as step:
-        run_logged(command, step=step, log_path=log, cwd=testbed.project, env=env)
+        try:
+            run_logged(command, step=step, log_path=log, cwd=testbed.project, env=env)
+        except CommandFailed as e:  # Gradle's own failure: infrastructure, exit status 4
+            raise InfrastructureFailed.of(e) from None
     for apk in (testbed.app_apk, testbed.test_apk):
         if not apk.is_file():
-            raise UserError(f"Gradle succeeded but {apk} is missing: see {log}")
+            raise InfrastructureError(f"Gradle succeeded but {apk} is missing: see {log}")
     testbed.record_inputs(options)
     console.write(f"APKs: {testbed.app_apk}\n      {testbed.test_apk}")
 

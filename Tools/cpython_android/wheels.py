@@ -25,7 +25,7 @@ from .context import BuildContext
 from .elfcheck import ELF_MAGIC
 from .errors import UserError
 from .hosts import Host
-from .process import capture, run_logged
+from .process import run_logged
 
 # Build backends that need a cross file passed as a config setting (CMake
 # reads CMAKE_TOOLCHAIN_FILE from the environment; setuptools the hook's
@@ -203,10 +203,3 @@ def build_wheel(ctx: BuildContext, project_dir: Path, outdir: Path,
         shutil.move(built[0], target)
     ctx.console.write(f"Wrote {target}")
     return target
-
-
-def install_wheel(env: crossenv.CrossEnv, wheel: Path, target_dir: Path) -> None:
-    """Install a host wheel into a site-packages directory for the host: pip in
-    the cross environment accepts exactly the tags the host python would."""
-    capture([env.python, "-m", "pip", "install", "--no-deps", "--disable-pip-version-check",
-             "--target", target_dir, wheel])

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml
 
-from cpython_android.errors import UserError
+from cpython_android.errors import InfrastructureError
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import Invocation, Managed, RunnerSpec
@@ -135,6 +135,21 @@ def test_device_disconnecting_mid_run(gnu_build, double, layout, build_python,
     assert f"device {SERIAL} disconnected" in result.stdout + result.stderr
     assert time.monotonic() - started < 60  # noticed, not waited out
     assert device.app_process is not None and device.app_process.poll() is not None
+    assert result.returncode == 4  # errors.DeviceGone: infrastructure
+
+
+def test_a_device_lost_in_a_shard_exits_as_outside_one(gnu_build, double, layout,
+                                                       build_python, tmp_path) -> None:
+    """The same failure exits the same way wherever it happens: a device lost in
+    one of two shards is status 4, as with one device (above)."""
+    double.add_device(SERIAL, tmp_path / "a", python=build_python)
+    double.add_device("emulator-5556", tmp_path / "b", python=build_python,
+                      disconnect_after_lines=3)
+    result = android_py(gnu_build, double, layout, "--connected", f"{SERIAL},emulator-5556",
+                        "--shards", "2", "--", "test_bool", "test_int")
+    output = result.stdout + result.stderr
+    assert "emulator-5556" in output and "disconnected" in output, output[-3000:]
+    assert result.returncode == 4, output[-3000:]
 
 
 def test_slow_app_start_is_waited_for(gnu_build, double, layout, build_python,
@@ -150,7 +165,7 @@ def test_app_that_never_starts_times_out(double, layout, build_python, tmp_path)
     double.add_device(SERIAL, tmp_path / "dev", python=build_python, start_delay=5.0)
     [runner] = create_android_runners(spec_for(layout, SERIAL),
                                       AndroidOptions(startup_timeout=1.0))
-    with pytest.raises(UserError, match=f"did not start on {SERIAL} within 1 s"):
+    with pytest.raises(InfrastructureError, match=f"did not start on {SERIAL} within 1 s"):
         run_direct(runner, Invocation(["-c", "pass"]))
 
 

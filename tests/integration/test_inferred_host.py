@@ -65,7 +65,9 @@ def test_a_sharded_run_gives_each_device_its_host(gnu_build, double, build_pytho
     assert "HOST x86_64-linux-android (emulator-5556 runs x86_64, arm64-v8a)" in result.stdout
     # Each device ran one of the two files (the runner checks its device's ABIs
     # against its host before installing: a wrong host would have stopped it).
-    assert len(arm.instrument_args) == len(x86.instrument_args) == 1
+    ran = [[run["pythonArgs"].rsplit(" -- ", 1)[1] for run in d.instrument_args
+            if run["pythonModule"] == "android_testbed_events"] for d in (arm, x86)]
+    assert sorted(ran) == [["test_bool"], ["test_int"]]
     assert "test_bool passed" in result.stdout and "test_int passed" in result.stdout
     assert junit.is_file()
 

@@ -137,7 +137,7 @@ def pin(name: str, upstream: str, suite: str = "trixie") -> str:
 
 @pytest.fixture
 def fetch(tmp_path: Path, archive: tuple[str, list[str]]):
-    """Run `python -m cpython_android.sources ... libraries NAMES` as a user would."""
+    """Run `python -m support.sources ... libraries NAMES` as .ci/quickstart does."""
     uri, _ = archive
     pins = tmp_path / "pins.toml"
     pins.write_text(pin("newer", "1.0") + pin("moving", "1.0") + pin("vanished", "1.0")
@@ -146,9 +146,9 @@ def fetch(tmp_path: Path, archive: tuple[str, list[str]]):
     cache = tmp_path / "cache"
 
     def run(*names: str) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ, PYTHONPATH=str(REPO / "Tools"))
+        env = dict(os.environ, PYTHONPATH=f"{REPO / 'tests'}{os.pathsep}{REPO / 'Tools'}")
         return subprocess.run(
-            [sys.executable, "-m", "cpython_android.sources", "--pins", str(pins),
+            [sys.executable, "-m", "support.sources", "--pins", str(pins),
              "--archive", uri, "--trusted", "--cache-dir", str(cache), "libraries", *names],
             capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=300)
 

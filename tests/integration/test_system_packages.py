@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from cpython_android import sources
+from support import sources
 from support.cli import GNU_HOST, REPO, needs
 
 pytestmark = needs("dpkg", "dpkg-query", "apt-cache")
@@ -33,7 +33,7 @@ PROGRAMS = {
     **{f"{GNU_HOST}-{tool}": "the GNU toolchain (toolchains/gnu.py)"
        for tool in ("ar", "as", "ld", "nm", "ranlib", "readelf", "strip")},
     "qemu-aarch64-static": "running the GNU host", "ccache": "--ccache",
-    "apt-get": "cpython_android.sources", "apt-cache": "cpython_android.sources",
+    "apt-get": "tests/support/sources.py", "apt-cache": "tests/support/sources.py",
     "perl": "OpenSSL's Configure", "tclsh": "sqlite's amalgamation",
     "autoreconf": "libffi (no configure in its tarball)", "autoconf": "libffi",
     "autoheader": "libffi", "automake": "libffi", "aclocal": "libffi", "libtoolize": "libffi",

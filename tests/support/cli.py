@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cpython_android import sources
+from support import sources
 
 REPO = Path(__file__).resolve().parents[2]
 ANDROID_PY = REPO / "Android" / "android.py"

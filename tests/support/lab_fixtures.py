@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from cpython_android import sources
+from support import sources
 from support.android_lab import LAB_NDK_VERSION, Lab, LabUnavailable, setup_lab
 from support.cli import DEPS_LIBRARIES, BuiltHost, ccache_env
 

@@ -1,5 +1,6 @@
 """Bad input: one line on stderr saying what is wrong and what to do, exit
-status 2, and nothing deleted.  Each case runs the real command line."""
+status 2 (3 when this machine lacks something: an SDK, a compiler, a build
+not made yet), and nothing deleted.  Each case runs the real command line."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ def snapshot(root: Path) -> set[Path]:
     return {p for p in root.rglob("*")}
 
 
-def assert_one_line_error(result, *words: str) -> None:
-    assert result.returncode == 2, (result.stdout, result.stderr)
+SETUP = 3  # errors.SetupError: this machine lacks something
+
+
+def assert_one_line_error(result, *words: str, status: int = 2) -> None:
+    assert result.returncode == status, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("android.py: error: ")
@@ -55,20 +59,20 @@ def test_bad_api_level(checkout, value, word):
 def test_no_android_home(checkout):
     env = {"ANDROID_HOME": ""}
     result = cli(checkout, "env", "aarch64-linux-android", env=env)
-    assert_one_line_error(result, "ANDROID_HOME")
+    assert_one_line_error(result, "ANDROID_HOME", status=SETUP)
 
 
 def test_android_home_not_a_directory(checkout, tmp_path):
     result = cli(checkout, "env", "x86_64-linux-android",
                  env={"ANDROID_HOME": str(tmp_path / "missing")})
-    assert_one_line_error(result, "ANDROID_HOME", "not a directory")
+    assert_one_line_error(result, "ANDROID_HOME", "not a directory", status=SETUP)
 
 
 def test_ndk_missing_and_no_sdkmanager(checkout, tmp_path):
     sdk = tmp_path / "sdk"
     sdk.mkdir()
     result = cli(checkout, "env", "aarch64-linux-android", env={"ANDROID_HOME": str(sdk)})
-    assert_one_line_error(result, "ndk;27.3.13750724", "sdkmanager")
+    assert_one_line_error(result, "ndk;27.3.13750724", "sdkmanager", status=SETUP)
 
 
 def test_not_a_cpython_checkout(tmp_path):
@@ -86,13 +90,13 @@ def test_checkout_from_environment_is_validated(tmp_path):
 
 def test_make_host_before_configure_host(checkout):
     result = cli(checkout, "make-host", "aarch64-linux-gnu")
-    assert_one_line_error(result, "configure-host")
+    assert_one_line_error(result, "configure-host", status=SETUP)
 
 
 def test_configure_host_before_build_python(checkout):
     before = snapshot(checkout)
     result = cli(checkout, "configure-host", "aarch64-linux-gnu")
-    assert_one_line_error(result, "build python", "make-build")
+    assert_one_line_error(result, "build python", "make-build", status=SETUP)
     assert snapshot(checkout) == before
 
 
@@ -104,7 +108,7 @@ def test_gnu_cross_compiler_not_on_path(checkout):
     result = cli(checkout, "configure-host", "riscv64-linux-gnu",
                  env={"PATH": "/usr/bin:/bin" if not os.path.exists(
                      "/usr/bin/riscv64-linux-gnu-gcc") else "/nonexistent"})
-    assert_one_line_error(result, "riscv64-linux-gnu-gcc", "PATH")
+    assert_one_line_error(result, "riscv64-linux-gnu-gcc", "PATH", status=SETUP)
     assert snapshot(checkout) == before
 
 
@@ -116,12 +120,12 @@ def test_qemu_missing_for_run(checkout, tmp_path):
     empty.mkdir()
     result = cli(checkout, "run", "aarch64-linux-gnu", "--", "-c", "pass",
                  env={"PATH": str(empty)})
-    assert_one_line_error(result, "qemu-aarch64", "qemu-user")
+    assert_one_line_error(result, "qemu-aarch64", "qemu-user", status=SETUP)
 
 
 def test_run_before_build(checkout):
     result = cli(checkout, "run", "aarch64-linux-gnu", "--", "-c", "pass")
-    assert_one_line_error(result, "no host python", "build aarch64-linux-gnu")
+    assert_one_line_error(result, "no host python", "build aarch64-linux-gnu", status=SETUP)
 
 
 def test_clean_with_bad_host_deletes_nothing(checkout):
@@ -157,7 +161,7 @@ def test_sdkmanager_that_cannot_run(checkout, tmp_path):
     sdkmanager.write_text("#!/bin/sh\nexit 0\n")  # not executable
     result = cli(checkout, "env", "aarch64-linux-android",
                  env={"ANDROID_HOME": str(tmp_path / "sdk")})
-    assert result.returncode == 2, result.stderr
+    assert result.returncode == SETUP, result.stderr
     # sdkmanager's own progress goes to stderr first; the error is the last line.
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("android.py: error: cannot run ")

@@ -31,7 +31,8 @@ def test_needed_packages_are_pyprojects_and_the_pep723_blocks():
         metadata = tomllib.loads("".join(line[2:] + "\n"
                                          for line in block[1].splitlines()))
         assert metadata["dependencies"] == dependencies()
-        assert metadata["requires-python"] == ">={}.{}".format(*bootstrap.MIN_PYTHON)
+        assert metadata["requires-python"] == ">=3.11"
+        assert "if sys.version_info < (3, 11):  # noqa: UP036" in script.read_text()
 
 
 def test_the_entry_scripts_are_one_file():

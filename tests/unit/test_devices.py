@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from cpython_android.devices import Adb, adb_executable
-from cpython_android.errors import UserError
+from cpython_android.errors import InfrastructureError, SetupError, UserError
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import Invocation, RunnerSpec, target_of
@@ -60,7 +60,7 @@ def test_unusable_device_is_one_clear_line(double: AdbDouble, tmp_path: Path,
     result = run_cli("--checkout", cpython_source, "--cross-build-dir", tmp_path / "xb",
                      "test", ANDROID_HOST, "--connected", "emulator-5554", env=double.env,
                      timeout=120)
-    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.returncode == 4, result.stdout + result.stderr  # infrastructure
     error_lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(error_lines) == 1, result.stderr
     assert expected in error_lines[0]
@@ -94,7 +94,7 @@ def test_install_failure_shows_pm_reason(double: AdbDouble, tmp_path: Path) -> N
     layout = Layout(tmp_path / "xb")
     fake_apks(layout)
     [runner] = create_android_runners(spec_for(layout, "emulator-5554"))
-    with pytest.raises(UserError) as error:
+    with pytest.raises(InfrastructureError) as error:
         asyncio.run(runner.run(Invocation(["-c", "pass"]), lambda line, stream: None))
     assert str(error.value) == (f"installing app-debug.apk on emulator-5554 failed: "
                                 f"Failure [{reason}]")
@@ -116,7 +116,7 @@ def test_wrong_abi_is_refused_before_installing(double: AdbDouble, tmp_path: Pat
 def test_wait_for_boot(double: AdbDouble, tmp_path: Path) -> None:
     double.add_device("emulator-5554", tmp_path / "dev", boot_after=1.5)
     device = Adb.from_environment().device("emulator-5554")
-    with pytest.raises(UserError, match="did not finish booting within 0 s"):
+    with pytest.raises(InfrastructureError, match="did not finish booting within 0 s"):
         device.wait_for_boot(timeout=0.3, poll=0.1)
     started = time.monotonic()
     device.wait_for_boot(timeout=10, poll=0.1)
@@ -149,7 +149,7 @@ def test_adb_executable_prefers_the_users_sdk(tmp_path: Path) -> None:
     env = {"ANDROID_HOME": str(tmp_path / "sdk"), "PATH": os.environ["PATH"]}
     assert adb_executable(env) == sdk_adb
     assert adb_executable({**env, "ADB": str(mine)}) == mine
-    with pytest.raises(UserError, match="ADB=/nonexistent does not exist"):
+    with pytest.raises(SetupError, match="ADB=/nonexistent does not exist"):
         adb_executable({**env, "ADB": "/nonexistent"})
     on_path = shutil.which("adb")
     if on_path:
@@ -172,7 +172,7 @@ def test_real_adb_server_start_devices_kill(tmp_path: Path) -> None:
         assert adb.devices() == []  # starts the server with our adb
         assert adb.server_running()
         assert adb.client().server_version() >= 39
-        with pytest.raises(UserError, match="no Android device is attached"):
+        with pytest.raises(InfrastructureError, match="no Android device is attached"):
             adb.device("emulator-5554")
     finally:
         adb.kill_server()

@@ -18,7 +18,7 @@ import pytest
 from cpython_android import emulators
 from cpython_android.console import Console
 from cpython_android.devices import Adb
-from cpython_android.errors import CommandFailed, UserError
+from cpython_android.errors import CommandFailed, InfrastructureError, SetupError
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import Avd, RunnerSpec
@@ -57,7 +57,7 @@ echo "$@" > "{avd_home}/avdmanager-args"
 def test_no_kvm_is_said_before_anything_boots(sdk, double, tmp_path: Path) -> None:
     ran = tmp_path / "emulator-ran"
     script(sdk.emulator, f"touch {ran}\nsleep 60\n")
-    with pytest.raises(UserError) as error:
+    with pytest.raises(SetupError) as error:
         create_android_runners(
             RunnerSpec(HOST, Layout(tmp_path / "xb"), "3.13", target=Avd("py")),
             AndroidOptions(kvm_device=tmp_path / "no-kvm"))
@@ -73,12 +73,12 @@ def test_kvm_without_permission(tmp_path: Path) -> None:
     device.chmod(0)
     if os.access(device, os.R_OK | os.W_OK):
         pytest.skip("running as root: permissions are not enforced")
-    with pytest.raises(UserError, match="no permission to use KVM"):
+    with pytest.raises(SetupError, match="no permission to use KVM"):
         emulators.check_kvm(device, platform="linux")
 
 
 def test_missing_system_image_without_sdkmanager(sdk) -> None:
-    with pytest.raises(UserError) as error:
+    with pytest.raises(SetupError) as error:
         emulators.ensure_avd(sdk, "py", HOST, Console())
     assert str(error.value) == (
         f"system image '{IMAGE}' is not installed and there is no sdkmanager at "
@@ -89,7 +89,7 @@ def test_missing_system_image_without_sdkmanager(sdk) -> None:
 def test_missing_system_image_sdkmanager_fails(sdk) -> None:
     script(sdk.sdkmanager, 'echo "Loading package information..."\n'
            'echo "Warning: Failed to find package \'$1\'" >&2\nexit 1\n')
-    with pytest.raises(UserError) as error:
+    with pytest.raises(InfrastructureError) as error:
         emulators.ensure_avd(sdk, "py", HOST, Console())
     assert str(error.value) == (f"system image '{IMAGE}' is missing and sdkmanager could not "
                                 f"install it: Warning: Failed to find package '{IMAGE}'")

@@ -15,8 +15,8 @@ import pytest
 from cpython_android.console import Console
 from cpython_android.errors import UserError
 from cpython_android.harness import (
-    Report,
     RunContext,
+    RunReport,
     TestOptions,
     build_command,
     finish_report,
@@ -212,7 +212,7 @@ def test_an_unwritable_junit_file_still_shows_the_summary(tmp_path):
     out = io.StringIO()
     ctx = RunContext(options, build_command(options), Console(out, out, live=False),
                      labelled=False)
-    assert finish_report(Report(results, [], False), [], ctx) == 1
+    assert finish_report(RunReport(results, [], False), [], ctx) == 1
     text = out.getvalue()
     assert "Result: SUCCESS" in text
     assert f"Error: cannot write the JUnit XML {blocker / 'junit.xml'}:" in text

@@ -6,32 +6,17 @@ Staged by package.stage from a fake installed prefix: no build needed."""
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from cpython_android import package
-from cpython_android.hosts import parse_host
 from cpython_android.toolchains.ndk import DEFAULT_NDK_VERSION
 from support.cli import REPO, run_cli
 from support.ndk_layout import make_ndk
-from support.trees import fake_checkout, fake_installed_python
-
-ANDROID = "x86_64-linux-android"
-
-
-def staged(root: Path, host: str) -> Path:
-    prefix = root / "built" / "prefix"
-    fake_installed_python(prefix, host)
-    (prefix / "lib" / "pkgconfig").mkdir()
-    (prefix / "lib" / "pkgconfig" / "python3.pc").write_text("")
-    request = package.PackageRequest(host=parse_host(host), prefix=prefix, dist_dir=root,
-                                     tool_root=REPO, testbed=REPO / "testbed", strip=None)
-    package.stage(request, "3.13.5", root / "pkg")
-    return root / "pkg"
+from support.release_package import ANDROID, exports, staged
+from support.trees import fake_checkout
 
 
 def client_env(android_home: Path, **extra: str) -> dict[str, str]:
@@ -41,13 +26,6 @@ def client_env(android_home: Path, **extra: str) -> dict[str, str]:
     env["ANDROID_HOME"] = str(android_home)
     env.update(extra)
     return env
-
-
-def exports(output: str) -> dict[str, str]:
-    """cibuildwheel's reading: shlex tokens alternating `export` and `K=V`."""
-    tokens = shlex.split(output)
-    assert tokens[::2] == ["export"] * (len(tokens) // 2), output
-    return dict(token.split("=", 1) for token in tokens[1::2])
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""tasks.py (invoke) drives the library the same way the command line does."""
+"""tasks.py (invoke): one task per subcommand, through the command line's own
+entry point, so a task and `android.py` give the same output and status."""
 
 import subprocess
 import sys
@@ -43,7 +44,7 @@ def test_results_task_converts_a_log_like_the_command(tmp_path):
     from support.cli import run_cli
 
     log = REPO / "tests" / "data" / "regrtest" / "seq-crash-v.log"
-    by_task = invoke("results", "--log", str(log), "--junit-xml", str(tmp_path / "task.xml"))
+    by_task = invoke("results", "--args", f"{log} --junit-xml {tmp_path / 'task.xml'}")
     by_cli = run_cli("results", log, "--junit-xml", tmp_path / "cli.xml")
     assert by_task.returncode == by_cli.returncode == 1
     assert junit_content(tmp_path / "task.xml") == junit_content(tmp_path / "cli.xml")
@@ -62,7 +63,7 @@ def junit_content(path: Path) -> list[tuple]:
 @pytest.mark.integration
 def test_test_task_runs_regrtest_on_the_host(gnu_build):
     result = invoke("test", "--host", gnu_build.host, "--checkout", str(gnu_build.checkout),
-                    "--cross-build-dir", str(gnu_build.cross_build), "--args", "test_bool")
+                    "--cross-build-dir", str(gnu_build.cross_build), "--args", "-- test_bool")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Result: SUCCESS" in result.stdout
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from cpython_android import devices, emulators, testbed
-from cpython_android.errors import UserError
+from cpython_android.errors import InfrastructureError
 from cpython_android.hosts import ANDROID_ABIS, parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import Invocation
@@ -173,7 +173,7 @@ def test_setup_wrapper_failure_leaves_nothing_half_written(wrapper_server,
     (root / "gradle" / "wrapper" / "gradle-wrapper.jar").unlink()  # a 404
     project = tmp_path / "project"
     project.mkdir()
-    with pytest.raises(UserError, match="could not download the Gradle wrapper from .*"
+    with pytest.raises(InfrastructureError, match="could not download the Gradle wrapper from .*"
                        "gradle-wrapper.jar"):
         testbed.setup_wrapper(project, base_url=url)
     jar_dir = project / "gradle" / "wrapper"
@@ -203,12 +203,12 @@ def test_build_testbed_errors(cpython_source: Path, tmp_path: Path) -> None:
     assert (result.returncode, result.stderr.strip()) == (
         2, "android.py: error: the testbed app is for Android hosts, not aarch64-linux-gnu")
     result = run_cli(*base, "build-testbed", "aarch64-linux-android")
-    assert result.returncode == 2
+    assert result.returncode == 3  # not built: missing setup
     assert "no Python for aarch64-linux-android" in result.stderr
     (tmp_path / "xb" / "aarch64-linux-android" / "prefix" / "lib").mkdir(parents=True)
     result = run_cli(*base, "build-testbed", "aarch64-linux-android",
                      env={"ANDROID_HOME": ""})
-    assert result.returncode == 2
+    assert result.returncode == 3  # no SDK: missing setup
     assert "ANDROID_HOME is not set" in result.stderr
 
 

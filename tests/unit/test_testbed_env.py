@@ -18,7 +18,7 @@ import pytest
 
 from cpython_android import emulators, testbed
 from cpython_android.console import Console
-from cpython_android.errors import UserError
+from cpython_android.errors import SetupError
 from cpython_android.gradle_env import LICENCES, choose_java_home, studio_jbr_dirs
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
@@ -91,7 +91,7 @@ def test_unsupported_java_home_is_passed_over_for_android_studios_jbr(tmp_path, 
     (jbr / "bin" / "java").unlink()
     assert choose_java_home(env, "linux") == jdk17
     fake_jdk(jdk17, "1.8.0_402", record)
-    with pytest.raises(UserError) as error:
+    with pytest.raises(SetupError) as error:
         choose_java_home(env, "linux")
     assert str(error.value) == (
         f"Gradle 8.11.1 needs a JDK 17 to 23 and none was found ({jdk25} is JDK 25; {jdk17} "
@@ -116,7 +116,7 @@ def test_build_testbed_without_a_supported_jdk_is_one_line(cpython_source, tmp_p
                      "build-testbed", "aarch64-linux-android",
                      env={"ANDROID_HOME": str(tmp_path / "sdk"), "JAVA_HOME": str(jdk25),
                           "HOME": str(tmp_path), "PATH": str(jdk25 / "bin")})
-    assert result.returncode == 2
+    assert result.returncode == 3  # no usable JDK: missing setup
     assert result.stderr.strip().splitlines() == [
         f"android.py: error: Gradle 8.11.1 needs a JDK 17 to 23 and none was found ({jdk25} "
         "is JDK 25): install one (Android Studio bundles one) and set JAVA_HOME to it"]

@@ -67,8 +67,8 @@ def source_dir(value: str) -> Path:
     """A --deps-source directory: there, and not empty."""
     path = existing_dir(value)
     if not any(path.iterdir()):
-        raise argparse.ArgumentTypeError(f"{value} is empty: get the pinned sources with "
-                                         "`python3 -m cpython_android.sources libraries`")
+        raise argparse.ArgumentTypeError(f"{value} is empty: put the pinned source archives "
+                                         "(deps/pins.toml) in it")
     return path
 
 

@@ -21,9 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CommandFailed, UserError
+from ..errors import CommandFailed, SetupError, ToolError
 from ..hosts import Host
 from ..process import run_captured
+from ..textutil import int_or_none
 from ..toolchains.ndk import exe_suffix, prebuilt_dir
 from .elf import BuildIdIndex, build_id
 from .report import CrashReport, Location, NativeFrame
@@ -64,7 +65,7 @@ def find_symbolizer(host: Host | None, ndk_dir: Path | None = None,
     if ndk_dir is not None:
         try:
             ndk_tool = prebuilt_dir(ndk_dir) / "bin" / f"llvm-symbolizer{exe_suffix()}"
-        except UserError:
+        except SetupError:
             ndk_tool = ndk_dir / "toolchains" / "llvm" / "prebuilt" / "*" / "bin"
         if ndk_tool.is_file():
             return Symbolizer(ndk_tool, "llvm"), ""
@@ -104,7 +105,7 @@ def symbolize(report: CrashReport, index: BuildIdIndex, symbolizer: Symbolizer |
         assert symbolizer is not None
         try:
             found = symbolizer.locate(elf, [f.pc for f in frames])
-        except (CommandFailed, TimeoutError, OSError, UserError) as e:
+        except (ToolError, TimeoutError, OSError) as e:
             report.notes.append(f"{symbolizer.path.name} failed on {elf.name}: "
                                 f"{' '.join(str(e).split())[:300]}")
             for frame in frames:
@@ -190,7 +191,7 @@ def _from_addr2line(text: str) -> dict[int, list[Location]]:
             continue
         where = lines[i + 1].strip() if i + 1 < len(lines) else ""
         file, _, number = where.partition(" ")[0].rpartition(":")
-        loc = _location(line, file, int(number) if number.isdigit() else 0)
+        loc = _location(line, file, int_or_none(number, high=2**31 - 1) or 0)
         if current is not None and loc is not None:
             current.append(loc)
         i += 2

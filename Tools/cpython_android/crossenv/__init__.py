@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..abi import find_sysconfigdata
 from ..context import BuildContext
-from ..errors import UserError
+from ..errors import SetupError, UserError
 from ..process import run_logged
 from . import files
 from .target import CrossTarget, relocated_build_time_vars
@@ -165,8 +165,8 @@ def create(ctx: BuildContext, directory: Path) -> CrossEnv:
             # host's, runnable here, with pip from ensurepip (no download).
             run_logged([build_python, "-m", "venv", directory], step=step, log_path=log)
     if not env.site_packages.is_dir():
-        raise UserError(f"{env.site_packages} is missing: the build python ({build_python}) "
-                        "is not the host's version; run `android.py build HOST` again")
+        raise SetupError(f"{env.site_packages} is missing: the build python ({build_python}) "
+                         "is not the host's version; run `android.py build HOST` again")
     write_files(env)
     ctx.console.write(f"Cross environment for {target.host} in {directory}: run "
                       f"{env.python} -m pip wheel ... (tag {target.platform_tag}); "

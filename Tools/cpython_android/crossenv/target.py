@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..abi import PythonABI
-from ..errors import UserError
+from ..errors import SetupError
 from ..hosts import Host
 
 
@@ -68,8 +68,8 @@ def load_build_time_vars(path: Path) -> dict[str, Any]:
     """A sysconfigdata module is plain data: run it here to read it."""
     values = runpy.run_path(str(path)).get("build_time_vars")
     if not isinstance(values, dict):
-        raise UserError(f"{path} has no build_time_vars: is the host python installed "
-                        "completely? Run `android.py build HOST` again")
+        raise SetupError(f"{path} has no build_time_vars: is the host python installed "
+                         "completely? Run `android.py build HOST` again")
     return values
 
 

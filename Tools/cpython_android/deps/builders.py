@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import SetupError, UserError
 from ..hosts import Host
 
 # OpenSSL's Configure target per host (see its Configurations/*.conf).
@@ -94,8 +94,8 @@ def build_sqlite(job: BuildJob) -> None:
     # sqlite3 shell, which compiles the whole amalgamation again in a link
     # command ccache cannot cache: build and install the library alone.
     if not shutil.which("tclsh"):
-        raise UserError("building sqlite from its full source tree needs tclsh on the build "
-                        "machine: install tcl, or use the sqlite-autoconf amalgamation archive")
+        raise SetupError("building sqlite from its full source tree needs tclsh on the build "
+                         "machine: install tcl, or use the sqlite-autoconf amalgamation archive")
     job.run(["./configure", f"--host={job.host.triplet}", f"--build={job.build_triplet}",
              f"--prefix={job.prefix}", f"--libdir={job.prefix}/lib", *configure])
     job.run(job.make("libsqlite3.la", "sqlite3.h", "sqlite3.pc"))

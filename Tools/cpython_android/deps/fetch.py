@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..digest import sha256_file
-from ..errors import UserError
+from ..errors import InfrastructureError, UserError
+from ..textutil import int_or_none
 from .lock import LockFile
 
 RETRIES = 3
@@ -47,7 +48,8 @@ def download(url: str, target: Path, *, say: Callable[[str], None],
         try:
             with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response, \
                     open(partial, "wb") as out:
-                expected = int(response.headers.get("Content-Length") or -1)
+                expected = int_or_none(response.headers.get("Content-Length") or "",
+                                       high=2**50) or -1
                 received = 0
                 while block := response.read1(CHUNK):
                     out.write(block)
@@ -61,8 +63,9 @@ def download(url: str, target: Path, *, say: Callable[[str], None],
         except urllib.error.HTTPError as e:
             partial.unlink(missing_ok=True)
             if e.code < 500:  # 404 and friends will not get better by retrying
-                raise UserError(f"cannot download {url}: HTTP {e.code} {e.reason}: check the "
-                                "pinned version, or pass --deps-dir DIR with the archive") from None
+                raise InfrastructureError(
+                    f"cannot download {url}: HTTP {e.code} {e.reason}: check the pinned "
+                    "version, or pass --deps-dir DIR with the archive") from None
             last_error = f"HTTP {e.code} {e.reason}"
         except (urllib.error.URLError, OSError, TimeoutError) as e:
             partial.unlink(missing_ok=True)
@@ -72,8 +75,9 @@ def download(url: str, target: Path, *, say: Callable[[str], None],
                 f"(attempt {attempt + 1} of {retries})")
             time.sleep(delay)
             delay *= 2
-    raise UserError(f"cannot download {url} after {retries} attempts ({last_error}): check "
-                    "your network, or pass --deps-dir DIR with archives you already have")
+    raise InfrastructureError(
+        f"cannot download {url} after {retries} attempts ({last_error}): check your network, "
+        "or pass --deps-dir DIR with archives you already have")
 
 
 @dataclass

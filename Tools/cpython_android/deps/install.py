@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import context
 from ..context import BuildContext
-from ..errors import UserError
+from ..errors import InfrastructureError, UserError
 from ..hosts import Host
 from ..layout import TREE_MARKER
 from ..process import run_logged
@@ -116,9 +116,9 @@ class Deps:
                    if why != "--deps-from-source" else "")
         raise UserError(
             f"{because}source archive {want.archive} for {want.library} is not in "
-            f"{', '.join(map(str, self.source_places()))}: get it with `python3 -m "
-            f"cpython_android.sources libraries {want.library}` (Debian's {source.debian} "
-            "of the version carrying it) and pass --deps-source DIR")
+            f"{', '.join(map(str, self.source_places()))}: put it (upstream's release, also "
+            f"the .orig tarball of Debian's {source.debian} source package) in a directory "
+            "and pass --deps-source DIR")
 
     def source_archive(self, want: Manifest) -> tuple[Path, str]:
         path = self.require_source(want)
@@ -162,8 +162,8 @@ class Deps:
                 if archive.parent != self.cache_dir:
                     raise UserError(f"{e}: replace {archive}") from None
                 archive.unlink(missing_ok=True)  # never reuse a damaged download
-                raise UserError(f"{e}; the cached copy was removed: run again to download "
-                                "it again") from None
+                raise InfrastructureError(f"{e}; the cached copy was removed: run again to "
+                                          "download it again") from None
             except BaseException:
                 self.discard(work)
                 raise

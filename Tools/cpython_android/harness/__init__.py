@@ -51,9 +51,9 @@ from .planning import (
 )
 from .report import close_runners, finish_report, junit_properties
 from .shard_run import RunContext, ShardRun, list_tests
-from .shards import Report, run_plain, run_regrtest
+from .shards import RunReport, run_plain, run_regrtest
 
-__all__ = ["PythonCommand", "Report", "RunContext", "ShardRun", "TestOptions", "build_command",
+__all__ = ["PythonCommand", "RunReport", "RunContext", "ShardRun", "TestOptions", "build_command",
            "close_runners", "finish_report", "junit_properties", "list_tests",
            "load_durations", "plan_shards", "run_plain", "run_regrtest", "run_test_command",
            "run_tests", "split_regrtest_args", "subset_args"]

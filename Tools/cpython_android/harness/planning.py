@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
+from ..results.junit import xml_seconds
 
 if TYPE_CHECKING:
     from ..crash import CrashSymbols
@@ -222,13 +223,14 @@ def load_durations(path: Path, files: Sequence[str]) -> dict[str, float]:
     totals: dict[str, float] = {}
     for suite in suites:
         suite_file = suite.name if suite.name in wanted else None
-        if suite_file and suite.time:
-            totals[suite_file] = totals.get(suite_file, 0.0) + float(suite.time)
+        suite_time = xml_seconds(suite, "a suite's time")
+        if suite_file and suite_time:
+            totals[suite_file] = totals.get(suite_file, 0.0) + suite_time
             continue
         for case in suite:
             owner = suite_file or _file_of(f"{case.classname or ''}.{case.name or ''}", wanted)
             if owner:
-                totals[owner] = totals.get(owner, 0.0) + float(case.time or 0.0)
+                totals[owner] = totals.get(owner, 0.0) + xml_seconds(case, "a test's time")
     return totals
 
 
@@ -243,9 +245,9 @@ def read_durations_xml(path: Path) -> list[Any]:
             raise ValueError(f"the root element is <{xml._elem.tag}>, not <testsuites>")
         suites = [xml] if isinstance(xml, TestSuite) else list(xml)
         for suite in suites:
-            float(suite._elem.get("time") or 0)
+            xml_seconds(suite, f"the time of suite {suite.name}")
             for case in suite:
-                float(case._elem.get("time") or 0)
+                xml_seconds(case, f"the time of {case.name}")
     except (OSError, SyntaxError, ValueError, JUnitXmlError) as e:  # parse errors too
         reason = ("its root element is not <testsuites> or <testsuite>"
                   if isinstance(e, JUnitXmlError) else " ".join(str(e).split()))

@@ -5,7 +5,6 @@ a case, and the rest of a crashed file runs before the files not run yet."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import time
 from collections.abc import Sequence
@@ -14,7 +13,7 @@ from pathlib import Path
 
 from ..console import Console
 from ..crash.collect import attach
-from ..errors import CommandFailed, UserError, error_line
+from ..errors import CommandFailed, DeviceGone, ToolError, error_line
 from ..results import (
     FileState,
     RegrtestParser,
@@ -80,6 +79,9 @@ class ShardRun:
     parts: list[RunResults] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)  # every run, as it ended
     problems: list[str] = field(default_factory=list)  # harness-level failures
+    # The exit status of the error that stopped this runner (errors.ToolError's),
+    # so a failure exits the same way inside a shard as outside one; 0: none.
+    failure_status: int = 0
     _parser: RegrtestParser | None = None
     _pending: list[str] | None = None
     # Per-test results and resume inside a crashed file (resume.py).
@@ -115,6 +117,7 @@ class ShardRun:
         message = f"{self.label}: {type(e).__name__}: {text[-1] if text else ''}"
         self.ctx.console.warn(error_line(message))
         self.problems.append(message)
+        self.failure_status = e.exit_status if isinstance(e, ToolError) else 1
         self._record_stop(None, f"not run: {message}")
 
     async def _attempt(self) -> bool:
@@ -296,10 +299,14 @@ class ShardRun:
             # No time left to ask the target for the names: regrtest's "[n/N]"
             # count (results.missing_files) says how many did not run.
             return
-        with contextlib.suppress(UserError, CommandFailed, OSError):
+        try:
             rest = await self._not_done() if self.ctx.remaining() != 0.0 else self._known_rest()
-            mark_not_run(results, rest, reason)
-            results.missing_files = 0
+        except DeviceGone:
+            raise
+        except (ToolError, OSError):  # the names cannot be had: the count says it
+            return
+        mark_not_run(results, rest, reason)
+        results.missing_files = 0
 
     def _known_rest(self) -> list[str]:
         done = self._done()

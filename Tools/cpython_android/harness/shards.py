@@ -50,15 +50,17 @@ def _cancel_on_signals(task: asyncio.Task[object], ctx: RunContext) -> Iterator[
 
 
 @dataclass
-class Report:
+class RunReport:
     """What a regrtest run produced."""
 
     results: RunResults
     problems: list[str]
     interrupted: bool
+    #: The highest exit status of the errors that stopped a runner (0: none).
+    failure_status: int = 0
 
 
-async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> Report:
+async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> RunReport:
     """Shard the selection over `runners`, run, resume, and merge the results."""
     task = asyncio.current_task()
     assert task is not None
@@ -76,7 +78,8 @@ async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> Report:
             interrupted = True
     results = merge(part for shard in shard_runs for part in shard.parts)
     problems = [p for shard in shard_runs for p in shard.problems]
-    return Report(results, problems, interrupted)
+    failure_status = max((shard.failure_status for shard in shard_runs), default=0)
+    return RunReport(results, problems, interrupted, failure_status)
 
 
 async def _plan(runners: Sequence[Runner], ctx: RunContext) -> list[ShardRun]:

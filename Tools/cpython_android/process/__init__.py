@@ -11,8 +11,9 @@ calls `subprocess`, `asyncio.create_subprocess_*` or `os.kill` itself.
 """
 
 from .sync import (
+    COMMAND_GRACE_SECONDS,
+    DRAIN_SECONDS,
     TAIL_LINES,
-    TERMINATE_GRACE_SECONDS,
     BackgroundProcess,
     Completed,
     cannot_start,
@@ -22,11 +23,11 @@ from .sync import (
     run_logged,
     start_background,
     stop_tree,
-    terminate,
 )
 from .tree import describe_returncode, kill_tree, signal_name, signal_process
 
-__all__ = ["TAIL_LINES", "TERMINATE_GRACE_SECONDS", "BackgroundProcess", "Completed",
+__all__ = ["COMMAND_GRACE_SECONDS", "DRAIN_SECONDS", "TAIL_LINES", "BackgroundProcess",
+           "Completed",
            "cannot_start", "capture", "describe_returncode", "kill_tree", "run_captured",
            "run_foreground", "run_logged", "signal_name", "signal_process", "start_background",
-           "stop_tree", "terminate"]
+           "stop_tree"]

@@ -9,12 +9,14 @@ import signal
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from ..textutil import LineSplitter
 from .tree import KILL, kill_tree
 
 #: A running asyncio child (pid, returncode, stdout, wait()).
 AsyncProcess = asyncio.subprocess.Process
-#: Seconds between SIGTERM and SIGKILL when stopping a run.
-TERMINATE_GRACE_SECONDS = 2.0
+#: Seconds a test run's python gets between SIGTERM and SIGKILL: short, so an
+#: interrupted or timed-out run writes the JUnit of what finished promptly.
+RUN_GRACE_SECONDS = 2.0
 _READ_CHUNK = 64 * 1024
 
 
@@ -36,18 +38,16 @@ async def pump_lines(process: AsyncProcess, on_line: Callable[[str], None]) -> N
     the stream limit (a test can print a megabyte without a newline).
     """
     assert process.stdout is not None
-    pending = b""
+    lines = LineSplitter(b"")
     try:
         while chunk := await process.stdout.read(_READ_CHUNK):
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
+            for line in lines.feed(chunk):
                 on_line(decode(line))
     finally:
         # Also when stopped: a partial last line ("test_x (...) ... ") says
         # which test was running when the process was killed.
-        if pending:
-            on_line(decode(pending))
+        if rest := lines.rest():
+            on_line(decode(rest))
 
 
 def decode(line: bytes) -> str:
@@ -55,7 +55,7 @@ def decode(line: bytes) -> str:
 
 
 async def stop_process_tree(process: AsyncProcess,
-                            grace: float = TERMINATE_GRACE_SECONDS) -> None:
+                            grace: float = RUN_GRACE_SECONDS) -> None:
     """SIGTERM the whole tree, then SIGKILL what is left; reap the leader."""
     if process.returncode is None:
         kill_tree(process.pid, signal.SIGTERM)

@@ -20,10 +20,14 @@ from ..textutil import join_command
 from .tree import KILL, kill_tree, tree_alive
 
 TAIL_LINES = 30
-#: Seconds between SIGTERM and SIGKILL when a command's process tree is stopped.
-TERMINATE_GRACE_SECONDS = 10.0
-#: Seconds to read what is left in the output pipe once a command has exited.
+#: Seconds a build command (make, configure, Gradle) gets between SIGTERM and
+#: SIGKILL when its process tree is stopped: upstream gives Gradle 10 s.
+COMMAND_GRACE_SECONDS = 10.0
+#: Seconds to read what is left in an output pipe once a command has exited
+#: (a descendant may still hold it open); here and in runners/local.
 DRAIN_SECONDS = 2.0
+#: Seconds an interactive tool (sdkmanager on the terminal) gets after Ctrl-C.
+FOREGROUND_GRACE_SECONDS = 2.0
 
 Command = Sequence[str | os.PathLike[str]]
 #: A command started in the background (an emulator): poll(), returncode, pid.
@@ -133,7 +137,7 @@ def _pump(process: subprocess.Popen[str], log: IO[str], tail: deque[str], step: 
 
 
 def stop_tree(process: subprocess.Popen[str] | subprocess.Popen[bytes],
-              grace: float = TERMINATE_GRACE_SECONDS) -> None:
+              grace: float = COMMAND_GRACE_SECONDS) -> None:
     """Stop a command started in its own session, and everything it started:
     SIGTERM to the group and its descendants, SIGKILL to what is left after
     `grace` seconds; the leader is reaped."""
@@ -147,12 +151,6 @@ def stop_tree(process: subprocess.Popen[str] | subprocess.Popen[bytes],
         time.sleep(0.05)
     kill_tree(process.pid, KILL)
     process.wait()
-
-
-def terminate(process: subprocess.Popen[str] | subprocess.Popen[bytes],
-              grace: float = TERMINATE_GRACE_SECONDS) -> None:
-    """Ask a command (and what it started) to stop, then make it stop."""
-    stop_tree(process, grace)
 
 
 @dataclass(frozen=True)
@@ -212,7 +210,7 @@ def run_foreground(command: Command, *, input_text: str | None = None,
     try:
         process.communicate(input_text)
     except BaseException:
-        stop_tree(process, grace=2.0)
+        stop_tree(process, grace=FOREGROUND_GRACE_SECONDS)
         raise
     return process.returncode
 

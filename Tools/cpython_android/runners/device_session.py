@@ -21,7 +21,7 @@ from ..devices import (
     Device,
     DeviceGone,
 )
-from ..errors import UserError
+from ..errors import InfrastructureError, UserError
 from ..process import aio
 from ..process.aio import AsyncProcess
 from ..process.tree import signal_name
@@ -185,8 +185,8 @@ class Session(GradleSession):
                 self.output.emit(f"PID: {pid}", "stdout", hidden=not self.output.verbose)
                 return pid
             await asyncio.sleep(options.pid_poll)
-        raise UserError(f"the testbed app did not start on {self.device.serial} within "
-                        f"{options.startup_timeout:.0f} s")
+        raise InfrastructureError(f"the testbed app did not start on {self.device.serial} within "
+                                  f"{options.startup_timeout:.0f} s")
 
     def start_logcat(self, pid: int) -> None:
         """`logcat --pid PID --binary` (API 24+ has both), as upstream; `-v tag`
@@ -240,9 +240,9 @@ class Session(GradleSession):
     async def ended_without_pid(self) -> Outcome:
         await self.drain_nowait()
         if self.output.state.failed:
-            raise UserError(f"the instrumentation did not start on {self.serial}: "
-                            f"{self.output.state.failed} (is the testbed installed? run "
-                            "`android.py build-testbed HOST`)")
+            raise InfrastructureError(f"the instrumentation did not start on {self.serial}: "
+                                      f"{self.output.state.failed} (is the testbed installed? run "
+                                      "`android.py build-testbed HOST`)")
         if not await asyncio.to_thread(self.runner.adb.is_connected, self.serial):
             return self.disconnected(f"device {self.serial} disconnected")
         await self.replay_logged()

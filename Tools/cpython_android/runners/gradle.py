@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import testbed as tb
 from ..devices import Device
-from ..errors import UserError
+from ..errors import InfrastructureError
 from ..process import aio
 from ..process.aio import AsyncProcess
 from .base import Invocation
@@ -89,17 +89,19 @@ class GradleSession:
         while loop.time() < deadline:
             await self.drain_nowait()
             if self.process is not None and self.process.returncode is not None:
-                raise UserError(f"Gradle exited with status {self.process.returncode} before "
-                                "a managed device appeared: run with -v to see its output")
+                raise InfrastructureError(
+                    f"Gradle exited with status {self.process.returncode} before a managed "
+                    "device appeared: run with -v to see its output")
             now = {d.serial for d in await asyncio.to_thread(self.runner.adb.devices)
                    if d.state == "device"}
             new = now - before
             if len(new) > 1:
-                raise UserError(f"more than one new device appeared: {', '.join(sorted(new))}")
+                raise InfrastructureError(
+                    f"more than one new device appeared: {', '.join(sorted(new))}")
             if new:
                 serial = new.pop()
                 self.output.emit(f"Serial: {serial}", "stdout")
                 return Device(self.runner.adb, serial)
             await asyncio.sleep(1.0)
-        raise UserError(f"no managed device appeared within "
-                        f"{self.runner.options.startup_timeout:.0f} s")
+        raise InfrastructureError(f"no managed device appeared within "
+                                  f"{self.runner.options.startup_timeout:.0f} s")

@@ -19,15 +19,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..process import aio
+from ..process import DRAIN_SECONDS, aio
 from ..process.aio import AsyncProcess
 from ..process.tree import KILL, describe_returncode, kill_tree, signal_process
 from ..resume import HOOK_SCRIPT, hook_argv
 from ..safefiles import contained
 from .base import Invocation, LineCallback, Outcome
 
-#: Seconds to read what is left in the pipe once the python has exited.
-DRAIN_SECONDS = 2.0
 #: Seconds for faulthandler's traceback dump before a timed-out run is killed.
 DUMP_GRACE_SECONDS = 2.0
 

@@ -16,7 +16,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import SetupError, UserError
 from ..hosts import Host
 from ..layout import Layout
 from ..process import run_foreground
@@ -29,8 +29,8 @@ def qemu_binary(host: Host) -> Path:
     for name in (f"qemu-{host.qemu_arch}-static", f"qemu-{host.qemu_arch}"):
         if found := shutil.which(name):
             return Path(found)
-    raise UserError(f"qemu-{host.qemu_arch}-static is not on PATH: install qemu-user-static "
-                    f"(Debian/Ubuntu) to run {host} programs")
+    raise SetupError(f"qemu-{host.qemu_arch}-static is not on PATH: install qemu-user-static "
+                     f"(Debian/Ubuntu) to run {host} programs")
 
 
 def ld_prefix(host: Host) -> Path:

@@ -7,7 +7,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import SetupError
 from ..hosts import Host
 from .common import ToolchainOptions, common_flags, cpu_count, pkg_config_env, with_ccache
 
@@ -38,8 +38,8 @@ class GnuToolchain:
     def locate(cls, host: Host, prefix: Path, options: ToolchainOptions) -> GnuToolchain:
         found = shutil.which(f"{host.triplet}-gcc")
         if not found:
-            raise UserError(f"{host.triplet}-gcc is not on PATH: "
-                            f"{debian_package_hint(host.triplet)}")
+            raise SetupError(f"{host.triplet}-gcc is not on PATH: "
+                             f"{debian_package_hint(host.triplet)}")
         return cls(host, prefix, Path(found), options.ccache)
 
     def compiler(self) -> Path:

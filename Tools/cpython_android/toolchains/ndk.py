@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import InfrastructureError, SetupError
 from ..hosts import Host
 from ..process import run_foreground
 from .common import ToolchainOptions, common_flags, cpu_count, pkg_config_env, with_ccache
@@ -39,12 +39,12 @@ def script_suffix() -> str:
 def android_home() -> Path:
     value = os.environ.get(ANDROID_HOME_ENV)
     if not value:
-        raise UserError(f"{ANDROID_HOME_ENV} is not set: point it at your Android SDK "
-                        "(e.g. export ANDROID_HOME=~/Android/Sdk)")
+        raise SetupError(f"{ANDROID_HOME_ENV} is not set: point it at your Android SDK "
+                         "(e.g. export ANDROID_HOME=~/Android/Sdk)")
     path = Path(value).expanduser()
     if not path.is_dir():
-        raise UserError(f"{ANDROID_HOME_ENV}={value} is not a directory: point it at your "
-                        "Android SDK")
+        raise SetupError(f"{ANDROID_HOME_ENV}={value} is not a directory: point it at your "
+                         "Android SDK")
     return path
 
 
@@ -57,9 +57,9 @@ def install_sdk_package(home: Path, package: str) -> None:
     """`sdkmanager PACKAGE`, accepting its licence as upstream does."""
     sdkmanager = sdkmanager_path(home)
     if not sdkmanager.is_file():
-        raise UserError(f"{package!r} is not installed in {home} and there is no sdkmanager at "
-                        f"{sdkmanager}: install the Android SDK command-line tools, or install "
-                        f"{package!r} with Android Studio")
+        raise SetupError(f"{package!r} is not installed in {home} and there is no sdkmanager at "
+                         f"{sdkmanager}: install the Android SDK command-line tools, or install "
+                         f"{package!r} with Android Studio")
     # Everything goes to stderr: `env` prints export lines on stdout for eval.
     print(f"Installing {package} with {sdkmanager}: this may take several minutes",
           file=sys.stderr, flush=True)
@@ -67,11 +67,11 @@ def install_sdk_package(home: Path, package: str) -> None:
         returncode = run_foreground([sdkmanager, package], input_text="y\n" * 100,
                                     output_to_stderr=True)
     except OSError as e:
-        raise UserError(f"cannot run {sdkmanager} to install {package!r}: "
-                        f"{e.strerror or e}") from None
+        raise SetupError(f"cannot run {sdkmanager} to install {package!r}: "
+                         f"{e.strerror or e}") from None
     if returncode != 0:
-        raise UserError(f"sdkmanager could not install {package!r} (exit status "
-                        f"{returncode}): see its output above")
+        raise InfrastructureError(f"sdkmanager could not install {package!r} (exit status "
+                                  f"{returncode}): see its output above")
 
 
 def prebuilt_dir(ndk_dir: Path) -> Path:
@@ -82,7 +82,7 @@ def prebuilt_dir(ndk_dir: Path) -> Path:
     found = sorted(p for p in base.glob("*") if p.is_dir()) if base.is_dir() else []
     if len(found) == 1:
         return found[0]
-    raise UserError(f"no LLVM toolchain for this machine under {base}: is the NDK complete?")
+    raise SetupError(f"no LLVM toolchain for this machine under {base}: is the NDK complete?")
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,8 @@ class NdkToolchain:
         ndk_dir = home / "ndk" / version
         if not ndk_dir.is_dir():
             if not options.install_missing:
-                raise UserError(f"NDK {version} is not installed at {ndk_dir}: install it with "
-                                f"sdkmanager 'ndk;{version}'")
+                raise SetupError(f"NDK {version} is not installed at {ndk_dir}: install it with "
+                                 f"sdkmanager 'ndk;{version}'")
             install_sdk_package(home, f"ndk;{version}")
         toolchain = cls(host, prefix, ndk_dir, options.ccache)
         toolchain.check()
@@ -124,9 +124,9 @@ class NdkToolchain:
     def check(self) -> None:
         for path in self.tools().values():
             if not path.exists():
-                raise UserError(f"{path} does not exist: the NDK at {self.ndk_dir} is "
-                                f"incomplete or does not support API level "
-                                f"{self.host.api_level}")
+                raise SetupError(f"{path} does not exist: the NDK at {self.ndk_dir} is "
+                                 f"incomplete or does not support API level "
+                                 f"{self.host.api_level}")
 
     def environment(self) -> dict[str, str]:
         include, libdir = common_flags(self.prefix)

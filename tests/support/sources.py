@@ -13,9 +13,12 @@ the pin's suite, with this machine's own Debian archive URIs); the system's
 apt state is never touched.  Everything is cached, so a second run costs
 nothing.
 
-    python -m cpython_android.sources cpython            # the tarball
-    python -m cpython_android.sources cpython --extract  # the source tree
-    python -m cpython_android.sources libraries          # a --deps-source DIR
+This is the test rig's, not the product's: the fixtures, .ci/run and
+.ci/quickstart use it (with tests/ and Tools/ on the path, as pytest has them):
+
+    PYTHONPATH=tests python -m support.sources cpython            # the tarball
+    PYTHONPATH=tests python -m support.sources cpython --extract  # the source tree
+    PYTHONPATH=tests python -m support.sources libraries          # a --deps-source DIR
 """
 
 from __future__ import annotations
@@ -33,14 +36,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .digest import sha256_file
-from .errors import UserError
-from .process import Completed, run_captured
+from cpython_android.deps import pins as pins_module
+from cpython_android.digest import sha256_file
+from cpython_android.errors import ToolError, UserError
+from cpython_android.process import Completed, run_captured
 
-PINS_FILE = Path(__file__).with_name("deps") / "pins.toml"
+PINS_FILE = pins_module.PINS_FILE  # the product's pins: [cpython] and each library's source
 DEFAULT_SUITE = "trixie"
 DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
-PROG = "python -m cpython_android.sources"
+PROG = "python -m support.sources"
 
 
 class SourceUnavailable(UserError):
@@ -352,7 +356,7 @@ def run(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         run(build_parser().parse_args(argv))
-    except UserError as e:
+    except ToolError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return e.exit_status
     except KeyboardInterrupt:
