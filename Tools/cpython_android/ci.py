@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import github_actions, package, pythoninfo, steps
+from . import github_actions, package, pythoninfo, steps, treelock
 from .console import Console
 from .context import BuildContext
 from .deps.extract import extract_to
@@ -73,11 +73,13 @@ def build_and_package(ctx: BuildContext, options: CiOptions) -> Path:
         ("Configure host Python", lambda: steps.configure_host(host_ctx)),
         ("Make host Python", lambda: steps.make_host(host_ctx)),
     ]
-    for caption, run in stages:
-        with group(build_ctx.console, caption):
-            run()
-    with group(build_ctx.console, "Package"):
-        path = package.make_package(host_ctx, debug=options.debug)
+    trees = [ctx.layout.build_dir, ctx.layout.host_dir(ctx.require_host())]
+    with treelock.holding(trees, ctx.console.write):  # not the tests: they use a copy
+        for caption, run in stages:
+            with group(build_ctx.console, caption):
+                run()
+        with group(build_ctx.console, "Package"):
+            path = package.make_package(host_ctx, debug=options.debug)
     if path is None:
         raise ToolError(f"ci: {host_ctx.require_host()} was not packaged: `check` found "
                         "problems (table above)")

@@ -296,8 +296,9 @@ COMMANDS = (
             cmd_clean, (opt.target_options,)),
     Command("run", "run the host python (GNU hosts: under qemu-user)", cmd_run,
             (HOST, own.run_args)),
-    Command("test", "run the test suite (or any python) on HOST; HOST `build` is the native "
-            "build python", cmd_test, (opt.inferred_host, opt.test_options)),
+    Command("test", "run the test suite (or any python) on HOST (left out, as upstream's: "
+            "the device's ABI, the machine's for --managed, a package's own); HOST `build` is "
+            "the native build python", cmd_test, (opt.inferred_host, opt.test_options)),
     Command("build-testbed", "build the testbed app and its test APK for an Android HOST, "
             "or for every Android host built (once: `test` installs them on every device)",
             cmd_build_testbed, (opt.optional_host,)),
