@@ -200,7 +200,9 @@ def cmd_symbolize(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_package(args: argparse.Namespace, console: Console) -> int:
-    return package.package(context_of(args, console), debug=args.debug)
+    ctx = context_of(args, console)
+    with treelock.holding(host_tree(ctx), console.write):  # not while make-host installs
+        return package.package(ctx, debug=args.debug)
 
 
 def cmd_cross_env(args: argparse.Namespace, console: Console) -> int:
