@@ -11,6 +11,7 @@ is checked for every row, not only the files a case is about."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import threading
@@ -111,6 +112,125 @@ DEPS = f"deps {ANDROID} --deps-dir {{ar}}"
 JUNIT = '<testsuites><testsuite name="test_os" time="{0}"><testcase name="t" time="{0}"/>' \
         '</testsuite></testsuites>'
 NO_NDK = {"ANDROID_HOME": ""}
+
+
+# --- issue 30: paths, names, remembered values and option bounds from hostile input
+PINS = f"{DEPS} --deps-pins {{root}}/pins.toml"
+SETTINGS = f"co/cross-build/{GNU}/settings.json"
+LOCK = "co/cross-build/deps-lock.json"
+SHA = "0" * 64
+DEEP = "[" * 100_000 + "]" * 100_000
+HUGE = "9" * 5000
+
+
+def fifo(rel: str) -> Callable[[Path], object]:
+    def setup(root: Path) -> None:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).unlink(missing_ok=True)
+        os.mkfifo(root / rel)
+    return setup
+
+
+def settings(text: str) -> Callable[[Path], object]:
+    return write(SETTINGS, text)
+
+
+def lock(text: str) -> Callable[[Path], object]:
+    return write(LOCK, text)
+
+
+HOSTILE_PATHS = [
+    # names from pins: never a path out of the deps work area or the cache
+    Case("pins-name-dotdot", PINS, ("not a plain name",),
+         pins_with("[libraries.bzip2]", '[libraries."../../../../user/evil"]')),
+    Case("pins-name-slash", PINS, ("not a plain name",),
+         pins_with("[libraries.bzip2]", '[libraries."a/b"]')),
+    Case("pins-name-dots", PINS, ("not a plain name",),
+         pins_with("[libraries.bzip2]", '[libraries.".."]')),
+    Case("pins-version-dotdot", PINS, ("prebuilt.version", "not a plain name"),
+         pins_with('prebuilt.version = "1.0.8-3"',
+                   'prebuilt.version = "../../../../user/photos/x"')),
+    Case("pins-version-shell", PINS, ("not a plain name",),
+         pins_with('prebuilt.version = "1.0.8-3"', 'prebuilt.version = "1; touch PWNED"')),
+    Case("pins-source-archive-slash", f"deps {GNU} --deps-from-source --deps-source "
+         "{user} --deps-pins {root}/pins.toml", ("source.archive",),
+         pins_with('archive = "bzip2_', 'archive = "../../bzip2_')),
+    Case("pins-kinds-string", PINS, ("kinds",), pins_with(
+        'kinds = ["android", "gnu"]', 'kinds = "android"')),
+    Case("pins-kinds-unknown", PINS, ("'ios'",), pins_with(
+        'kinds = ["android", "gnu"]', 'kinds = ["ios"]')),
+    Case("pins-modules-int", PINS, ("modules",), pins_with('modules = ["_bz2"]', "modules = 5")),
+    Case("pins-libraries-int", PINS, ("tables",), write("pins.toml", "libraries = 5\n")),
+    Case("pins-library-int", PINS, ("not a table",),
+         write("pins.toml", "[libraries]\nbzip2 = 5\n")),
+    Case("pins-sha-int", PINS, ("string",), pins_with(
+        'prebuilt.sha256 = { aarch64-linux-android = ""',
+        "prebuilt.sha256 = { aarch64-linux-android = 5")),
+    Case("pins-url-unknown-field", PINS, ("{{nope}}",),
+         pins_with('url = "{base}/', 'url = "{nope}/{base}/')),
+    Case("pins-url-format-spec", PINS, ("template",),
+         pins_with('url = "{base}/', 'url = "{base:>999999999}/')),
+    Case("pins-url-unclosed", PINS, ("template",), pins_with('url = "{base}/', 'url = "{base/')),
+    Case("pins-deep", PINS, ("nested",), write("pins.toml", f"x = {DEEP}\n")),
+    Case("pins-fifo", PINS, ("regular file",), fifo("pins.toml")),
+    # remembered host settings: checked as if typed on the command line
+    Case("settings-api-infinity", f"env {GNU}", ("Infinity",),
+         settings('{"api_level": Infinity}')),
+    Case("settings-api-shell", f"env {GNU}", ("api_level", "string"),
+         settings('{"api_level": "24; rm -rf ~"}')),
+    Case("settings-api-huge", f"env {GNU}", ("api_level",), settings('{"api_level": 1e400}')),
+    Case("settings-api-digits", f"env {GNU}", ("whole number",),
+         settings(f'{{"api_level": {HUGE}}}')),
+    Case("settings-api-low", f"env {GNU}", ("too low",), settings('{"api_level": 5}')),
+    Case("settings-ndk-list", f"env {GNU}", ("ndk_version", "a list"),
+         settings('{"ndk_version": ["27"]}')),
+    Case("settings-ndk-path", f"env {GNU}", ("ndk_version", "plain name"),
+         settings('{"ndk_version": "../../../user"}')),
+    Case("settings-args-string", f"env {GNU}", ("configure_args",),
+         settings('{"configure_args": "--with-pydebug"}')),
+    Case("settings-args-ints", f"env {GNU}", ("configure_args",),
+         settings('{"configure_args": [1, 2]}')),
+    Case("settings-list", f"env {GNU}", ("not an object",), settings("[]")),
+    Case("settings-deep", f"env {GNU}", ("nested",), settings(DEEP)),
+    Case("settings-fifo", f"env {GNU}", ("regular file",), fifo(SETTINGS)),
+    Case("settings-not-utf8", f"env {GNU}", ("UTF-8",), write(SETTINGS, b'{"\xff": 1}')),
+    # the lock file: typed entries, plain archive names
+    Case("lock-entry-string", DEPS, ("not an object",),
+         lock('{"archives": {"x.tar.gz": "abc"}}')),
+    Case("lock-archives-list", DEPS, ("archives",), lock('{"archives": []}')),
+    Case("lock-name-dotdot", DEPS, ("plain name",),
+         lock(f'{{"archives": {{"../../x.tar.gz": {{"sha256": "{SHA}"}}}}}}')),
+    Case("lock-sha-short", DEPS, ("64 hex",),
+         lock('{"archives": {"x.tar.gz": {"sha256": "abc"}}}')),
+    Case("lock-deep", DEPS, ("nested",), lock(DEEP)),
+    Case("lock-fifo", DEPS, ("regular file",), fifo(LOCK)),
+    # option bounds
+    Case("jobs-twenty-digits", "make-build -j 99999999999999999999", ("jobs",)),
+    Case("jobs-superscript", "make-build -j \u00b2", ("jobs",)),
+    Case("jobs-arabic-digit", f"build {GNU} -j \u0663", ("jobs",)),
+    Case("shards-twenty-digits", "test build --shards 99999999999999999999", ("shards",)),
+    Case("api-level-huge", f"configure-host {ANDROID} --api-level {HUGE}", ("integer",)),
+    Case("api-level-too-high", f"configure-host {ANDROID} --api-level 100000", ("at most",)),
+    Case("ndk-version-path", f"configure-host {ANDROID} --ndk-version ../../../user",
+         ("NDK version",), None, NO_NDK),
+    Case("cross-build-empty", "--cross-build-dir  clean build", ("empty",)),
+    Case("cross-build-colon", "--cross-build-dir {root}/a:b configure-build", ("':'",)),
+    Case("cross-build-env-colon", "configure-build", ("':'",), None,
+         {"CROSS_BUILD_DIR": "/tmp/x:y"}),
+    # --pull: never empty, never out of --output-dir
+    Case("pull-empty", "test build --pull  -c pass", ("not a path",)),
+    Case("pull-dotdot", "test build --pull ../../x --output-dir {root}/out", ("'..'",)),
+    Case("pull-dotdot-inside", "test build --pull cov/../../../x", ("'..'",)),
+    # a checkout too old: refused before configure runs (its configure would)
+    Case("checkout-3.12", "configure-build", ("3.12.9", "3.13 or newer"),
+         both(patchlevel("3.12.9"), write("co/configure", "#!/bin/sh\ntouch PWNED\n"))),
+    Case("checkout-2.7", f"build {GNU}", ("2.7.18",), both(
+        patchlevel("2.7.18"), write("co/configure", "#!/bin/sh\ntouch PWNED\n"))),
+    Case("patchlevel-fifo", "configure-build", ("no Include/patchlevel.h",),
+         fifo("co/Include/patchlevel.h")),
+    Case("checkout-version-digits", "configure-build", ("not a version",),
+         patchlevel(f"3.{HUGE}")),
+]
 
 CASES = [
     # --- hosts, numbers, times
@@ -249,6 +369,7 @@ CASES = [
          ("mips-unknown-plan9",)),
     Case("cross-env-foreign-venv", f"cross-env {GNU} {{user}}/venv", ("did not create",),
          write("user/venv/pyvenv.cfg", "home = /usr/bin\n")),
+    *HOSTILE_PATHS,
 ]
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
+from ..safefiles import is_no_space, no_space
 from ..textutil import read_float
 from .cases import (
     ERROR,
@@ -326,6 +327,8 @@ def write_junit(results: RunResults, path: Path, properties: dict[str, str] | No
     except BaseException as e:  # an interrupt too: never leave OUT.partial behind
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
+        if is_no_space(e):
+            raise no_space(e, path, "writing the JUnit XML") from None  # type: ignore[arg-type]
         if isinstance(e, OSError):
             raise UserError(f"cannot write the JUnit XML {path}: {e.strerror or e}") from None
         raise

@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
 import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import UserError
+from ..safefiles import append_whole
 from .cases import (
     ERROR,
     FAILED,
@@ -201,7 +202,8 @@ def append_job_summary(results: RunResults, title: str = "Test results",
     target = (os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY")
     if not target:
         return None
-    with contextlib.suppress(OSError), open(target, "a", encoding="utf-8") as out:
-        out.write(markdown_summary(results, title))
-        return Path(target)
-    return None
+    try:  # whole or not at all: a full disk never leaves half a row
+        append_whole(Path(target), markdown_summary(results, title), "the job summary")
+    except (OSError, UserError):
+        return None
+    return Path(target)
