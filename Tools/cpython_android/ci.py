@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import github_actions, package, pythoninfo, steps
+from . import github_actions, package, pythoninfo, steps, treelock
 from .console import Console
 from .context import BuildContext
 from .deps.extract import extract_to
@@ -45,7 +45,6 @@ class CiOptions:
     connected: tuple[str, ...] = ()
     managed: str | None = None
     avd: str | None = None
-    lab: Path | None = None  # the android-lab's directory (--lab)
 
 
 @contextmanager
@@ -73,11 +72,13 @@ def build_and_package(ctx: BuildContext, options: CiOptions) -> Path:
         ("Configure host Python", lambda: steps.configure_host(host_ctx)),
         ("Make host Python", lambda: steps.make_host(host_ctx)),
     ]
-    for caption, run in stages:
-        with group(build_ctx.console, caption):
-            run()
-    with group(build_ctx.console, "Package"):
-        path = package.make_package(host_ctx, debug=options.debug)
+    trees = [ctx.layout.build_dir, ctx.layout.host_dir(ctx.require_host())]
+    with treelock.holding(trees, ctx.console.write):  # not the tests: they use a copy
+        for caption, run in stages:
+            with group(build_ctx.console, caption):
+                run()
+        with group(build_ctx.console, "Package"):
+            path = package.make_package(host_ctx, debug=options.debug)
     if path is None:
         raise ToolError(f"ci: {host_ctx.require_host()} was not packaged: `check` found "
                         "problems (table above)")
@@ -97,8 +98,6 @@ def test_command(package_root: Path, ctx: BuildContext, options: CiOptions) -> l
             command += ["--connected", ",".join(options.connected)]
         elif options.avd:
             command += ["--avd", options.avd]
-        elif options.lab:
-            command += ["--lab", str(options.lab)]
         else:
             command += ["--managed", options.managed or DEFAULT_MANAGED_DEVICE]
         command += ["--api-level", str(host.api_level)]
@@ -110,7 +109,7 @@ def run(ctx: BuildContext, options: CiOptions) -> int:
     host_ctx = ctx
     ctx.require_host()
     archive = build_and_package(ctx, options)
-    emulator = ctx.require_host().is_android and not (options.connected or options.lab)
+    emulator = ctx.require_host().is_android and not options.connected
     if emulator and github_actions.skip_emulator_tests(ctx.console):
         return 0
     with group(host_ctx.console, "Tests"), \
