@@ -9,6 +9,7 @@ import pytest
 
 from cpython_android.crash import parse
 from cpython_android.results import RegrtestParser
+from cpython_android.results.events import read_events
 from cpython_android.runners.logcat import split_logcat_line
 from cpython_android.textutil import (
     LineSplitter,
@@ -106,3 +107,13 @@ OLD_LOGCAT_LINE = re.compile(r"([VDIWEFAS])/(.*?) *: ?(.*)", re.DOTALL)
 def test_logcat_lines_split_as_the_pattern_did(line):
     m = OLD_LOGCAT_LINE.fullmatch(line)
     assert split_logcat_line(line) == (None if m is None else m.groups())
+
+
+def test_an_event_whose_time_is_no_time_is_not_an_event(tmp_path):
+    events = tmp_path / "events.jsonl"
+    lines = ['{"e": "file", "t": "abc", "id": "test_os"}', '{"e": "file", "t": NaN}',
+             '{"e": "file", "t": 1e999}', f'{{"e": "file", "t": {HUGE}}}',
+             '{"e": "run", "t": 1.5}']
+    events.write_text("\n".join(lines) + "\n")
+    log, offset = read_events(events)
+    assert log.runs == 1 and offset == events.stat().st_size

@@ -32,16 +32,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..console import Console
-from ..runners import Runner
+from ..runners import Connected, Runner, RunnerSpec, Target, create_runners
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from ..context import BuildContext
 
 from .. import pythoninfo
 from ..crash import for_layout
-from ..runners import RunnerSpec, create_runners
 from ..testbed import find_project
 from .planning import (
     PythonCommand,
@@ -71,14 +68,12 @@ def has_no_randomize(ctx: BuildContext) -> bool:
         return ctx.checkout.version_tuple >= (3, 14)
 
 
-def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tuple[str, ...] = (),
-                     managed: str | None = None, avd: str | None = None,
-                     lab: Path | None = None,
-                     more_devices: Sequence[tuple[BuildContext, tuple[str, ...]]] = ()) -> int:
-    """`android.py test`: validate, find the runners, run.  `ctx.host` None
-    means the native build python.  `more_devices`: connected devices that run
-    other hosts (each context with its serials), one shard each beside
-    `connected`'s."""
+def run_test_command(options: TestOptions, ctx: BuildContext, target: Target, *,
+                     more_devices: Sequence[tuple[BuildContext, Connected]] = ()) -> int:
+    """`android.py test`: validate, find the runners, run on `target`.  `ctx.host`
+    None means the native build python.  `more_devices`: connected devices that
+    run other hosts (each context with its devices), one shard each beside
+    `target`'s."""
     symbols = for_layout(ctx.layout, ctx.host, ctx.toolchain_options.ndk_version)
     for other, _ in more_devices:  # frames match by BuildId: one index serves every host
         symbols.roots += for_layout(other.layout, other.host).roots
@@ -89,13 +84,15 @@ def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tupl
     build_command(options)  # bad options are reported before anything starts
     spec = RunnerSpec(host=ctx.host, layout=ctx.layout,
                       python_version=ctx.checkout.short_version, shards=options.shards,
-                      verbose=options.verbose, connected=connected, managed=managed, avd=avd,
-                      lab=lab, ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console,
+                      verbose=options.verbose, target=target,
+                      ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console,
                       testbed_project=find_project(ctx.checkout))
-    runners = create_runners(replace(spec, shards=len(connected)) if more_devices else spec)
-    for other, serials in more_devices:
-        runners += create_runners(replace(spec, host=other.host, connected=serials,
-                                          shards=len(serials)))
+    if more_devices and isinstance(target, Connected):
+        spec = replace(spec, shards=len(target.serials))
+    runners = create_runners(spec)
+    for other, devices in more_devices:
+        runners += create_runners(replace(spec, host=other.host, target=devices,
+                                          shards=len(devices.serials)))
     if options.wants_pythoninfo and not options.regrtest_has_pythoninfo:
         # As regrtest --pythoninfo would: first, on the target the tests run on.
         pythoninfo.run_on(runners[0], ctx, pythoninfo.log_path(ctx), close=False)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,15 +22,13 @@ from ..results import (
     mark_crashed,
     mark_not_run,
     mark_timed_out,
-    merge_regrtest_xml,
 )
 from ..resume import ShardEvents, runs_in_one_process
 from ..runners import Invocation, Outcome, Runner
 from ..textutil import join_command
+from .attempt import Attempt, run_attempt
 from .planning import PythonCommand, TestOptions, rerun_args, subset_args, wants_rerun
 
-#: faulthandler's line when regrtest's --timeout stops a test file.
-_TIMEOUT_BANNER = re.compile(r"^Timeout \(\d+:\d\d:\d\d(\.\d+)?\)!$")
 _TEST_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
 
 # --- running -------------------------------------------------------------------
@@ -80,6 +77,7 @@ class ShardRun:
     ctx: RunContext
     files: list[str] | None  # None: the user's own selection, not listed yet
     parts: list[RunResults] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)  # every run, as it ended
     problems: list[str] = field(default_factory=list)  # harness-level failures
     # The exit status of the error that stopped this runner (errors.ToolError's),
     # so a failure exits the same way inside a shard as outside one; 0: none.
@@ -129,27 +127,19 @@ class ShardRun:
         base = command.args if self._args is None else self._args
         args = list(base) if self._pending is None else subset_args(base, self._pending)
         self._events_used = runs_in_one_process(args)
-        parser = RegrtestParser()
-        self._parser = parser
-        timeout_seen = False
+        self._parser = RegrtestParser()
 
-        def on_line(line: str, stream: str) -> None:
-            nonlocal timeout_seen
-            ctx.show(self.label, line)
-            parser.feed(line)
-            if _TIMEOUT_BANNER.match(line):
-                timeout_seen = True
-
-        with tempfile.TemporaryDirectory(prefix="android-py-test-") as scratch:
-            invocation = self._invocation(args, Path(scratch))
+        def invocation(scratch: Path) -> Invocation:
+            made = self._invocation(args, scratch)
             if options.verbose:
-                ctx.console.write(f"[{self.label}] > python {join_command(invocation.args)}")
-            outcome = await self.runner.run(invocation, on_line)
-            running = parser.current_file
-            results = parser.finish()
-            self._parser = None
-            if outcome.junit_xml is not None:
-                merge_regrtest_xml(results, outcome.junit_xml)
+                ctx.console.write(f"[{self.label}] > python {join_command(made.args)}")
+            return made
+
+        attempt = await run_attempt(self.runner, invocation, self._parser,
+                                    lambda line: ctx.show(self.label, line))
+        self._parser = None
+        self.attempts.append(attempt)
+        results, running, outcome = attempt.results, attempt.running, attempt.outcome
         if self._events_used:
             self._collect_events(results)
         self.parts.append(results)
@@ -165,7 +155,8 @@ class ShardRun:
             attribute_stops(results)  # -j: a worker that crashed or hung
             self._check_ended_well(results, outcome)
             return False
-        what = self._mark_stopped(results, running, outcome, timeout_seen, parser.timeout)
+        what = self._mark_stopped(results, running, outcome, attempt.timeout_seen,
+                                  attempt.regrtest_timeout)
         culprit = self._events.attribute(results, running)
         if what == "crashed":
             self._native_crash(results, running, culprit, outcome)
