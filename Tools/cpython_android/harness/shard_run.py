@@ -283,6 +283,7 @@ class ShardRun:
         message = f"{self.label}: python ended with {outcome.detail or code} outside any test file"
         self.ctx.console.warn(error_line(message))
         self.problems.append(message)
+        self.failure_status = max(self.failure_status, outcome.failure_status)
 
     async def _selection(self) -> list[str]:
         if self._pending is None:

@@ -120,4 +120,6 @@ async def run_plain(runner: Runner, ctx: RunContext) -> int:
     if outcome.timed_out:
         ctx.console.warn(error_line(f"the deadline expired: {outcome.detail}"))
         return 1
-    return 1 if outcome.returncode is None else outcome.returncode
+    if outcome.returncode is None:
+        return outcome.failure_status or 1  # 4 for a lost device, as in a shard
+    return outcome.returncode
