@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from cpython_android import safefiles
-from cpython_android.deps.manifest import Manifest
 from cpython_android.deps import manifest as manifest_mod
+from cpython_android.deps.manifest import Manifest
 from cpython_android.errors import UserError
 from cpython_android.runners.device_session import glob_for_shell
 from cpython_android.runners.local import copy_matches

@@ -55,16 +55,9 @@ class TestOptions:
     timeout: float | None = None  # per test file, passed to regrtest --timeout
     deadline: float | None = None  # seconds for the whole run
     verbose: int = 0
-    # Whether the target's regrtest has --no-randomize (3.13's does not).
-    regrtest_has_no_randomize: bool = True
     pull: tuple[str, ...] = ()  # --pull: files the run produces, copied back after it
     output_dir: Path | None = None  # --output-dir: where they go
     pythoninfo: bool = False  # --pythoninfo (implied by --fast-ci/--slow-ci, as upstream)
-    # Whether the target's regrtest has --pythoninfo (3.13's does not: then the
-    # harness runs `-m test.pythoninfo` first).
-    regrtest_has_pythoninfo: bool = True
-    # How to symbolize a crash's native frames (crash/): set by run_test_command.
-    crash_symbols: CrashSymbols | None = field(default=None, compare=False)
 
     @property
     def wants_pythoninfo(self) -> bool:
@@ -93,7 +86,22 @@ class PythonCommand:
         return [*self.python_options, *head, *(self.args if args is None else args)]
 
 
-def build_command(options: TestOptions) -> PythonCommand:
+@dataclass(frozen=True)
+class TargetInfo:
+    """What the target's python is, probed once before a run (run_test_command)."""
+
+    regrtest_has_no_randomize: bool = True  # 3.13's regrtest does not have it
+    # 3.13's regrtest has no --pythoninfo: then the harness runs `-m test.pythoninfo` first.
+    regrtest_has_pythoninfo: bool = True
+    # How to symbolize a crash's native frames (crash/), from the build's ELF files.
+    crash_symbols: CrashSymbols | None = field(default=None, compare=False)
+
+
+#: Defaults as for a current regrtest, no crash symbols (tests, `-c` runs).
+NOTHING_PROBED = TargetInfo()
+
+
+def build_command(options: TestOptions, info: TargetInfo = NOTHING_PROBED) -> PythonCommand:
     """The python arguments, as upstream's `android.py test` composes them."""
     if options.code is not None and options.module is not None:
         raise UserError("-c and -m cannot be used together: choose one")
@@ -125,12 +133,12 @@ def build_command(options: TestOptions) -> PythonCommand:
         python_options = ["-W", "error", "-bb", "-E", *python_options]
         # 3.13's regrtest cannot turn off the shuffling --*-ci implies; a fixed
         # seed at least gives the same order on every run.
-        fixed_order = (["--no-randomize"] if options.regrtest_has_no_randomize
+        fixed_order = (["--no-randomize"] if info.regrtest_has_no_randomize
                        else ["--randseed", FIXED_RANDOM_SEED])
         args = [f"--{options.ci_mode}-ci", "--single-process", *fixed_order,
-                *pythoninfo_option(options), *args]
+                *pythoninfo_option(options, info), *args]
     elif code is None and module == REGRTEST:
-        args = [*pythoninfo_option(options), *args]
+        args = [*pythoninfo_option(options, info), *args]
     command = PythonCommand(tuple(python_options), code, module, tuple(args))
     regrtest = command.is_regrtest_run
     if options.timeout is not None:
@@ -149,10 +157,10 @@ def build_command(options: TestOptions) -> PythonCommand:
     return command
 
 
-def pythoninfo_option(options: TestOptions) -> list[str]:
+def pythoninfo_option(options: TestOptions, info: TargetInfo) -> list[str]:
     """regrtest's --pythoninfo where wanted and the target's regrtest has it
     (main's CI options end with it; elsewhere the harness runs the module)."""
-    return ["--pythoninfo"] if options.wants_pythoninfo and options.regrtest_has_pythoninfo \
+    return ["--pythoninfo"] if options.wants_pythoninfo and info.regrtest_has_pythoninfo \
         else []
 
 

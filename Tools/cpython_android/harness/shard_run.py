@@ -27,7 +27,14 @@ from ..resume import ShardEvents, runs_in_one_process
 from ..runners import Invocation, Outcome, Runner
 from ..textutil import join_command
 from .attempt import Attempt, run_attempt
-from .planning import PythonCommand, TestOptions, rerun_args, subset_args, wants_rerun
+from .planning import (
+    PythonCommand,
+    TargetInfo,
+    TestOptions,
+    rerun_args,
+    subset_args,
+    wants_rerun,
+)
 
 _TEST_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
 
@@ -43,6 +50,7 @@ class RunContext:
     labelled: bool  # prefix target output with the runner's name (several shards)
     deadline_at: float | None = None  # time.monotonic() value
     interrupted_by: str | None = None  # "SIGTERM": set when a signal stops the run
+    info: TargetInfo = field(default_factory=TargetInfo)  # the target, probed once
 
     def remaining(self) -> float | None:
         if self.deadline_at is None:
@@ -224,7 +232,7 @@ class ShardRun:
                       outcome: Outcome) -> None:
         """The crash's native report (crash/), symbolized, into the crashed
         case's text and the summary; saved as logs/crash-HOST-TEST.txt."""
-        symbols = self.ctx.options.crash_symbols
+        symbols = self.ctx.info.crash_symbols
         if symbols is None:
             return
         summary = attach(results.file(running), culprit, symbols, outcome.crash_log)
