@@ -30,6 +30,7 @@ from .context import BuildContext
 from .deps.extract import extract_to
 from .errors import ToolError
 from .process import run_foreground
+from .runners import Avd, Connected, Managed, Target
 
 #: Upstream's ci runs the package's tests on this Gradle managed device.
 DEFAULT_MANAGED_DEVICE = "maxVersion"
@@ -42,9 +43,8 @@ class CiOptions:
     debug: bool = False  # package -g
     junit_xml: Path | None = None  # default: cross-build/logs/junit-HOST.xml
     verbose: int = 0
-    connected: tuple[str, ...] = ()
-    managed: str | None = None
-    avd: str | None = None
+    # Where the package's tests run (Android): None is upstream's managed device.
+    target: Target | None = None
 
 
 @contextmanager
@@ -94,12 +94,15 @@ def test_command(package_root: Path, ctx: BuildContext, options: CiOptions) -> l
                "--cross-build-dir", str(ctx.layout.root), *["-v"] * max(1, options.verbose),
                "test", str(host), f"--{options.ci_mode}-ci", "--junit-xml", str(junit)]
     if host.is_android:
-        if options.connected:
-            command += ["--connected", ",".join(options.connected)]
-        elif options.avd:
-            command += ["--avd", options.avd]
-        else:
-            command += ["--managed", options.managed or DEFAULT_MANAGED_DEVICE]
+        match options.target:
+            case Connected(serials):
+                command += ["--connected", ",".join(serials)]
+            case Avd(name):
+                command += ["--avd", name]
+            case Managed(name):
+                command += ["--managed", name]
+            case _:
+                command += ["--managed", DEFAULT_MANAGED_DEVICE]
         command += ["--api-level", str(host.api_level)]
     return [*command, "--", *options.args] if options.args else command
 
@@ -109,7 +112,7 @@ def run(ctx: BuildContext, options: CiOptions) -> int:
     host_ctx = ctx
     ctx.require_host()
     archive = build_and_package(ctx, options)
-    emulator = ctx.require_host().is_android and not options.connected
+    emulator = ctx.require_host().is_android and not isinstance(options.target, Connected)
     if emulator and github_actions.skip_emulator_tests(ctx.console):
         return 0
     with group(host_ctx.console, "Tests"), \

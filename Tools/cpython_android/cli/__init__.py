@@ -44,7 +44,7 @@ from ..hostsettings import Use
 from ..runners import Connected, TargetKind, qemu
 from . import options as opt
 from . import own_options as own
-from .contexts import context_of, runner_spec, test_contexts
+from .contexts import context_of, runner_spec, target_from, test_contexts
 
 PROG = "android.py"
 
@@ -166,7 +166,10 @@ def cmd_pythoninfo(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_ci(args: argparse.Namespace, console: Console) -> int:
-    return ci.run(context_of(args, console, settings=Use.BUILD), opt.pick(ci.CiOptions, args))
+    ctx = context_of(args, console, settings=Use.BUILD)
+    given = args.connected or args.managed or args.avd
+    target = target_from(args, ctx.host) if given and ctx.require_host().is_android else None
+    return ci.run(ctx, opt.pick(ci.CiOptions, args, target=target))
 
 
 def cmd_setup_testbed(args: argparse.Namespace, console: Console) -> int:

@@ -78,6 +78,7 @@ class ShardRun:
     files: list[str] | None  # None: the user's own selection, not listed yet
     parts: list[RunResults] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)  # every run, as it ended
+    continued: set[str] = field(default_factory=set)  # files resumed in a fresh process
     problems: list[str] = field(default_factory=list)  # harness-level failures
     # The exit status of the error that stopped this runner (errors.ToolError's),
     # so a failure exits the same way inside a shard as outside one; 0: none.
@@ -108,6 +109,7 @@ class ShardRun:
             self._runner_failed(e)
         finally:
             self._events.mark_unrun(self.parts)
+            self.continued |= self._events.resumed
             self._events.close()
 
     def _runner_failed(self, e: Exception) -> None:
@@ -183,6 +185,7 @@ class ShardRun:
             f"[{self.label}] re-running {len(files)} failed test file(s) in verbose mode: "
             f"a crash ended their process before regrtest's re-run ({' '.join(files)})")
         self._events.mark_unrun(self.parts)
+        self.continued |= self._events.resumed
         self._events.close()
         self._events = ShardEvents()  # a fresh events file: these tests run again
         first = len(self.parts)
@@ -280,6 +283,7 @@ class ShardRun:
         message = f"{self.label}: python ended with {outcome.detail or code} outside any test file"
         self.ctx.console.warn(error_line(message))
         self.problems.append(message)
+        self.failure_status = max(self.failure_status, outcome.failure_status)
 
     async def _selection(self) -> list[str]:
         if self._pending is None:

@@ -76,7 +76,8 @@ async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> RunReport:
             if not received:
                 raise
             interrupted = True
-    results = merge(part for shard in shard_runs for part in shard.parts)
+    results = merge((part for shard in shard_runs for part in shard.parts),
+                    continued=set().union(*(shard.continued for shard in shard_runs)))
     problems = [p for shard in shard_runs for p in shard.problems]
     failure_status = max((shard.failure_status for shard in shard_runs), default=0)
     return RunReport(results, problems, interrupted, failure_status)
@@ -119,4 +120,6 @@ async def run_plain(runner: Runner, ctx: RunContext) -> int:
     if outcome.timed_out:
         ctx.console.warn(error_line(f"the deadline expired: {outcome.detail}"))
         return 1
-    return 1 if outcome.returncode is None else outcome.returncode
+    if outcome.returncode is None:
+        return outcome.failure_status or 1  # 4 for a lost device, as in a shard
+    return outcome.returncode

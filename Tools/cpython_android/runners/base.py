@@ -46,6 +46,9 @@ class Outcome:
     interrupted: bool = False
     junit_xml: Path | None = None  # a local copy of the XML, if the target wrote one
     detail: str = ""  # e.g. "device disconnected", "killed by SIGSEGV"
+    # The exit status of the failure that ended the run, as errors' table has it
+    # (4: the device went away), so it exits the same way in a shard or not; 0: none.
+    failure_status: int = 0
     # Android: debuggerd's report of a native crash (tombstone or crash log),
     # read after the app died of a signal (crash/android.py); "" elsewhere.
     crash_log: str = ""
