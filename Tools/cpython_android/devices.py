@@ -40,6 +40,9 @@ DEFAULT_SERVER_PORT = 5037
 #: Seconds the adb server has for each read or write of a request: it answers
 #: in milliseconds; a port that accepts and never answers is not adb.
 ANSWER_SECONDS = 10.0
+#: The same for a device's own transfers (a large push, a slow emulator's
+#: storage), once the server has answered.
+TRANSFER_SECONDS = 120.0
 #: Linux's largest pid_max: a larger "pid" is not one.
 MAX_PID = 2**22
 T = TypeVar("T")
@@ -121,13 +124,13 @@ class Adb:
         if self.server_running():
             self.ask(lambda client: client.server_kill())
 
-    def client(self) -> adbutils.AdbClient:
+    def client(self, timeout: float = ANSWER_SECONDS) -> adbutils.AdbClient:
         """A client whose every socket read and write times out: a port that
         accepts and never answers must not hang `devices` or `test`.  (A
         long stream, such as logcat, drops the timeout once it is open.)"""
         # lazily: the shim runs on a bare python3; third-party packages load only when used
         import adbutils
-        return adbutils.AdbClient(self.host, self.port, socket_timeout=ANSWER_SECONDS)
+        return adbutils.AdbClient(self.host, self.port, socket_timeout=timeout)
 
     def ask(self, request: Callable[[adbutils.AdbClient], T]) -> T:
         """One request to the server; what is not an adb server answering is one line."""
@@ -203,7 +206,7 @@ class Device:
         return f"Device({self.serial!r})"
 
     def _device(self) -> adbutils.AdbDevice:
-        return self.adb.client().device(self.serial)
+        return self.adb.client(TRANSFER_SECONDS).device(self.serial)
 
     def _gone(self, error: Exception) -> DeviceGone:
         return DeviceGone(f"device {self.serial} disconnected ({error})")
