@@ -21,8 +21,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "Tools"))
+sys.path.insert(0, str(REPO / "tests"))
 
-from cpython_android import sources  # noqa: E402
+from support import sources  # noqa: E402  (the test rig's pinned sources)
 
 TARGETS = {"no-op": 0.05, "ccache-warm": 0.35}
 

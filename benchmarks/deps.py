@@ -35,8 +35,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "Tools"))
+sys.path.insert(0, str(REPO / "tests"))
 
-from cpython_android import sources as pinned_sources  # noqa: E402
+from support import sources as pinned_sources  # noqa: E402  (the test rig's)
 
 TARGET = 0.05
 ARCHIVE_BYTES = 4 << 20

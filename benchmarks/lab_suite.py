@@ -38,11 +38,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "Tools"))
+# The lab is the tests' target kind, not the product's: tests/support/lab_runner.py.
+sys.path.append(str(REPO / "tests" / "support"))
+
+from lab_runner import LabPython  # noqa: E402
 
 from cpython_android.checkout import validate  # noqa: E402
 from cpython_android.hosts import parse_host  # noqa: E402
 from cpython_android.layout import Layout  # noqa: E402
-from cpython_android.runners.lab import LabPython  # noqa: E402
 from cpython_android.runners.local import target_environment  # noqa: E402
 
 
@@ -84,13 +87,14 @@ def main() -> int:
     checkout = validate(args.checkout)
     host = parse_host(args.host)
     layout = Layout(args.cross_build_dir.resolve())
-    python = layout.require_host_python(host, checkout.short_version)
+    python = layout.require_host_python(host)
     wrapper = LabPython(host, python, args.lab.resolve()).ensure_wrapper()
     tests = [name for name in args.selection.split(",") if name]
     with tempfile.TemporaryDirectory(prefix="lab-suite-") as scratch:
         junit = Path(scratch) / "junit.xml"
         ours, ours_result = timed([
-            sys.executable, str(REPO / "Android" / "android.py"), "--checkout",
+            sys.executable, str(REPO / "tests" / "support" / "lab_entry.py"),
+            str(REPO / "Android" / "android.py"), "--checkout",
             str(checkout.root), "--cross-build-dir", str(layout.root), "test", str(host),
             "--lab", str(args.lab), "--shards", "2", "--junit-xml", str(junit), "--", *tests])
         if not junit.is_file():

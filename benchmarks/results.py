@@ -128,11 +128,13 @@ def baseline_results(rev: str, into: Path) -> ModuleType:
     return importlib.import_module("baseline_cpython_android.results")
 
 
-def compare(library: ModuleType, baseline: ModuleType, log: Path, xml: Path) -> float:
+def compare(library: ModuleType, baseline: ModuleType, log: Path, xml: Path,
+            runs: int = RUNS) -> float:
     """Best time of this checkout over the baseline's, doing what `android.py
-    results LOG --junit-xml OUT` does (parse, JUnit, summary), alternating."""
+    results LOG --junit-xml OUT` does (parse, JUnit, summary), alternating
+    (`runs` + 8 rounds; one in a smoke run)."""
     ours, theirs = [], []
-    for _ in range(RUNS + 8):
+    for _ in range(runs + 8 if runs > 1 else 1):
         for lib, times in ((library, ours), (baseline, theirs)):
             gc.collect()  # neither pays for the other's garbage
             start = time.perf_counter()
@@ -152,23 +154,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--baseline", default=BASELINE,
                         help=f"git revision to compare with (default {BASELINE})")
+    parser.add_argument("--smoke", action="store_true", help="the smallest log, one round: "
+                        "does the benchmark still run? (the tests run it so)")
     args = parser.parse_args()
+    files, runs = (RERUN_FILES, 1) if args.smoke else (FILES, RUNS)
     with tempfile.TemporaryDirectory() as tmp:
         log, xml = Path(tmp) / "regrtest.log", Path(tmp) / "junit.xml"
-        log.write_text(generate_log())
-        timings = [convert_once(log, xml) for _ in range(RUNS)]
+        log.write_text(generate_log(files))
+        timings = [convert_once(log, xml) for _ in range(runs)]
         best, tests = min(timings)
         size_mb = log.stat().st_size / 1e6
         print(f"log: {tests:,} test cases, {size_mb:.1f} MB; JUnit XML "
               f"{xml.stat().st_size / 1e6:.1f} MB")
-        print(f"parse + write: best {best:.3f} s of {RUNS} "
+        print(f"parse + write: best {best:.3f} s of {runs} "
               f"(all: {', '.join(f'{t:.3f}' for t, _ in timings)})")
         print(f"ratio to the {TARGET_SECONDS:g} s target: {best / TARGET_SECONDS:.2f} "
               f"({'within' if best <= TARGET_SECONDS else 'OVER'} target)")
-        return compare_with_baseline(args.baseline, Path(tmp), log, xml)
+        return compare_with_baseline(args.baseline, Path(tmp), log, xml, files, runs)
 
 
-def compare_with_baseline(rev: str, tmp: Path, log: Path, xml: Path) -> int:
+def compare_with_baseline(rev: str, tmp: Path, log: Path, xml: Path, files: int = FILES,
+                          runs: int = RUNS) -> int:
     import cpython_android.results as library
 
     try:
@@ -178,11 +184,11 @@ def compare_with_baseline(rev: str, tmp: Path, log: Path, xml: Path) -> int:
               "in a git clone, or pass --baseline REV", file=sys.stderr)
         return 2
     cases = {"the log": log}
-    for files in (RERUN_FILES, FILES):
-        cases[f"the log and a --rerun of {files} files"] = path = tmp / f"rerun-{files}.log"
-        path.write_text(log.read_text() + rerun_section(files))
+    for rerun in sorted({RERUN_FILES, files}):
+        cases[f"the log and a --rerun of {rerun} files"] = path = tmp / f"rerun-{rerun}.log"
+        path.write_text(log.read_text() + rerun_section(rerun))
     for what, path in cases.items():
-        ratio = compare(library, baseline, path, xml)
+        ratio = compare(library, baseline, path, xml, runs)
         if what.endswith(f"of {FILES} files"):
             # Every file re-run: the baseline kept only the last attempt of each
             # (its JUnit lost 44,100 of the 45,000 tests), so not like for like.

@@ -18,6 +18,7 @@ from enum import Enum
 from pathlib import Path
 
 from .errors import UserError
+from .safefiles import read_text
 from .textutil import NumberError, read_int, shown
 
 CHECKOUT_ENV = "CPYTHON_CHECKOUT"
@@ -81,7 +82,11 @@ class Checkout:
 
 
 def read_py_version(patchlevel_h: Path) -> str:
-    match = _PY_VERSION.search(patchlevel_h.read_text(encoding="utf-8", errors="replace"))
+    try:  # never blocks on a FIFO or a device planted there
+        text = read_text(patchlevel_h, limit=1 << 20)
+    except FileNotFoundError:
+        raise UserError(f"{patchlevel_h} is missing: is this a CPython tree?") from None
+    match = _PY_VERSION.search(text)
     if not match:
         raise UserError(f"{patchlevel_h} has no PY_VERSION line: is this a CPython tree?")
     try:

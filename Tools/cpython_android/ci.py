@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import os
 import sys
-import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import github_actions, package, pythoninfo, steps
+from . import github_actions, package, pythoninfo, steps, treelock
 from .console import Console
 from .context import BuildContext
+from .deps.extract import extract_to
 from .errors import ToolError
 from .process import run_foreground
+from .runners import Avd, Connected, Managed, Target
 
 #: Upstream's ci runs the package's tests on this Gradle managed device.
 DEFAULT_MANAGED_DEVICE = "maxVersion"
@@ -42,10 +43,8 @@ class CiOptions:
     debug: bool = False  # package -g
     junit_xml: Path | None = None  # default: cross-build/logs/junit-HOST.xml
     verbose: int = 0
-    connected: tuple[str, ...] = ()
-    managed: str | None = None
-    avd: str | None = None
-    lab: Path | None = None  # the android-lab's directory (--lab)
+    # Where the package's tests run (Android): None is upstream's managed device.
+    target: Target | None = None
 
 
 @contextmanager
@@ -73,23 +72,17 @@ def build_and_package(ctx: BuildContext, options: CiOptions) -> Path:
         ("Configure host Python", lambda: steps.configure_host(host_ctx)),
         ("Make host Python", lambda: steps.make_host(host_ctx)),
     ]
-    for caption, run in stages:
-        with group(build_ctx.console, caption):
-            run()
-    with group(build_ctx.console, "Package"):
-        path = package.make_package(host_ctx, debug=options.debug)
+    trees = [ctx.layout.build_dir, ctx.layout.host_dir(ctx.require_host())]
+    with treelock.holding(trees, ctx.console.write):  # not the tests: they use a copy
+        for caption, run in stages:
+            with group(build_ctx.console, caption):
+                run()
+        with group(build_ctx.console, "Package"):
+            path = package.make_package(host_ctx, debug=options.debug)
     if path is None:
         raise ToolError(f"ci: {host_ctx.require_host()} was not packaged: `check` found "
                         "problems (table above)")
     return path
-
-
-def extract(archive: Path, directory: Path) -> None:
-    with tarfile.open(archive) as tar:
-        if hasattr(tarfile, "data_filter"):  # refuse links or paths leaving `directory`
-            tar.extractall(directory, filter="data")
-        else:  # pragma: no cover - Pythons without extraction filters
-            tar.extractall(directory)
 
 
 def test_command(package_root: Path, ctx: BuildContext, options: CiOptions) -> list[str]:
@@ -101,14 +94,15 @@ def test_command(package_root: Path, ctx: BuildContext, options: CiOptions) -> l
                "--cross-build-dir", str(ctx.layout.root), *["-v"] * max(1, options.verbose),
                "test", str(host), f"--{options.ci_mode}-ci", "--junit-xml", str(junit)]
     if host.is_android:
-        if options.connected:
-            command += ["--connected", ",".join(options.connected)]
-        elif options.avd:
-            command += ["--avd", options.avd]
-        elif options.lab:
-            command += ["--lab", str(options.lab)]
-        else:
-            command += ["--managed", options.managed or DEFAULT_MANAGED_DEVICE]
+        match options.target:
+            case Connected(serials):
+                command += ["--connected", ",".join(serials)]
+            case Avd(name):
+                command += ["--avd", name]
+            case Managed(name):
+                command += ["--managed", name]
+            case _:
+                command += ["--managed", DEFAULT_MANAGED_DEVICE]
         command += ["--api-level", str(host.api_level)]
     return [*command, "--", *options.args] if options.args else command
 
@@ -118,13 +112,13 @@ def run(ctx: BuildContext, options: CiOptions) -> int:
     host_ctx = ctx
     ctx.require_host()
     archive = build_and_package(ctx, options)
-    emulator = ctx.require_host().is_android and not (options.connected or options.lab)
+    emulator = ctx.require_host().is_android and not isinstance(options.target, Connected)
     if emulator and github_actions.skip_emulator_tests(ctx.console):
         return 0
     with group(host_ctx.console, "Tests"), \
             tempfile.TemporaryDirectory(prefix="android-ci-") as temp:
-        root = Path(temp)
-        extract(archive, root)
+        root = Path(temp) / "package"
+        extract_to(archive, root)  # deps' safe extraction: nothing leaves `root`
         command = test_command(root, host_ctx, options)
         host_ctx.console.write(f"Testing the package extracted in {root}")
         # Not in the checkout, and with no CPYTHON_CHECKOUT: the package alone.

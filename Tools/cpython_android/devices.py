@@ -17,14 +17,14 @@ import shutil
 import socket
 import stat
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import DeviceGone, InfrastructureError, InfrastructureFailed, SetupError, UserError
 from .process import run_captured
-from .textutil import NumberError, join_command, read_int
+from .textutil import NumberError, int_or_none, join_command, read_int, shown
 
 if TYPE_CHECKING:  # adbutils is imported lazily: the shim must start without it
     import adbutils
@@ -37,6 +37,15 @@ INSTRUMENTATION = f"{TEST_APP_ID}/androidx.test.runner.AndroidJUnitRunner"
 APP_EXTERNAL_FILES = PurePosixPath(f"/sdcard/Android/data/{APP_ID}/files")
 DEVICE_TMP = PurePosixPath("/data/local/tmp")
 DEFAULT_SERVER_PORT = 5037
+#: Seconds the adb server has for each read or write of a request: it answers
+#: in milliseconds; a port that accepts and never answers is not adb.
+ANSWER_SECONDS = 10.0
+#: The same for a device's own transfers (a large push, a slow emulator's
+#: storage), once the server has answered.
+TRANSFER_SECONDS = 120.0
+#: Linux's largest pid_max: a larger "pid" is not one.
+MAX_PID = 2**22
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -113,17 +122,37 @@ class Adb:
 
     def kill_server(self) -> None:
         if self.server_running():
-            self.client().server_kill()
+            self.ask(lambda client: client.server_kill())
 
-    def client(self) -> adbutils.AdbClient:
+    def client(self, timeout: float = ANSWER_SECONDS) -> adbutils.AdbClient:
+        """A client whose every socket read and write times out: a port that
+        accepts and never answers must not hang `devices` or `test`.  (A
+        long stream, such as logcat, drops the timeout once it is open.)"""
         # lazily: the shim runs on a bare python3; third-party packages load only when used
         import adbutils
-        return adbutils.AdbClient(self.host, self.port)
+        return adbutils.AdbClient(self.host, self.port, socket_timeout=timeout)
+
+    def ask(self, request: Callable[[adbutils.AdbClient], T]) -> T:
+        """One request to the server; what is not an adb server answering is one line."""
+        # lazily: the shim runs on a bare python3; third-party packages load only when used
+        from adbutils import AdbError, AdbTimeout
+        where = f"{self.host}:{self.port}"
+        try:
+            return request(self.client())
+        except (TimeoutError, AdbTimeout):
+            raise InfrastructureError(
+                f"nothing answered as an adb server on {where} within {ANSWER_SECONDS:g} s: "
+                "is another program listening there? (ANDROID_ADB_SERVER_PORT chooses the "
+                "port)") from None
+        except (AdbError, OSError, EOFError) as e:
+            raise InfrastructureError(
+                f"{where} does not answer as an adb server ({shown(str(e), 60)}): is another "
+                "program listening there? (ANDROID_ADB_SERVER_PORT chooses the port)") from None
 
     def devices(self) -> list[DeviceInfo]:
         """Every device the server knows, in any state."""
         self.ensure_server()
-        return [DeviceInfo(i.serial, i.state) for i in self.client().list()]
+        return [DeviceInfo(i.serial, i.state) for i in self.ask(lambda client: client.list())]
 
     def device(self, serial: str) -> Device:
         """A device ready for use, or an InfrastructureError that says what is wrong with it."""
@@ -177,7 +206,7 @@ class Device:
         return f"Device({self.serial!r})"
 
     def _device(self) -> adbutils.AdbDevice:
-        return self.adb.client().device(self.serial)
+        return self.adb.client(TRANSFER_SECONDS).device(self.serial)
 
     def _gone(self, error: Exception) -> DeviceGone:
         return DeviceGone(f"device {self.serial} disconnected ({error})")
@@ -197,9 +226,11 @@ class Device:
         # lazily: the shim runs on a bare python3; third-party packages load only when used
         from adbutils import AdbError
         try:
-            return self._device().shell(shlex.join(argv), stream=True)
+            stream = self._device().shell(shlex.join(argv), stream=True)
         except (AdbError, OSError) as e:
             raise self._gone(e) from e
+        stream.conn.settimeout(None)  # open: its output may pause for minutes
+        return stream
 
     def getprop(self, name: str) -> str:
         return self.shell(["getprop", name]).stdout.strip()
@@ -241,7 +272,7 @@ class Device:
         """The app's PID, or None.  (`pidof` needs API level 24, as Python does.)"""
         out = self.shell(["pidof", "-s", package]).stdout.strip()
         # Some old devices exit 0 with no output when nothing matches.
-        return int(out) if out.isdigit() else None
+        return int_or_none(out, low=1, high=MAX_PID)
 
     def push(self, local: Path, remote: str) -> None:
         # lazily: the shim runs on a bare python3; third-party packages load only when used

@@ -104,7 +104,7 @@ class FileResult:
 
 
 @dataclass
-class Report:
+class CheckReport:
     root: Path
     host: Host
     results: list[FileResult]
@@ -215,19 +215,19 @@ def check_file(info: ElfInfo, relative: Path, rules: Rules,
     return result
 
 
-def check_tree(root: Path, rules: Rules) -> Report:
+def check_tree(root: Path, rules: Rules) -> CheckReport:
     """Check every ELF file under `root` (a prefix: bin/, lib/, ...)."""
     resolver = LibraryResolver([root / "lib", *rules.system_lib_dirs])
     results = [check_file(read_elf(path), path.relative_to(root), rules, resolver)
                for path in elf_files(root)]
-    return Report(root, rules.host, results)
+    return CheckReport(root, rules.host, results)
 
 
 def _align_text(info: ElfInfo) -> str:
     return f"{min(info.load_aligns) // 1024}K" if info.load_aligns else "-"
 
 
-def format_table(report: Report) -> str:
+def format_table(report: CheckReport) -> str:
     """One row per ELF file, then a summary line."""
     header = ("FILE", "MACHINE", "ALIGN", "LIBPYTHON", "RESULT")
     rows = []

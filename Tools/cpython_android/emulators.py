@@ -29,6 +29,7 @@ from .errors import (
 from .gradle_env import accept_sdk_licences
 from .hosts import Host
 from .process import BackgroundProcess, Completed, run_captured, start_background, stop_tree
+from .textutil import int_or_none
 
 #: API level of AVDs we create: Python's test suite is run on recent images.
 DEFAULT_AVD_API_LEVEL = 34
@@ -171,7 +172,7 @@ class Emulator:
 
 def free_console_ports(adb: Adb, count: int) -> list[int]:
     """Even console ports not used by a running emulator (serial emulator-PORT)."""
-    used = {int(d.serial.split("-", 1)[1]) for d in adb.devices()
+    used = {int_or_none(d.serial.split("-", 1)[1], high=65535) for d in adb.devices()
             if re.fullmatch(r"emulator-\d+", d.serial)}
     ports = [p for p in range(FIRST_CONSOLE_PORT, LAST_CONSOLE_PORT + 1, 2)
              if p not in used and p + 1 not in used]

@@ -159,14 +159,14 @@ def error_line(message: str) -> str:
 
 
 @dataclass(frozen=True)
-class Report:
+class ErrorReport:
     """What to print on stderr, and the exit status."""
 
     text: str
     exit_status: int
 
 
-def report(error: BaseException) -> Report:
+def report(error: BaseException) -> ErrorReport:
     """The one formatting of an error that ends a command.
 
     Raises `error` again if it is not one of ours (a bug: its traceback
@@ -174,11 +174,11 @@ def report(error: BaseException) -> Report:
     if isinstance(error, ToolError) and error.one_line:
         # One line, whatever the message quotes (a parser's or the OS's text).
         text = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
-        return Report(error_line(text or type(error).__name__), error.exit_status)
+        return ErrorReport(error_line(text or type(error).__name__), error.exit_status)
     if isinstance(error, ToolError):
-        return Report(error.describe(), error.exit_status)
+        return ErrorReport(error.describe(), error.exit_status)
     if isinstance(error, KeyboardInterrupt):
-        return Report(f"{PROG}: interrupted", INTERRUPTED_EXIT_STATUS)
+        return ErrorReport(f"{PROG}: interrupted", INTERRUPTED_EXIT_STATUS)
     if isinstance(error, OSError) and error.errno in NO_SPACE_ERRNOS:
         # A full disk is its own diagnosis wherever it happens (safefiles).
         return report(no_space(error, Path(error.filename or "."), "the command"))
@@ -186,7 +186,7 @@ def report(error: BaseException) -> Report:
         # The file system or a program said no (permissions, a full disk, a
         # missing program): one line.
         where = f": {error.filename}" if error.filename else ""
-        return Report(error_line(f"{error.strerror or error}{where} (-v shows the traceback)"),
+        return ErrorReport(error_line(f"{error.strerror or error}{where} (-v shows the traceback)"),
                       1)
     raise error
 

@@ -16,7 +16,7 @@ ours the same way, with nothing from a checkout (see `checkout.find_package`):
     prefix/include/             python3.X/, openssl/, sqlite3*.h
     prefix/lib/                 libpython, the standard library, OpenSSL/SQLite
                                 libraries and their pkg-config files
-    prefix/bin/pythonX.Y        the interpreter: qemu-user runs a GNU host's, --lab an
+    prefix/bin/pythonX.Y        the interpreter: qemu-user runs a GNU host's, the tests' lab an
                                 Android host's (the testbed app embeds libpython instead)
     package.json                host, version: what package mode reads
     MANIFEST                    `sha256  path` for every other file (sha256sum -c)
@@ -149,7 +149,7 @@ def stage(request: PackageRequest, version: str, staging: Path) -> None:
             _copy(src, staging / "prefix" / rel_dir / src.name)
     # A GNU host's tests run the interpreter itself under qemu-user.  An
     # Android host's run inside the testbed app, which embeds libpython (so
-    # upstream's package has no bin/), but `test --lab` runs the interpreter
+    # upstream's package has no bin/), but the tests' `test --lab` runs the interpreter
     # on the android-lab's runtime: it comes along where the prefix has it.
     name = read_installed(request.prefix).python_name  # python3.13, python3.13t
     interpreter = request.prefix / "bin" / name

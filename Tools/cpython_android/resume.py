@@ -73,7 +73,8 @@ class ShardEvents:
     unrun_reason: dict[str, str] = field(default_factory=dict)  # file -> why tests did not run
     xml_errors: list[str] = field(default_factory=list)
     last_log: EventLog | None = None
-    resumed: set[str] = field(default_factory=set)  # files whose rest ran in a later run
+    # Files whose rest a later run runs: their parts join when merged (results.merge).
+    resumed: set[str] = field(default_factory=set)
 
     @property
     def path(self) -> Path:
@@ -98,8 +99,6 @@ class ShardEvents:
         if log.xml_error:
             self.xml_errors.append(log.xml_error)
         apply_events(results, log)
-        for name in self.resumed & results.files.keys():
-            results.files[name].continues = True  # merged with the earlier part of the file
         self.last_log = log
         return log
 

@@ -38,7 +38,18 @@ from .toolchains.ndk import DEFAULT_NDK_VERSION, android_home
 if TYPE_CHECKING:
     from .context import BuildContext
 
-PROJECT_DIR = Path(__file__).resolve().parents[2] / "testbed"
+
+
+def shipped_project() -> Path:
+    """Our testbed project: `testbed/` beside Tools/ (this repository, a release
+    package), else the copy an installed package carries (pyproject's
+    cpython_android.testbed_project)."""
+    here = Path(__file__).resolve().parent
+    beside_tools, packaged = here.parents[1] / "testbed", here / "testbed_project"
+    return packaged if packaged.is_dir() and not beside_tools.is_dir() else beside_tools
+
+
+PROJECT_DIR = shipped_project()
 #: A line only our testbed's app/build.gradle.kts has (upstream's reads other
 #: properties): how a copy of ours at upstream's place is told from upstream's.
 OWN_MARKER = "python.buildDir"

@@ -1,7 +1,8 @@
 """A lock per build tree: two commands never work in one tree at once.
 
 A command that changes a tree (`configure-build`, `make-build`, `build`,
-`configure-host`, `make-host`, `deps`, `clean`, `ci`) holds an exclusive
+`configure-host`, `make-host`, `deps`, `clean`, `package`; `ci` while it builds
+and packages) holds an exclusive
 `flock` on `.TREE.lock` beside it in the cross-build directory
 (`.build.lock`, `.aarch64-linux-android.lock`).  A second command on a busy
 tree WAITS: it prints once who holds the tree (PID and command line) and

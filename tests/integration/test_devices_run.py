@@ -20,7 +20,7 @@ from junitparser import JUnitXml
 from cpython_android.errors import InfrastructureError
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
-from cpython_android.runners import Invocation, RunnerSpec
+from cpython_android.runners import Invocation, Managed, RunnerSpec
 from cpython_android.runners.android import AndroidOptions, create_android_runners
 from cpython_android.runners.qemu import QemuPython
 from support.adb_double import FakeDevice
@@ -302,7 +302,7 @@ def test_managed_device_through_gradle(double, build_python, tmp_path, monkeypat
     double.new_device_root = tmp_path / "devices"
     double.new_device_options = {"python": build_python,
                                  "packages": {"org.python.testbed", "org.python.testbed.test"}}
-    spec = RunnerSpec(parse_host(ANDROID_HOST), layout, "3.13", managed="maxVersion")
+    spec = RunnerSpec(parse_host(ANDROID_HOST), layout, "3.13", target=Managed("maxVersion"))
     [runner] = create_android_runners(spec, AndroidOptions(testbed_project=project))
     assert runner.name == "managed-maxVersion"
     junit = tmp_path / "out.xml"

@@ -19,6 +19,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 from junitparser import JUnitXml
 
+from support.cli import LAB_ENTRY
 from support.lab_fixtures import X86_64, LabBuild
 from support.projects import setuptools_project
 
@@ -39,9 +40,11 @@ def extracted(lab_x86_64: LabBuild, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def package_cli(root: Path, *args: str | Path, timeout: float = 900):
-    """The extracted package's own android.py, run from outside any checkout."""
+    """The extracted package's own android.py, run from outside any checkout
+    (through lab_entry.py, which registers `--lab DIR`, when the run uses it)."""
     env = {k: v for k, v in os.environ.items() if k != "CPYTHON_CHECKOUT"}
-    return subprocess.run([sys.executable, str(root / "android.py"),
+    entry = [str(LAB_ENTRY)] if "--lab" in args else []
+    return subprocess.run([sys.executable, *entry, str(root / "android.py"),
                            *map(str, args)], cwd=root.parent, env=env, capture_output=True,
                           text=True, timeout=timeout)
 

@@ -18,13 +18,13 @@ from junitparser import JUnitXml
 
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
-from cpython_android.runners import Invocation, RunnerSpec
+from cpython_android.runners import Connected, Invocation, RunnerSpec
 from cpython_android.runners.android import create_android_runners
-from cpython_android.runners.lab import LabPython
 from support.adb_double import AdbDouble
 from support.cli import run_cli
 from support.devices import fake_apks
 from support.lab_fixtures import X86_64, LabBuild
+from support.lab_runner import LabPython
 from support.regrtest_files import junit_cases, write_tests
 
 pytestmark = [pytest.mark.lab, pytest.mark.integration]
@@ -179,7 +179,7 @@ def test_connected_runs_the_android_python(lab_x86_64: LabBuild, double: AdbDoub
     assert {suite.name for suite in JUnitXml.fromfile(str(junit))} == {"test_bool",
                                                                        "test_zlib"}
     [runner] = create_android_runners(RunnerSpec(parse_host(X86_64), double_layout, "3.13",
-                                                 connected=(SERIAL,)))
+                                                 target=Connected((SERIAL,))))
     lines: list[tuple[str, str]] = []
     outcome = asyncio.run(runner.run(
         Invocation(["-c", "import sys, _ssl; print(sys.platform, sys.getandroidapilevel())"]),

@@ -118,6 +118,18 @@ def test_extracted_package_runs_the_test_suite(packaged):
 
 
 @pytest.mark.integration
+def test_extracted_package_tests_its_own_host_without_host(packaged):
+    """As upstream's package's `./android.py test` (issue 26, item 1): no HOST."""
+    _, extracted = packaged
+    result = subprocess.run([sys.executable, str(extracted / "android.py"), "test", "--",
+                             "test_bool"], cwd=extracted, capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.splitlines()[0] == f"HOST {GNU_HOST} (the release package's host)"
+    assert "test_bool passed" in result.stdout
+
+
+@pytest.mark.integration
 def test_extracted_package_refuses_other_hosts_and_building(packaged):
     _, extracted = packaged
     android_py = str(extracted / "android.py")

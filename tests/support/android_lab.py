@@ -25,8 +25,9 @@ from support import sources
 
 #: The NDK version the lab lays out (NDK r26's sysroot).
 LAB_NDK_VERSION = "26.0.9635231"
-#: Where the lab's scripts live; $CPYTHON_ANDROID_LAB_SOURCE overrides.
-DEFAULT_SOURCE = Path("/work/shared/android-lab")
+#: Where the lab's scripts live: the shared folder beside this checkout
+#: (../shared/android-lab); $CPYTHON_ANDROID_LAB_SOURCE overrides.
+DEFAULT_SOURCE = Path(__file__).resolve().parents[3] / "shared" / "android-lab"
 SYSTEM_LINK = Path("/system")
 TOOLS = ("clang-14", "clang++-14", "ld.lld-14", "llvm-ar-14")
 

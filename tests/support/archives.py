@@ -65,6 +65,8 @@ def tree_state(root: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
                 state[rel] = "-> " + os.readlink(path)
             elif path.is_dir():
                 state[rel] = "dir"
+            elif not path.is_file():  # a FIFO or device: never opened
+                state[rel] = "special"
             else:
                 state[rel] = path.read_bytes().decode("latin-1")
     return state

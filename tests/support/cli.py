@@ -16,21 +16,25 @@ from support import sources
 
 REPO = Path(__file__).resolve().parents[2]
 ANDROID_PY = REPO / "Android" / "android.py"
+#: android.py with the tests' android-lab registered (`--lab DIR`): lab_entry.py.
+LAB_ENTRY = Path(__file__).resolve().with_name("lab_entry.py")
 GNU_HOST = "aarch64-linux-gnu"
 CCACHE_DIR = sources.default_cache() / "ccache"
 
 
 def run_cli(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None,
             timeout: float | None = 3600, check: bool = False,
-            input: str | None = None) -> subprocess.CompletedProcess[str]:
+            input: str | None = None, lab: bool = False) -> subprocess.CompletedProcess[str]:
     """Run `python Android/android.py ARGS` as a user would (`input` on its
-    stdin); output captured as text."""
+    stdin); output captured as text.  `lab`: through lab_entry.py, which
+    registers the android-lab (`--lab DIR`) with the command line."""
     full_env = dict(os.environ)
     full_env.pop("CPYTHON_CHECKOUT", None)
     full_env.update(env or {})
-    result = subprocess.run([sys.executable, str(ANDROID_PY), *map(str, args)], env=full_env,
-                            cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                            input=input)
+    entry = [str(LAB_ENTRY)] if lab else []
+    result = subprocess.run([sys.executable, *entry, str(ANDROID_PY), *map(str, args)],
+                            env=full_env, cwd=cwd, capture_output=True, text=True,
+                            timeout=timeout, input=input)
     if check and result.returncode != 0:
         raise AssertionError(f"android.py {' '.join(map(str, args))} exited "
                              f"{result.returncode}\n{result.stdout[-4000:]}\n"

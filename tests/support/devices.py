@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
-from cpython_android.runners import RunnerSpec
+from cpython_android.runners import Connected, RunnerSpec
 from cpython_android.testbed import GradleOptions, Testbed
 from cpython_android.toolchains.ndk import DEFAULT_NDK_VERSION
 
@@ -32,7 +32,8 @@ def fake_apks(layout: Layout, host: str = ANDROID_HOST) -> Testbed:
 
 
 def spec_for(layout: Layout, *serials: str) -> RunnerSpec:
-    return RunnerSpec(parse_host(ANDROID_HOST), layout, "3.13", shards=1, connected=serials)
+    return RunnerSpec(parse_host(ANDROID_HOST), layout, "3.13", shards=1,
+                      target=Connected(tuple(serials)))
 
 
 def android_py(gnu_build: BuiltHost, double: AdbDouble, layout: Layout, *args: str | Path,

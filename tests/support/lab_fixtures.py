@@ -39,9 +39,10 @@ class LabBuild(BuiltHost):
     ccache_log: Path = Path()  # ccache's stats log of that build (CCACHE_STATSLOG)
 
     def lab_cli(self, *args: str | Path, **kwargs):
-        """android.py with this build's directories and the lab as ANDROID_HOME."""
+        """android.py with this build's directories, the lab as ANDROID_HOME and
+        `--lab DIR` registered (lab_entry.py)."""
         env = {**self.lab.env(), **kwargs.pop("env", {})}
-        return self.cli(*args, env=env, **kwargs)
+        return self.cli(*args, env=env, lab=True, **kwargs)
 
     def python_env(self) -> dict[str, str]:
         """How the README runs an Android python on the lab."""

@@ -10,8 +10,12 @@ is checked for every row, not only the files a case is about."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
-from collections.abc import Callable
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,6 +112,125 @@ DEPS = f"deps {ANDROID} --deps-dir {{ar}}"
 JUNIT = '<testsuites><testsuite name="test_os" time="{0}"><testcase name="t" time="{0}"/>' \
         '</testsuite></testsuites>'
 NO_NDK = {"ANDROID_HOME": ""}
+
+
+# --- issue 30: paths, names, remembered values and option bounds from hostile input
+PINS = f"{DEPS} --deps-pins {{root}}/pins.toml"
+SETTINGS = f"co/cross-build/{GNU}/settings.json"
+LOCK = "co/cross-build/deps-lock.json"
+SHA = "0" * 64
+DEEP = "[" * 100_000 + "]" * 100_000
+HUGE = "9" * 5000
+
+
+def fifo(rel: str) -> Callable[[Path], object]:
+    def setup(root: Path) -> None:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).unlink(missing_ok=True)
+        os.mkfifo(root / rel)
+    return setup
+
+
+def settings(text: str) -> Callable[[Path], object]:
+    return write(SETTINGS, text)
+
+
+def lock(text: str) -> Callable[[Path], object]:
+    return write(LOCK, text)
+
+
+HOSTILE_PATHS = [
+    # names from pins: never a path out of the deps work area or the cache
+    Case("pins-name-dotdot", PINS, ("not a plain name",),
+         pins_with("[libraries.bzip2]", '[libraries."../../../../user/evil"]')),
+    Case("pins-name-slash", PINS, ("not a plain name",),
+         pins_with("[libraries.bzip2]", '[libraries."a/b"]')),
+    Case("pins-name-dots", PINS, ("not a plain name",),
+         pins_with("[libraries.bzip2]", '[libraries.".."]')),
+    Case("pins-version-dotdot", PINS, ("prebuilt.version", "not a plain name"),
+         pins_with('prebuilt.version = "1.0.8-3"',
+                   'prebuilt.version = "../../../../user/photos/x"')),
+    Case("pins-version-shell", PINS, ("not a plain name",),
+         pins_with('prebuilt.version = "1.0.8-3"', 'prebuilt.version = "1; touch PWNED"')),
+    Case("pins-source-archive-slash", f"deps {GNU} --deps-from-source --deps-source "
+         "{user} --deps-pins {root}/pins.toml", ("source.archive",),
+         pins_with('archive = "bzip2_', 'archive = "../../bzip2_')),
+    Case("pins-kinds-string", PINS, ("kinds",), pins_with(
+        'kinds = ["android", "gnu"]', 'kinds = "android"')),
+    Case("pins-kinds-unknown", PINS, ("'ios'",), pins_with(
+        'kinds = ["android", "gnu"]', 'kinds = ["ios"]')),
+    Case("pins-modules-int", PINS, ("modules",), pins_with('modules = ["_bz2"]', "modules = 5")),
+    Case("pins-libraries-int", PINS, ("tables",), write("pins.toml", "libraries = 5\n")),
+    Case("pins-library-int", PINS, ("not a table",),
+         write("pins.toml", "[libraries]\nbzip2 = 5\n")),
+    Case("pins-sha-int", PINS, ("string",), pins_with(
+        'prebuilt.sha256 = { aarch64-linux-android = ""',
+        "prebuilt.sha256 = { aarch64-linux-android = 5")),
+    Case("pins-url-unknown-field", PINS, ("{{nope}}",),
+         pins_with('url = "{base}/', 'url = "{nope}/{base}/')),
+    Case("pins-url-format-spec", PINS, ("template",),
+         pins_with('url = "{base}/', 'url = "{base:>999999999}/')),
+    Case("pins-url-unclosed", PINS, ("template",), pins_with('url = "{base}/', 'url = "{base/')),
+    Case("pins-deep", PINS, ("nested",), write("pins.toml", f"x = {DEEP}\n")),
+    Case("pins-fifo", PINS, ("regular file",), fifo("pins.toml")),
+    # remembered host settings: checked as if typed on the command line
+    Case("settings-api-infinity", f"env {GNU}", ("Infinity",),
+         settings('{"api_level": Infinity}')),
+    Case("settings-api-shell", f"env {GNU}", ("api_level", "string"),
+         settings('{"api_level": "24; rm -rf ~"}')),
+    Case("settings-api-huge", f"env {GNU}", ("api_level",), settings('{"api_level": 1e400}')),
+    Case("settings-api-digits", f"env {GNU}", ("whole number",),
+         settings(f'{{"api_level": {HUGE}}}')),
+    Case("settings-api-low", f"env {GNU}", ("too low",), settings('{"api_level": 5}')),
+    Case("settings-ndk-list", f"env {GNU}", ("ndk_version", "a list"),
+         settings('{"ndk_version": ["27"]}')),
+    Case("settings-ndk-path", f"env {GNU}", ("ndk_version", "plain name"),
+         settings('{"ndk_version": "../../../user"}')),
+    Case("settings-args-string", f"env {GNU}", ("configure_args",),
+         settings('{"configure_args": "--with-pydebug"}')),
+    Case("settings-args-ints", f"env {GNU}", ("configure_args",),
+         settings('{"configure_args": [1, 2]}')),
+    Case("settings-list", f"env {GNU}", ("not an object",), settings("[]")),
+    Case("settings-deep", f"env {GNU}", ("nested",), settings(DEEP)),
+    Case("settings-fifo", f"env {GNU}", ("regular file",), fifo(SETTINGS)),
+    Case("settings-not-utf8", f"env {GNU}", ("UTF-8",), write(SETTINGS, b'{"\xff": 1}')),
+    # the lock file: typed entries, plain archive names
+    Case("lock-entry-string", DEPS, ("not an object",),
+         lock('{"archives": {"x.tar.gz": "abc"}}')),
+    Case("lock-archives-list", DEPS, ("archives",), lock('{"archives": []}')),
+    Case("lock-name-dotdot", DEPS, ("plain name",),
+         lock(f'{{"archives": {{"../../x.tar.gz": {{"sha256": "{SHA}"}}}}}}')),
+    Case("lock-sha-short", DEPS, ("64 hex",),
+         lock('{"archives": {"x.tar.gz": {"sha256": "abc"}}}')),
+    Case("lock-deep", DEPS, ("nested",), lock(DEEP)),
+    Case("lock-fifo", DEPS, ("regular file",), fifo(LOCK)),
+    # option bounds
+    Case("jobs-twenty-digits", "make-build -j 99999999999999999999", ("jobs",)),
+    Case("jobs-superscript", "make-build -j \u00b2", ("jobs",)),
+    Case("jobs-arabic-digit", f"build {GNU} -j \u0663", ("jobs",)),
+    Case("shards-twenty-digits", "test build --shards 99999999999999999999", ("shards",)),
+    Case("api-level-huge", f"configure-host {ANDROID} --api-level {HUGE}", ("integer",)),
+    Case("api-level-too-high", f"configure-host {ANDROID} --api-level 100000", ("at most",)),
+    Case("ndk-version-path", f"configure-host {ANDROID} --ndk-version ../../../user",
+         ("NDK version",), None, NO_NDK),
+    Case("cross-build-empty", "--cross-build-dir  clean build", ("empty",)),
+    Case("cross-build-colon", "--cross-build-dir {root}/a:b configure-build", ("':'",)),
+    Case("cross-build-env-colon", "configure-build", ("':'",), None,
+         {"CROSS_BUILD_DIR": "/tmp/x:y"}),
+    # --pull: never empty, never out of --output-dir
+    Case("pull-empty", "test build --pull  -c pass", ("not a path",)),
+    Case("pull-dotdot", "test build --pull ../../x --output-dir {root}/out", ("'..'",)),
+    Case("pull-dotdot-inside", "test build --pull cov/../../../x", ("'..'",)),
+    # a checkout too old: refused before configure runs (its configure would)
+    Case("checkout-3.12", "configure-build", ("3.12.9", "3.13 or newer"),
+         both(patchlevel("3.12.9"), write("co/configure", "#!/bin/sh\ntouch PWNED\n"))),
+    Case("checkout-2.7", f"build {GNU}", ("2.7.18",), both(
+        patchlevel("2.7.18"), write("co/configure", "#!/bin/sh\ntouch PWNED\n"))),
+    Case("patchlevel-fifo", "configure-build", ("no Include/patchlevel.h",),
+         fifo("co/Include/patchlevel.h")),
+    Case("checkout-version-digits", "configure-build", ("not a version",),
+         patchlevel(f"3.{HUGE}")),
+]
 
 CASES = [
     # --- hosts, numbers, times
@@ -246,11 +369,131 @@ CASES = [
          ("mips-unknown-plan9",)),
     Case("cross-env-foreign-venv", f"cross-env {GNU} {{user}}/venv", ("did not create",),
          write("user/venv/pyvenv.cfg", "home = /usr/bin\n")),
+    *HOSTILE_PATHS,
 ]
 
 
+# --- issue 30, parsing: numbers read from text, times, sockets, URL templates.
+# Every number comes through textutil.read_int/read_float; every adb request
+# times out; {silent} and {http} are loopback ports that accept and never
+# answer, or answer as a web server.
+HUGE = "9" * 5000
+RESULTS = "results {root}/log.txt --regrtest-xml {root}/r.xml --junit-xml {root}/out.xml"
+LOG = write("log.txt", "0:00:00 Run 1 test sequentially\n")
+CASE_TIME = '<testsuites><testsuite name="test_os" time="1"><testcase ' \
+    'name="test.test_os.T.t" time="{0}"/></testsuite></testsuites>'
+
+
+def xml_time(template: str, time: str) -> Callable[[Path], object]:
+    return both(LOG, write("r.xml", template.format(time)))
+
+
+def url_template(url: str) -> Callable[[Path], object]:
+    return pins_with('url = "{base}/{name}-{version}/{name}-{version}-{host}.tar.gz"',
+                     f"url = {url!r}")
+
+
+def port(value: str, *words: str) -> Case:
+    return Case(f"adb-port-{value[:12]}", "devices", ("ANDROID_ADB_SERVER_PORT", *words),
+                env={"ANDROID_ADB_SERVER_PORT": value})
+
+
+PARSING_CASES = [
+    Case("version-minor-5000-digits", "configure-build", ("PY_VERSION", "5,002 characters"),
+         patchlevel(f"3.{HUGE}")),
+    Case("version-major-5000-digits", "configure-build", ("PY_VERSION",), patchlevel(HUGE)),
+    Case("version-superscript", "configure-build", ("PY_VERSION", "3.¹³"), patchlevel("3.¹³")),
+    Case("version-arabic-indic", "configure-build", ("PY_VERSION",), patchlevel("٣.١٣.٥")),
+    Case("version-minor-too-big", "configure-build", ("PY_VERSION", "1000"),
+         patchlevel("3.1000.0")),
+    Case("version-negative", "configure-build", ("PY_VERSION",), patchlevel("-3.13.5")),
+    Case("version-no-minor", "configure-build", ("PY_VERSION",), patchlevel("3.")),
+    port("²", "'²'"), port("0", "out of range"), port("65536", "out of range"),
+    port(HUGE, "5,000 characters"), port("-1"), port("١٢"), port("5037 "), port("0x13ad"),
+    # Something else listens on the port: infrastructure, status 4.
+    Case("adb-port-silent", "devices", ("nothing answered", "{silent}"),
+         env={"ANDROID_ADB_SERVER_PORT": "{silent}"}, status=4),
+    Case("adb-port-http", "devices", ("does not answer as an adb server", "{http}"),
+         env={"ANDROID_ADB_SERVER_PORT": "{http}"}, status=4),
+    Case("adb-port-silent-test", "test --connected emulator-5554", ("nothing answered",),
+         env={"ANDROID_ADB_SERVER_PORT": "{silent}"}, status=4),
+    Case("adb-port-http-test", f"test {ANDROID} --connected emulator-5554",
+         ("does not answer as an adb server",), env={"ANDROID_ADB_SERVER_PORT": "{http}"},
+         status=4),
+    Case("regrtest-xml-case-time-nan", RESULTS, ("'nan'", "test.test_os.T.t"),
+         xml_time(CASE_TIME, "nan")),
+    Case("regrtest-xml-case-time-inf", RESULTS, ("'inf'",), xml_time(CASE_TIME, "inf")),
+    Case("regrtest-xml-case-time-negative", RESULTS, ("'-5.0'",), xml_time(CASE_TIME, "-5.0")),
+    Case("regrtest-xml-case-time-1e999", RESULTS, ("'1e999'",), xml_time(CASE_TIME, "1e999")),
+    Case("regrtest-xml-case-time-5000-digits", RESULTS, ("5,000 characters",),
+         xml_time(CASE_TIME, HUGE)),
+    Case("regrtest-xml-case-time-Infinity", RESULTS, ("'Infinity'",),
+         xml_time(CASE_TIME, "Infinity")),
+    Case("regrtest-xml-case-time-arabic", RESULTS, ("time",), xml_time(CASE_TIME, "١٫٥")),
+    Case("durations-time-nan", "test build --durations {root}/d.xml", ("nan",),
+         write("d.xml", JUNIT.format("nan"))),
+    Case("durations-time-negative", "test build --durations {root}/d.xml", ("-1",),
+         write("d.xml", JUNIT.format("-1"))),
+    Case("durations-time-5000-digits", "test build --durations {root}/d.xml",
+         ("5,000 characters",), write("d.xml", JUNIT.format(HUGE))),
+    Case("url-template-index", f"{DEPS} --deps-pins {{root}}/pins.toml", ("prebuilt.url",),
+         url_template("{base}/{0}.tar.gz")),
+    Case("url-template-attribute", f"{DEPS} --deps-pins {{root}}/pins.toml", ("prebuilt.url",),
+         url_template("{base.__class__}/{name}.tar.gz")),
+    Case("url-template-unclosed", f"{DEPS} --deps-pins {{root}}/pins.toml", ("prebuilt.url",),
+         url_template("{base}/{name")),
+    Case("url-template-conversion", f"{DEPS} --deps-pins {{root}}/pins.toml",
+         ("prebuilt.url",), url_template("{base}/{name!r}.tar.gz")),
+    Case("url-template-huge-width", f"{DEPS} --deps-pins {{root}}/pins.toml",
+         ("prebuilt.url",), url_template("{base}/{version:>999999999}.tar.gz")),
+    Case("url-template-empty-field", f"{DEPS} --deps-pins {{root}}/pins.toml",
+         ("prebuilt.url",), url_template("{base}/{}.tar.gz")),
+]
+CASES += PARSING_CASES
+
+
+@pytest.fixture(scope="module")
+def ports() -> Iterator[dict[str, str]]:
+    """Two loopback ports that are not adb: one accepts and never answers,
+    one answers as a web server does."""
+    servers = {"silent": socket.create_server(("127.0.0.1", 0)),
+               "http": socket.create_server(("127.0.0.1", 0))}
+    stop = threading.Event()
+
+    def serve(server: socket.socket, answer: bytes | None) -> None:
+        held = []
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            held.append(conn)
+            if answer is not None:
+                with contextlib.suppress(OSError):
+                    conn.settimeout(5)
+                    conn.recv(1024)
+                    conn.sendall(answer)
+                conn.close()
+        for conn in held:
+            conn.close()
+
+    threads = [threading.Thread(target=serve, args=(servers["silent"], None), daemon=True),
+               threading.Thread(target=serve, args=(
+                   servers["http"], b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"),
+                   daemon=True)]
+    for thread in threads:
+        thread.start()
+    yield {name: str(server.getsockname()[1]) for name, server in servers.items()}
+    stop.set()
+    for thread in threads:
+        thread.join()
+    for server in servers.values():
+        server.close()
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input(case: Case, tmp_path: Path):
+def test_bad_input(case: Case, tmp_path: Path, ports: dict[str, str]):
     root = tmp_path
     world(root)
     if case.setup:
@@ -262,20 +505,21 @@ def test_bad_input(case: Case, tmp_path: Path):
             part.replace("{root}", str(root)) for part in case.args.split(" ")]
     if not any(a == "--checkout" for a in args):
         args = ["--checkout", str(root / "co"), *args]
-    result = run_cli(*args, env={"CPYTHON_ANDROID_TEST": "1", **case.env}, cwd=root,
-                     timeout=120)
+    env = {key: value.format(**ports) for key, value in case.env.items()}
+    result = run_cli(*args, env={"CPYTHON_ANDROID_TEST": "1", **env}, cwd=root, timeout=120)
     assert result.returncode == case.status, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("android.py: error: ") and "Traceback" not in result.stderr
     for word in case.words:
-        assert word in lines[0], lines[0]
+        assert word.format(**ports) in lines[0], lines[0]
     assert tree_state(root) == before
     assert not (root / "PWNED").exists()
 
 
 def test_the_table_covers_at_least_sixty_cases():
     assert len(CASES) >= 60 and len({c.id for c in CASES}) == len(CASES)
+    assert len(PARSING_CASES) >= 30
 
 
 def test_a_damaged_download_is_removed_and_named_in_one_line(tmp_path: Path):

@@ -21,7 +21,7 @@ from cpython_android.devices import Adb, adb_executable
 from cpython_android.errors import InfrastructureError, SetupError, UserError
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
-from cpython_android.runners import Invocation, RunnerSpec
+from cpython_android.runners import Invocation, RunnerSpec, target_of
 from cpython_android.runners.android import create_android_runners
 from support.adb_double import AdbDouble
 from support.cli import needs, run_cli
@@ -77,8 +77,12 @@ def test_unusable_device_is_one_clear_line(double: AdbDouble, tmp_path: Path,
 ])
 def test_where_to_run_is_checked_first(double: AdbDouble, tmp_path: Path, fields: dict,
                                        expected: str) -> None:
-    spec = RunnerSpec(parse_host(ANDROID_HOST), Layout(tmp_path), "3.13", **fields)
+    where = {k: v for k, v in fields.items() if k != "shards"}
+    host = parse_host(ANDROID_HOST)
     with pytest.raises(UserError) as error:
+        # The options become one Target (target_of checks them), then the runners.
+        spec = RunnerSpec(host, Layout(tmp_path), "3.13", shards=fields.get("shards", 1),
+                          target=target_of(host, **where))
         create_android_runners(spec)
     assert expected in str(error.value)
     assert double.requests == []  # decided before asking adb anything

@@ -21,7 +21,7 @@ from cpython_android.devices import Adb
 from cpython_android.errors import CommandFailed, InfrastructureError, SetupError
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
-from cpython_android.runners import RunnerSpec
+from cpython_android.runners import Avd, RunnerSpec
 from cpython_android.runners.android import AndroidOptions, create_android_runners
 from support.devices import ANDROID_HOST, fake_apks
 from support.trees import script
@@ -59,7 +59,7 @@ def test_no_kvm_is_said_before_anything_boots(sdk, double, tmp_path: Path) -> No
     script(sdk.emulator, f"touch {ran}\nsleep 60\n")
     with pytest.raises(SetupError) as error:
         create_android_runners(
-            RunnerSpec(HOST, Layout(tmp_path / "xb"), "3.13", avd="py"),
+            RunnerSpec(HOST, Layout(tmp_path / "xb"), "3.13", target=Avd("py")),
             AndroidOptions(kvm_device=tmp_path / "no-kvm"))
     assert str(error.value).startswith("no KVM on this machine")
     assert "\n" not in str(error.value)
@@ -164,7 +164,7 @@ def test_avd_runners_boot_use_and_shut_down(sdk, double, tmp_path: Path) -> None
     script(sdk.emulator, f'echo "$@" >> {started}\nexec sleep 120\n')
     layout = Layout(tmp_path / "xb")
     fake_apks(layout)
-    runners = create_android_runners(RunnerSpec(HOST, layout, "3.13", shards=2, avd="py"),
+    runners = create_android_runners(RunnerSpec(HOST, layout, "3.13", shards=2, target=Avd("py")),
                                      AndroidOptions(kvm_device=Path("/dev/null"),
                                                     boot_timeout=30))
     assert [r.name for r in runners] == ["emulator-5556", "emulator-5558"]

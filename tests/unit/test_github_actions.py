@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from cpython_android import ci
+from cpython_android.console import Console
+from cpython_android.context import make_context
 from cpython_android.github_actions import KVM_RULE, SKIP_LINE, emulator_unsupported
 from cpython_android.layout import Layout
 from support.cli import run_cli
@@ -61,3 +64,15 @@ def test_managed_test_on_github_actions_writes_the_kvm_rule_first(tmp_path: Path
     run_cli("--checkout", checkout, "test", "--cross-build-dir", layout.root, "--managed",
             "maxVersion", env={"ANDROID_HOME": "", "PATH": f"{bin_dir}:{os.environ['PATH']}"})
     assert not record.exists()
+
+
+@pytest.mark.parametrize(("verbose", "count"), [(0, 1), (2, 2)])
+def test_cis_package_test_gets_v_as_upstreams(tmp_path: Path, verbose, count):
+    """Upstream's ci: `./android.py test --managed maxVersion -v --X-ci` in the package."""
+    ctx = make_context(console=Console(), checkout=fake_checkout(tmp_path / "cpython"),
+                       cross_build_dir=tmp_path / "xb", host="aarch64-linux-android")
+    command = ci.test_command(tmp_path / "pkg", ctx, ci.CiOptions("fast", verbose=verbose))
+    assert command[1] == str(tmp_path / "pkg" / "android.py")
+    assert command.count("-v") == count
+    assert command[command.index("--managed"):][:2] == ["--managed", "maxVersion"]
+    assert "--fast-ci" in command

@@ -15,8 +15,9 @@ import pytest
 from cpython_android.console import Console
 from cpython_android.errors import UserError
 from cpython_android.harness import (
-    Report,
     RunContext,
+    RunReport,
+    TargetInfo,
     TestOptions,
     build_command,
     finish_report,
@@ -45,16 +46,18 @@ def test_fast_ci_adds_upstreams_options_in_front_of_the_users():
 
 def test_a_regrtest_without_pythoninfo_gets_the_module_run_instead():
     # 3.13's regrtest has no --pythoninfo: the harness runs test.pythoninfo first.
-    command = build_command(TestOptions(ci_mode="fast", regrtest_has_no_randomize=False,
-                                        regrtest_has_pythoninfo=False))
+    command = build_command(TestOptions(ci_mode="fast"),
+                            TargetInfo(regrtest_has_no_randomize=False,
+                                       regrtest_has_pythoninfo=False))
     assert "--pythoninfo" not in command.argv()
     plain = build_command(TestOptions(pythoninfo=True, args=("test_os",)))
     assert plain.args == ("--pythoninfo", "test_os")
 
 
 def test_fast_ci_on_a_regrtest_without_no_randomize_fixes_the_seed():
-    command = build_command(TestOptions(ci_mode="fast", regrtest_has_no_randomize=False,
-                                        regrtest_has_pythoninfo=False))
+    command = build_command(TestOptions(ci_mode="fast"),
+                            TargetInfo(regrtest_has_no_randomize=False,
+                                       regrtest_has_pythoninfo=False))
     assert command.args == ("--fast-ci", "--single-process", "--randseed", "1")
 
 
@@ -212,7 +215,7 @@ def test_an_unwritable_junit_file_still_shows_the_summary(tmp_path):
     out = io.StringIO()
     ctx = RunContext(options, build_command(options), Console(out, out, live=False),
                      labelled=False)
-    assert finish_report(Report(results, [], False), [], ctx) == 1
+    assert finish_report(RunReport(results, [], False), [], ctx) == 1
     text = out.getvalue()
     assert "Result: SUCCESS" in text
     assert f"Error: cannot write the JUnit XML {blocker / 'junit.xml'}:" in text

@@ -3,11 +3,21 @@ types, and one clear error; and the parsers that use it on hostile lines."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cpython_android.crash import parse
 from cpython_android.results import RegrtestParser
-from cpython_android.textutil import NumberError, int_or_none, read_float, read_int
+from cpython_android.results.events import read_events
+from cpython_android.runners.logcat import split_logcat_line
+from cpython_android.textutil import (
+    LineSplitter,
+    NumberError,
+    int_or_none,
+    read_float,
+    read_int,
+)
 
 HUGE = "9" * 5000
 
@@ -73,3 +83,37 @@ def test_crash_reports_with_huge_numbers_parse_without_them(text):
     report = parse(text)
     assert report.pid is None and report.signal in (None, 11)
     assert report.frames == [] and report.python_frames == []
+
+
+@pytest.mark.parametrize("empty", ["", b""])
+def test_line_splitter_joins_a_line_spread_over_chunks(empty):
+    def conv(text):
+        return text if isinstance(empty, str) else text.encode()
+    lines = LineSplitter(empty)
+    got = []
+    for chunk in ["ab", "c", "d\ne", "", "\n\nf", "g"]:
+        got += lines.feed(conv(chunk))
+    assert got == [conv("abcd"), conv("e"), conv("")] and lines.rest() == conv("fg")
+    assert lines.rest() == conv("")
+
+
+OLD_LOGCAT_LINE = re.compile(r"([VDIWEFAS])/(.*?) *: ?(.*)", re.DOTALL)
+
+
+@pytest.mark.parametrize("line", [
+    "I/python.stdout: hello", "E/DEBUG   : pid: 1", "F/libc    :  two spaces", "I/x:",
+    "I/x", "X/tag: m", "I/a: b: c", "W/  : m", "I/tag   :no space", "", "I",
+])
+def test_logcat_lines_split_as_the_pattern_did(line):
+    m = OLD_LOGCAT_LINE.fullmatch(line)
+    assert split_logcat_line(line) == (None if m is None else m.groups())
+
+
+def test_an_event_whose_time_is_no_time_is_not_an_event(tmp_path):
+    events = tmp_path / "events.jsonl"
+    lines = ['{"e": "file", "t": "abc", "id": "test_os"}', '{"e": "file", "t": NaN}',
+             '{"e": "file", "t": 1e999}', f'{{"e": "file", "t": {HUGE}}}',
+             '{"e": "run", "t": 1.5}']
+    events.write_text("\n".join(lines) + "\n")
+    log, offset = read_events(events)
+    assert log.runs == 1 and offset == events.stat().st_size

@@ -24,7 +24,6 @@ from .. import (
     crossenv,
     devices,
     harness,
-    host_inference,
     package,
     pythoninfo,
     results,
@@ -38,14 +37,14 @@ from ..checkout import Shape, shape_of
 from ..console import Console
 from ..crash import for_layout
 from ..crash.collect import symbolize_command
-from ..deps import DepsOptions
 from ..deps import install as deps_install
 from ..errors import UserError, report
 from ..hosts import ANDROID_ABIS
 from ..hostsettings import Use
-from ..runners import RunnerSpec, qemu
+from ..runners import Connected, TargetKind, qemu
 from . import options as opt
 from . import own_options as own
+from .contexts import context_of, runner_spec, target_from, test_contexts
 
 PROG = "android.py"
 
@@ -58,19 +57,6 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UserError(f"{message} (see `{self.prog} --help`)")
-
-
-# --- the build context, from the options ----------------------------------------
-
-def context_of(args: argparse.Namespace, console: Console, *, native_ok: bool = False,
-               settings: Use = Use.REQUIRE, host: str | None = None) -> context.BuildContext:
-    """The context; `host` overrides args.host (a `build` target's hosts)."""
-    return context.make_context(
-        console=console, checkout=args.checkout, cross_build_dir=args.cross_build_dir,
-        script_dir=args.script_dir, host=host or args.host, api_level=args.api_level,
-        configure_args=args.configure_args, clean=args.clean, jobs=args.jobs,
-        ndk_version=args.ndk_version, ccache=args.ccache, deps=opt.pick(DepsOptions, args),
-        native_ok=native_ok, settings=settings, disable_gil=args.disable_gil)
 
 
 def simple(step: Callable[[context.BuildContext], object],
@@ -149,35 +135,9 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_test(args: argparse.Namespace, console: Console) -> int:
-    (ctx, serials), *more = test_contexts(args, console)
-    return harness.run_test_command(opt.pick(harness.TestOptions, args), ctx,
-                                    connected=serials, managed=args.managed, avd=args.avd,
-                                    lab=args.lab, more_devices=more)
-
-
-def test_contexts(args: argparse.Namespace, console: Console
-                  ) -> list[tuple[context.BuildContext, tuple[str, ...]]]:
-    """HOST's context with the serials, or (no HOST, as upstream's `test`) each
-    inferred host's context with the serials of the devices that run it."""
-    if args.host is not None:
-        return [(context_of(args, console, native_ok=True), tuple(args.connected))]
-    base = context_of(args, console)
-    emulator = f"--managed {args.managed}" if args.managed else (
-        f"--avd {args.avd}" if args.avd else None)
-    facts = host_inference.probe(base.layout.root, base.layout.installed_hosts(),
-                                 package_host=base.checkout.package_host,
-                                 connected=args.connected, emulator=emulator)
-    choice = host_inference.choose(facts)
-    console.write("\n".join(host_inference.describe(choice, facts)))
-    return [(context_of(args, console, host=host), serials) for host, serials in choice.items()]
-
-
-def runner_spec(args: argparse.Namespace, ctx: context.BuildContext) -> RunnerSpec:
-    return RunnerSpec(host=ctx.host, layout=ctx.layout, python_version=ctx.checkout.short_version,
-                      verbose=args.verbose, connected=args.connected, managed=args.managed,
-                      avd=args.avd, lab=args.lab,
-                      ndk_version=ctx.toolchain_options.ndk_version,
-                      console=ctx.console, testbed_project=testbed.find_project(ctx.checkout))
+    (ctx, target), *more = test_contexts(args, console)
+    return harness.run_test_command(opt.pick(harness.TestOptions, args), ctx, target,
+                                    more_devices=[(c, Connected(s)) for c, s in more])
 
 
 def cmd_build_testbed(args: argparse.Namespace, console: Console) -> int:
@@ -206,7 +166,10 @@ def cmd_pythoninfo(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_ci(args: argparse.Namespace, console: Console) -> int:
-    return ci.run(context_of(args, console, settings=Use.BUILD), opt.pick(ci.CiOptions, args))
+    ctx = context_of(args, console, settings=Use.BUILD)
+    given = args.connected or args.managed or args.avd
+    target = target_from(args, ctx.host) if given and ctx.require_host().is_android else None
+    return ci.run(ctx, opt.pick(ci.CiOptions, args, target=target))
 
 
 def cmd_setup_testbed(args: argparse.Namespace, console: Console) -> int:
@@ -240,7 +203,9 @@ def cmd_symbolize(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_package(args: argparse.Namespace, console: Console) -> int:
-    return package.package(context_of(args, console), debug=args.debug)
+    ctx = context_of(args, console)
+    with treelock.holding(host_tree(ctx), console.write):  # not while make-host installs
+        return package.package(ctx, debug=args.debug)
 
 
 def cmd_cross_env(args: argparse.Namespace, console: Console) -> int:
@@ -296,8 +261,9 @@ COMMANDS = (
             cmd_clean, (opt.target_options,)),
     Command("run", "run the host python (GNU hosts: under qemu-user)", cmd_run,
             (HOST, own.run_args)),
-    Command("test", "run the test suite (or any python) on HOST; HOST `build` is the native "
-            "build python", cmd_test, (opt.inferred_host, opt.test_options)),
+    Command("test", "run the test suite (or any python) on HOST (left out, as upstream's: "
+            "the device's ABI, the machine's for --managed, a package's own); HOST `build` is "
+            "the native build python", cmd_test, (opt.inferred_host, opt.test_options)),
     Command("build-testbed", "build the testbed app and its test APK for an Android HOST, "
             "or for every Android host built (once: `test` installs them on every device)",
             cmd_build_testbed, (opt.optional_host,)),
@@ -328,17 +294,24 @@ def prog_name(script_dir: Path | None) -> str:
     return PROG
 
 
-def build_parser(script_dir: Path | None = None) -> Parser:
+def build_parser(script_dir: Path | None = None,
+                 target_kinds: Sequence[TargetKind] = ()) -> Parser:
+    """`target_kinds`: where-to-run kinds the product does not ship (the tests'
+    android-lab), each adding its option to `test` and `pythoninfo`."""
     parser = Parser(prog=prog_name(script_dir), description="Build CPython for Android (or a "
                     "GNU cross host) and run its test suite there.")
     opt.global_options(parser)
-    parser.set_defaults(script_dir=script_dir, **opt.DEFAULTS)
+    parser.set_defaults(script_dir=script_dir, target_kinds=tuple(target_kinds), **opt.DEFAULTS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help)
         opt.subcommand_globals(p)
         for add in command.options:
             add(p)
+        if command.name in ("test", "pythoninfo") and target_kinds:
+            group = p.add_argument_group("where to run, registered by the caller")
+            for kind in target_kinds:
+                kind.add_option(group)
         p.set_defaults(handler=command.handler)
     return parser
 
@@ -374,15 +347,18 @@ def _sigterm_as_interrupt() -> None:
         signal.signal(signal.SIGTERM, handler)
 
 
-def main(argv: Sequence[str] | None = None, *, script_dir: Path | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, script_dir: Path | None = None,
+         target_kinds: Sequence[TargetKind] = ()) -> int:
     """`script_dir`: Android/ when run as Android/android.py (the shim passes it),
-    so a copy in a CPython checkout finds that checkout."""
+    so a copy in a CPython checkout finds that checkout.  `target_kinds`: see
+    `build_parser` (the tests' entry script registers the android-lab)."""
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(line_buffering=True)
     verbose = 0
     try:
-        args = parse(build_parser(script_dir), sys.argv[1:] if argv is None else argv)
+        args = parse(build_parser(script_dir, target_kinds),
+                     sys.argv[1:] if argv is None else argv)
         verbose = args.verbose
         _sigterm_as_interrupt()
         handler: Handler = args.handler

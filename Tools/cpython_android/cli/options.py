@@ -39,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "skip": False, "only": [], "cache_dir": None, "deps_dir": None, "mirror": None,
     "require_hashes": False, "from_source": False, "source_dirs": [], "pins_file": None,
     "after_dashes": None, "connected": (), "managed": None, "avd": None,
-    "disable_gil": False, "lab": None,
+    "disable_gil": False,
 }
 
 
@@ -373,9 +373,6 @@ def device_options(parser: argparse.ArgumentParser) -> None:
                         help="Android: run on these connected devices (see `adb devices`)")
     device.add_argument("--managed", metavar="NAME", help="Android: a Gradle managed device")
     device.add_argument("--avd", metavar="NAME", help="Android: boot this emulator (AVD)")
-    device.add_argument("--lab", type=existing_dir, metavar="DIR",
-                        help="Android: run the host python on the android-lab's bionic "
-                        "runtime in DIR (make-lab.sh DIR), without a device")
 
 
 def python_args(parser: argparse.ArgumentParser) -> None:

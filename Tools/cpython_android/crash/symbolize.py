@@ -24,6 +24,7 @@ from pathlib import Path
 from ..errors import CommandFailed, SetupError, ToolError
 from ..hosts import Host
 from ..process import run_captured
+from ..textutil import int_or_none
 from ..toolchains.ndk import exe_suffix, prebuilt_dir
 from .elf import BuildIdIndex, build_id
 from .report import CrashReport, Location, NativeFrame
@@ -190,7 +191,7 @@ def _from_addr2line(text: str) -> dict[int, list[Location]]:
             continue
         where = lines[i + 1].strip() if i + 1 < len(lines) else ""
         file, _, number = where.partition(" ")[0].rpartition(":")
-        loc = _location(line, file, int(number) if number.isdigit() else 0)
+        loc = _location(line, file, int_or_none(number, high=2**31 - 1) or 0)
         if current is not None and loc is not None:
             current.append(loc)
         i += 2

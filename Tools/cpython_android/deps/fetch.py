@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..digest import sha256_file
 from ..errors import InfrastructureError, UserError
+from ..textutil import int_or_none
 from .lock import LockFile
 
 RETRIES = 3
@@ -47,7 +48,8 @@ def download(url: str, target: Path, *, say: Callable[[str], None],
         try:
             with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response, \
                     open(partial, "wb") as out:
-                expected = int(response.headers.get("Content-Length") or -1)
+                expected = int_or_none(response.headers.get("Content-Length") or "",
+                                       high=2**50) or -1
                 received = 0
                 while block := response.read1(CHUNK):
                     out.write(block)

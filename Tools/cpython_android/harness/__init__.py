@@ -32,19 +32,18 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..console import Console
-from ..runners import Runner
+from ..runners import Connected, Runner, RunnerSpec, Target, create_runners
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from ..context import BuildContext
 
 from .. import pythoninfo
 from ..crash import for_layout
-from ..runners import RunnerSpec, create_runners
 from ..testbed import find_project
 from .planning import (
+    NOTHING_PROBED,
     PythonCommand,
+    TargetInfo,
     TestOptions,
     build_command,
     load_durations,
@@ -54,12 +53,12 @@ from .planning import (
 )
 from .report import close_runners, finish_report, junit_properties
 from .shard_run import RunContext, ShardRun, list_tests
-from .shards import Report, run_plain, run_regrtest
+from .shards import RunReport, run_plain, run_regrtest
 
-__all__ = ["PythonCommand", "Report", "RunContext", "ShardRun", "TestOptions", "build_command",
-           "close_runners", "finish_report", "junit_properties", "list_tests",
-           "load_durations", "plan_shards", "run_plain", "run_regrtest", "run_test_command",
-           "run_tests", "split_regrtest_args", "subset_args"]
+__all__ = ["PythonCommand", "RunReport", "RunContext", "ShardRun", "TargetInfo", "TestOptions",
+           "build_command", "close_runners", "finish_report", "junit_properties", "list_tests",
+           "load_durations", "plan_shards", "probe_target", "run_plain", "run_regrtest",
+           "run_test_command", "run_tests", "split_regrtest_args", "subset_args"]
 
 
 def has_no_randomize(ctx: BuildContext) -> bool:
@@ -71,43 +70,51 @@ def has_no_randomize(ctx: BuildContext) -> bool:
         return ctx.checkout.version_tuple >= (3, 14)
 
 
-def run_test_command(options: TestOptions, ctx: BuildContext, *, connected: tuple[str, ...] = (),
-                     managed: str | None = None, avd: str | None = None,
-                     lab: Path | None = None,
-                     more_devices: Sequence[tuple[BuildContext, tuple[str, ...]]] = ()) -> int:
-    """`android.py test`: validate, find the runners, run.  `ctx.host` None
-    means the native build python.  `more_devices`: connected devices that run
-    other hosts (each context with its serials), one shard each beside
-    `connected`'s."""
-    symbols = for_layout(ctx.layout, ctx.host, ctx.toolchain_options.ndk_version)
-    for other, _ in more_devices:  # frames match by BuildId: one index serves every host
-        symbols.roots += for_layout(other.layout, other.host).roots
-    options = replace(options, regrtest_has_no_randomize=has_no_randomize(ctx),
-                      crash_symbols=symbols,
-                      regrtest_has_pythoninfo=pythoninfo.regrtest_has_option(ctx),
-                      output_dir=options.output_dir or ctx.layout.logs_dir / "pulled")
-    build_command(options)  # bad options are reported before anything starts
+def run_test_command(options: TestOptions, ctx: BuildContext, target: Target, *,
+                     more_devices: Sequence[tuple[BuildContext, Connected]] = ()) -> int:
+    """`android.py test`: validate, find the runners, run on `target`.  `ctx.host`
+    None means the native build python.  `more_devices`: connected devices that
+    run other hosts (each context with its devices), one shard each beside
+    `target`'s."""
+    info = probe_target(ctx, [other for other, _ in more_devices])
+    options = replace(options, output_dir=options.output_dir or ctx.layout.logs_dir / "pulled")
+    build_command(options, info)  # bad options are reported before anything starts
     spec = RunnerSpec(host=ctx.host, layout=ctx.layout,
                       python_version=ctx.checkout.short_version, shards=options.shards,
-                      verbose=options.verbose, connected=connected, managed=managed, avd=avd,
-                      lab=lab, ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console,
+                      verbose=options.verbose, target=target,
+                      ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console,
                       testbed_project=find_project(ctx.checkout))
-    runners = create_runners(replace(spec, shards=len(connected)) if more_devices else spec)
-    for other, serials in more_devices:
-        runners += create_runners(replace(spec, host=other.host, connected=serials,
-                                          shards=len(serials)))
-    if options.wants_pythoninfo and not options.regrtest_has_pythoninfo:
+    if more_devices and isinstance(target, Connected):
+        spec = replace(spec, shards=len(target.serials))
+    runners = create_runners(spec)
+    for other, devices in more_devices:
+        runners += create_runners(replace(spec, host=other.host, target=devices,
+                                          shards=len(devices.serials)))
+    if options.wants_pythoninfo and not info.regrtest_has_pythoninfo:
         # As regrtest --pythoninfo would: first, on the target the tests run on.
         pythoninfo.run_on(runners[0], ctx, pythoninfo.log_path(ctx), close=False)
-    return run_tests(options, runners, ctx.console)
+    return run_tests(options, runners, ctx.console, info)
 
 
-def run_tests(options: TestOptions, runners: Sequence[Runner], console: Console) -> int:
+def probe_target(ctx: BuildContext, others: Sequence[BuildContext] = ()) -> TargetInfo:
+    """What the target's python is, asked once: its regrtest's options (from the
+    checkout it was built from) and the crash symbol index of its build (and of
+    `others`, the builds other devices run: frames match by BuildId)."""
+    symbols = for_layout(ctx.layout, ctx.host, ctx.toolchain_options.ndk_version)
+    for other in others:
+        symbols.roots += for_layout(other.layout, other.host).roots
+    return TargetInfo(regrtest_has_no_randomize=has_no_randomize(ctx),
+                      regrtest_has_pythoninfo=pythoninfo.regrtest_has_option(ctx),
+                      crash_symbols=symbols)
+
+
+def run_tests(options: TestOptions, runners: Sequence[Runner], console: Console,
+              info: TargetInfo = NOTHING_PROBED) -> int:
     """Run and report; the exit status follows regrtest's meaning (0: all passed)."""
-    command = build_command(options)
+    command = build_command(options, info)
     deadline_at = time.monotonic() + options.deadline if options.deadline else None
     ctx = RunContext(options, command, console, labelled=len(runners) > 1,
-                     deadline_at=deadline_at)
+                     deadline_at=deadline_at, info=info)
     try:
         if not command.is_regrtest_run:
             return asyncio.run(run_plain(runners[0], ctx))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
+from ..results.junit import xml_seconds
 
 if TYPE_CHECKING:
     from ..crash import CrashSymbols
@@ -54,16 +55,9 @@ class TestOptions:
     timeout: float | None = None  # per test file, passed to regrtest --timeout
     deadline: float | None = None  # seconds for the whole run
     verbose: int = 0
-    # Whether the target's regrtest has --no-randomize (3.13's does not).
-    regrtest_has_no_randomize: bool = True
     pull: tuple[str, ...] = ()  # --pull: files the run produces, copied back after it
     output_dir: Path | None = None  # --output-dir: where they go
     pythoninfo: bool = False  # --pythoninfo (implied by --fast-ci/--slow-ci, as upstream)
-    # Whether the target's regrtest has --pythoninfo (3.13's does not: then the
-    # harness runs `-m test.pythoninfo` first).
-    regrtest_has_pythoninfo: bool = True
-    # How to symbolize a crash's native frames (crash/): set by run_test_command.
-    crash_symbols: CrashSymbols | None = field(default=None, compare=False)
 
     @property
     def wants_pythoninfo(self) -> bool:
@@ -92,7 +86,22 @@ class PythonCommand:
         return [*self.python_options, *head, *(self.args if args is None else args)]
 
 
-def build_command(options: TestOptions) -> PythonCommand:
+@dataclass(frozen=True)
+class TargetInfo:
+    """What the target's python is, probed once before a run (run_test_command)."""
+
+    regrtest_has_no_randomize: bool = True  # 3.13's regrtest does not have it
+    # 3.13's regrtest has no --pythoninfo: then the harness runs `-m test.pythoninfo` first.
+    regrtest_has_pythoninfo: bool = True
+    # How to symbolize a crash's native frames (crash/), from the build's ELF files.
+    crash_symbols: CrashSymbols | None = field(default=None, compare=False)
+
+
+#: Defaults as for a current regrtest, no crash symbols (tests, `-c` runs).
+NOTHING_PROBED = TargetInfo()
+
+
+def build_command(options: TestOptions, info: TargetInfo = NOTHING_PROBED) -> PythonCommand:
     """The python arguments, as upstream's `android.py test` composes them."""
     if options.code is not None and options.module is not None:
         raise UserError("-c and -m cannot be used together: choose one")
@@ -124,12 +133,12 @@ def build_command(options: TestOptions) -> PythonCommand:
         python_options = ["-W", "error", "-bb", "-E", *python_options]
         # 3.13's regrtest cannot turn off the shuffling --*-ci implies; a fixed
         # seed at least gives the same order on every run.
-        fixed_order = (["--no-randomize"] if options.regrtest_has_no_randomize
+        fixed_order = (["--no-randomize"] if info.regrtest_has_no_randomize
                        else ["--randseed", FIXED_RANDOM_SEED])
         args = [f"--{options.ci_mode}-ci", "--single-process", *fixed_order,
-                *pythoninfo_option(options), *args]
+                *pythoninfo_option(options, info), *args]
     elif code is None and module == REGRTEST:
-        args = [*pythoninfo_option(options), *args]
+        args = [*pythoninfo_option(options, info), *args]
     command = PythonCommand(tuple(python_options), code, module, tuple(args))
     regrtest = command.is_regrtest_run
     if options.timeout is not None:
@@ -148,10 +157,10 @@ def build_command(options: TestOptions) -> PythonCommand:
     return command
 
 
-def pythoninfo_option(options: TestOptions) -> list[str]:
+def pythoninfo_option(options: TestOptions, info: TargetInfo) -> list[str]:
     """regrtest's --pythoninfo where wanted and the target's regrtest has it
     (main's CI options end with it; elsewhere the harness runs the module)."""
-    return ["--pythoninfo"] if options.wants_pythoninfo and options.regrtest_has_pythoninfo \
+    return ["--pythoninfo"] if options.wants_pythoninfo and info.regrtest_has_pythoninfo \
         else []
 
 
@@ -222,13 +231,14 @@ def load_durations(path: Path, files: Sequence[str]) -> dict[str, float]:
     totals: dict[str, float] = {}
     for suite in suites:
         suite_file = suite.name if suite.name in wanted else None
-        if suite_file and suite.time:
-            totals[suite_file] = totals.get(suite_file, 0.0) + float(suite.time)
+        suite_time = xml_seconds(suite, "a suite's time")
+        if suite_file and suite_time:
+            totals[suite_file] = totals.get(suite_file, 0.0) + suite_time
             continue
         for case in suite:
             owner = suite_file or _file_of(f"{case.classname or ''}.{case.name or ''}", wanted)
             if owner:
-                totals[owner] = totals.get(owner, 0.0) + float(case.time or 0.0)
+                totals[owner] = totals.get(owner, 0.0) + xml_seconds(case, "a test's time")
     return totals
 
 
@@ -243,9 +253,9 @@ def read_durations_xml(path: Path) -> list[Any]:
             raise ValueError(f"the root element is <{xml._elem.tag}>, not <testsuites>")
         suites = [xml] if isinstance(xml, TestSuite) else list(xml)
         for suite in suites:
-            float(suite._elem.get("time") or 0)
+            xml_seconds(suite, f"the time of suite {suite.name}")
             for case in suite:
-                float(case._elem.get("time") or 0)
+                xml_seconds(case, f"the time of {case.name}")
     except (OSError, SyntaxError, ValueError, JUnitXmlError) as e:  # parse errors too
         reason = ("its root element is not <testsuites> or <testsuite>"
                   if isinstance(e, JUnitXmlError) else " ".join(str(e).split()))

@@ -11,7 +11,7 @@ from ..errors import UserError
 from ..results import append_job_summary, apply_regrtest_options, write_junit
 from ..runners import Runner
 from .shard_run import RunContext
-from .shards import Report
+from .shards import RunReport
 
 
 def junit_properties(runners: Sequence[Runner], ctx: RunContext) -> dict[str, str]:
@@ -34,7 +34,7 @@ async def close_runners(runners: Sequence[Runner], console: Console) -> None:
             console.warn(f"warning: could not release {runner.name}: {result}")
 
 
-def finish_report(report: Report, runners: Sequence[Runner], ctx: RunContext) -> int:
+def finish_report(report: RunReport, runners: Sequence[Runner], ctx: RunContext) -> int:
     console = ctx.console
     problems = list(report.problems)
     if ctx.command.is_regrtest_run:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,15 +22,20 @@ from ..results import (
     mark_crashed,
     mark_not_run,
     mark_timed_out,
-    merge_regrtest_xml,
 )
 from ..resume import ShardEvents, runs_in_one_process
 from ..runners import Invocation, Outcome, Runner
 from ..textutil import join_command
-from .planning import PythonCommand, TestOptions, rerun_args, subset_args, wants_rerun
+from .attempt import Attempt, run_attempt
+from .planning import (
+    PythonCommand,
+    TargetInfo,
+    TestOptions,
+    rerun_args,
+    subset_args,
+    wants_rerun,
+)
 
-#: faulthandler's line when regrtest's --timeout stops a test file.
-_TIMEOUT_BANNER = re.compile(r"^Timeout \(\d+:\d\d:\d\d(\.\d+)?\)!$")
 _TEST_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
 
 # --- running -------------------------------------------------------------------
@@ -46,6 +50,7 @@ class RunContext:
     labelled: bool  # prefix target output with the runner's name (several shards)
     deadline_at: float | None = None  # time.monotonic() value
     interrupted_by: str | None = None  # "SIGTERM": set when a signal stops the run
+    info: TargetInfo = field(default_factory=TargetInfo)  # the target, probed once
 
     def remaining(self) -> float | None:
         if self.deadline_at is None:
@@ -80,6 +85,8 @@ class ShardRun:
     ctx: RunContext
     files: list[str] | None  # None: the user's own selection, not listed yet
     parts: list[RunResults] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)  # every run, as it ended
+    continued: set[str] = field(default_factory=set)  # files resumed in a fresh process
     problems: list[str] = field(default_factory=list)  # harness-level failures
     # The exit status of the error that stopped this runner (errors.ToolError's),
     # so a failure exits the same way inside a shard as outside one; 0: none.
@@ -110,6 +117,7 @@ class ShardRun:
             self._runner_failed(e)
         finally:
             self._events.mark_unrun(self.parts)
+            self.continued |= self._events.resumed
             self._events.close()
 
     def _runner_failed(self, e: Exception) -> None:
@@ -129,27 +137,19 @@ class ShardRun:
         base = command.args if self._args is None else self._args
         args = list(base) if self._pending is None else subset_args(base, self._pending)
         self._events_used = runs_in_one_process(args)
-        parser = RegrtestParser()
-        self._parser = parser
-        timeout_seen = False
+        self._parser = RegrtestParser()
 
-        def on_line(line: str, stream: str) -> None:
-            nonlocal timeout_seen
-            ctx.show(self.label, line)
-            parser.feed(line)
-            if _TIMEOUT_BANNER.match(line):
-                timeout_seen = True
-
-        with tempfile.TemporaryDirectory(prefix="android-py-test-") as scratch:
-            invocation = self._invocation(args, Path(scratch))
+        def invocation(scratch: Path) -> Invocation:
+            made = self._invocation(args, scratch)
             if options.verbose:
-                ctx.console.write(f"[{self.label}] > python {join_command(invocation.args)}")
-            outcome = await self.runner.run(invocation, on_line)
-            running = parser.current_file
-            results = parser.finish()
-            self._parser = None
-            if outcome.junit_xml is not None:
-                merge_regrtest_xml(results, outcome.junit_xml)
+                ctx.console.write(f"[{self.label}] > python {join_command(made.args)}")
+            return made
+
+        attempt = await run_attempt(self.runner, invocation, self._parser,
+                                    lambda line: ctx.show(self.label, line))
+        self._parser = None
+        self.attempts.append(attempt)
+        results, running, outcome = attempt.results, attempt.running, attempt.outcome
         if self._events_used:
             self._collect_events(results)
         self.parts.append(results)
@@ -165,7 +165,8 @@ class ShardRun:
             attribute_stops(results)  # -j: a worker that crashed or hung
             self._check_ended_well(results, outcome)
             return False
-        what = self._mark_stopped(results, running, outcome, timeout_seen, parser.timeout)
+        what = self._mark_stopped(results, running, outcome, attempt.timeout_seen,
+                                  attempt.regrtest_timeout)
         culprit = self._events.attribute(results, running)
         if what == "crashed":
             self._native_crash(results, running, culprit, outcome)
@@ -192,6 +193,7 @@ class ShardRun:
             f"[{self.label}] re-running {len(files)} failed test file(s) in verbose mode: "
             f"a crash ended their process before regrtest's re-run ({' '.join(files)})")
         self._events.mark_unrun(self.parts)
+        self.continued |= self._events.resumed
         self._events.close()
         self._events = ShardEvents()  # a fresh events file: these tests run again
         first = len(self.parts)
@@ -230,7 +232,7 @@ class ShardRun:
                       outcome: Outcome) -> None:
         """The crash's native report (crash/), symbolized, into the crashed
         case's text and the summary; saved as logs/crash-HOST-TEST.txt."""
-        symbols = self.ctx.options.crash_symbols
+        symbols = self.ctx.info.crash_symbols
         if symbols is None:
             return
         summary = attach(results.file(running), culprit, symbols, outcome.crash_log)
@@ -289,6 +291,7 @@ class ShardRun:
         message = f"{self.label}: python ended with {outcome.detail or code} outside any test file"
         self.ctx.console.warn(error_line(message))
         self.problems.append(message)
+        self.failure_status = max(self.failure_status, outcome.failure_status)
 
     async def _selection(self) -> list[str]:
         if self._pending is None:

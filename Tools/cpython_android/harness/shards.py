@@ -50,7 +50,7 @@ def _cancel_on_signals(task: asyncio.Task[object], ctx: RunContext) -> Iterator[
 
 
 @dataclass
-class Report:
+class RunReport:
     """What a regrtest run produced."""
 
     results: RunResults
@@ -60,7 +60,7 @@ class Report:
     failure_status: int = 0
 
 
-async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> Report:
+async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> RunReport:
     """Shard the selection over `runners`, run, resume, and merge the results."""
     task = asyncio.current_task()
     assert task is not None
@@ -76,10 +76,11 @@ async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> Report:
             if not received:
                 raise
             interrupted = True
-    results = merge(part for shard in shard_runs for part in shard.parts)
+    results = merge((part for shard in shard_runs for part in shard.parts),
+                    continued=set().union(*(shard.continued for shard in shard_runs)))
     problems = [p for shard in shard_runs for p in shard.problems]
     failure_status = max((shard.failure_status for shard in shard_runs), default=0)
-    return Report(results, problems, interrupted, failure_status)
+    return RunReport(results, problems, interrupted, failure_status)
 
 
 async def _plan(runners: Sequence[Runner], ctx: RunContext) -> list[ShardRun]:
@@ -119,4 +120,6 @@ async def run_plain(runner: Runner, ctx: RunContext) -> int:
     if outcome.timed_out:
         ctx.console.warn(error_line(f"the deadline expired: {outcome.detail}"))
         return 1
-    return 1 if outcome.returncode is None else outcome.returncode
+    if outcome.returncode is None:
+        return outcome.failure_status or 1  # 4 for a lost device, as in a shard
+    return outcome.returncode

@@ -9,6 +9,7 @@ import signal
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from ..textutil import LineSplitter
 from .tree import KILL, kill_tree
 
 #: A running asyncio child (pid, returncode, stdout, wait()).
@@ -37,18 +38,16 @@ async def pump_lines(process: AsyncProcess, on_line: Callable[[str], None]) -> N
     the stream limit (a test can print a megabyte without a newline).
     """
     assert process.stdout is not None
-    pending = b""
+    lines = LineSplitter(b"")
     try:
         while chunk := await process.stdout.read(_READ_CHUNK):
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
+            for line in lines.feed(chunk):
                 on_line(decode(line))
     finally:
         # Also when stopped: a partial last line ("test_x (...) ... ") says
         # which test was running when the process was killed.
-        if pending:
-            on_line(decode(pending))
+        if rest := lines.rest():
+            on_line(decode(rest))
 
 
 def decode(line: bytes) -> str:

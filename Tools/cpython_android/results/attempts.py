@@ -28,7 +28,8 @@ from .cases import ERROR, FAILED, PASSED, TestCase
 if TYPE_CHECKING:
     from .model import TestFile
 
-_COUNTS = re.compile(r"(\d+) (failure|error)s?")
+# A count starts a number and has bounded digits: findall is linear on any reason.
+_COUNTS = re.compile(r"(?<!\d)(\d{1,9}) (failure|error)s?", re.ASCII)
 _FRAME = re.compile(r'^  File "[^"]*", line \d+, in (\w+)$', re.MULTILINE)
 
 

@@ -9,11 +9,13 @@ test that started and never stopped (the one a crash or hang stopped).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..textutil import NumberError, read_float
 from .cases import (
     ERROR,
     FAILED,
@@ -84,7 +86,7 @@ class EventLog:
     _subtests: dict[str, list[TestCase]] = field(default_factory=dict)
 
     def feed(self, event: dict[str, object]) -> None:
-        kind, now = event.get("e"), float(event.get("t") or 0.0)  # type: ignore[arg-type]
+        kind, now = event.get("e"), read_float(str(event.get("t") or 0), "an event's time")
         test_id = str(event.get("id", ""))
         if kind == "run":
             self.runs += 1
@@ -165,7 +167,8 @@ def read_events(path: Path, offset: int = 0) -> tuple[EventLog, int]:
         except ValueError:
             continue
         if isinstance(event, dict):
-            log.feed(event)
+            with contextlib.suppress(NumberError):  # a time that is none: not an event
+                log.feed(event)
     return log, offset + end
 
 

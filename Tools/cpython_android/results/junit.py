@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import math
 import re
 import socket
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
+from ..safefiles import is_no_space, no_space
+from ..textutil import read_float
 from .cases import (
     ERROR,
     FAILED,
@@ -39,6 +42,24 @@ if TYPE_CHECKING:
 
 # Characters XML 1.0 cannot hold (test output has ANSI escapes, NULs, lone surrogates).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+#: The most seconds a time in a JUnit file may say (a month); Surefire's schema
+#: takes plain decimals only, so no `nan`, `inf`, negative or `1e+22`.
+MAX_SECONDS = 31 * 24 * 3600.0
+
+
+def xml_seconds(element: Any, what: str) -> float:
+    """The `time` attribute of a JUnit element (junitparser's or ElementTree's)
+    as seconds; NumberError (a ValueError) for what is not a finite,
+    non-negative time."""
+    elem = getattr(element, "_elem", element)
+    return read_float(elem.get("time") or "0", what, high=MAX_SECONDS)
+
+
+def written_seconds(seconds: float) -> float:
+    """A time as written into our JUnit: the schema's plain decimal, always."""
+    return round(seconds, 3) if math.isfinite(seconds) and 0 <= seconds <= MAX_SECONDS else 0.0
 
 
 def xml_text(text: str) -> str:
@@ -74,7 +95,7 @@ def _case_from_xml(case: junitparser.TestCase, outcome: type[junitparser.Element
         classname, name = case.classname, full
     else:
         classname, name = doctest_key(full)
-    result = TestCase(classname, name, time=float(case.time or 0.0))
+    result = TestCase(classname, name, time=xml_seconds(case, f"the time of {full}"))
     for item in case.result:
         if isinstance(item, junitparser.Skipped):
             result.status, result.message = SKIPPED, item.message or (item.text or "")
@@ -238,7 +259,7 @@ def _junit_case(case: TestCase) -> junitparser.TestCase:
     import junitparser
 
     out = junitparser.TestCase(xml_text(case.name), xml_text(case.classname),
-                               round(case.time, 3))
+                               written_seconds(case.time))
     if case.status == PASSED and not case.earlier:
         return out  # most tests: nothing inside
     final = _final_result(case)
@@ -267,7 +288,7 @@ def _junit_suite(f: TestFile, timestamp: str, hostname: str,
     suite.failures = sum(1 for c in cases if c.status == FAILED)
     suite.errors = sum(1 for c in cases if c.status == ERROR)
     suite.skipped = sum(1 for c in cases if c.status == SKIPPED)
-    suite.time = round(f.duration or sum(c.time for c in cases), 3)
+    suite.time = written_seconds(f.duration or sum(c.time for c in cases))
     suite.timestamp = timestamp
     suite.hostname = hostname
     return suite
@@ -297,7 +318,7 @@ def write_junit(results: RunResults, path: Path, properties: dict[str, str] | No
     doc.tests = sum(s.tests for s in suites)
     doc.failures = sum(s.failures for s in suites)
     doc.errors = sum(s.errors for s in suites)
-    doc.time = round(sum(s.time for s in suites), 3)
+    doc.time = written_seconds(sum(s.time for s in suites))
     partial = path.with_name(path.name + ".partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -306,6 +327,8 @@ def write_junit(results: RunResults, path: Path, properties: dict[str, str] | No
     except BaseException as e:  # an interrupt too: never leave OUT.partial behind
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
+        if is_no_space(e):
+            raise no_space(e, path, "writing the JUnit XML") from None  # type: ignore[arg-type]
         if isinstance(e, OSError):
             raise UserError(f"cannot write the JUnit XML {path}: {e.strerror or e}") from None
         raise

@@ -10,7 +10,7 @@ a case and the message always names the latest detail.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 
 from .attempts import cases_of_attempts, next_attempt
@@ -47,7 +47,6 @@ class TestFile:
     # was running (import, setUpModule, setUpClass): the file-level case says so.
     stops: list[tuple[str, str, str]] = field(default_factory=list)
     running_key: tuple[str, str] | None = None  # (classname, name) of the test started last
-    continues: bool = False  # a resumed run of the rest of this file: merged, not replaced
     # regrtest's re-run: the earlier attempts of this file (this is the last),
     # and the tests its re-run line named ("matching: test_a, Class"); attempts.py.
     earlier: list[TestFile] = field(default_factory=list)
@@ -281,9 +280,11 @@ def mark_not_run(results: RunResults, files: Iterable[str], reason: str) -> None
     results.missing_files = max(0, results.missing_files - added)
 
 
-def merge(parts: Iterable[RunResults]) -> RunResults:
+def merge(parts: Iterable[RunResults], continued: Set[str] = frozenset()) -> RunResults:
     """Shards or resumed runs as one run.  A later real result for a file replaces
-    an earlier one; "not run" never replaces a real result."""
+    an earlier one, except for the files in `continued` (a fresh process ran the
+    rest of them after a crash: their parts join); "not run" never replaces a
+    real result."""
     merged = RunResults()
     for part in parts:
         merged.fail_env_changed = merged.fail_env_changed or part.fail_env_changed
@@ -297,7 +298,7 @@ def merge(parts: Iterable[RunResults]) -> RunResults:
             if old is not None and part.rerun:
                 merged.files[name] = next_attempt(old, f)
             else:
-                merged.files[name] = continue_file(old, f) if old and f.continues else f
+                merged.files[name] = continue_file(old, f) if old and name in continued else f
     return merged
 
 

@@ -4,11 +4,14 @@
 
 from __future__ import annotations
 
-import contextlib
+import html
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import UserError
+from ..safefiles import append_whole
 from .cases import (
     ERROR,
     FAILED,
@@ -94,13 +97,35 @@ def text_summary(results: RunResults) -> str:
 
 # --- GitHub Actions' job summary ------------------------------------------------
 
-def _cell(text: str) -> str:
-    """`text` as one Markdown table cell."""
-    return _one_line(text).replace("\\", "\\\\").replace("|", "\\|").replace("`", "'")[:300]
+#: Characters a test's name or message could use to start Markdown of its own in
+#: a cell: emphasis, links, code, strikethrough, a new column.
+_MARKDOWN_PUNCTUATION = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})
+_MAX_CELL = 300
+
+
+def markdown_cell(text: str, *, code: bool = False) -> str:
+    """`text` (which a test controls: its name, its messages) as one GitHub
+    table cell that shows exactly that text: one line, no live HTML, no
+    Markdown of its own, no extra column.  `code` shows it as a code span,
+    fenced with more backticks than it holds (no escape works inside one,
+    except GitHub's `\\|` for a table)."""
+    text = _one_line(text)
+    text = text[:_MAX_CELL] + "…" if len(text) > _MAX_CELL else text
+    if code:
+        fence = "`" * (1 + max((len(run) for run in re.findall("`+", text)), default=0))
+        pad = " " if text[:1] == "`" or text[-1:] == "`" else ""  # stripped by the reader
+        piped = text.replace("|", "\\|")
+        return f"{fence}{pad}{piped}{pad}{fence}" if text else ""
+    return html.escape(text, quote=False).translate(_MARKDOWN_PUNCTUATION)
+
+
+def _table_row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def _case_rows(cases: list[TestCase], message_of) -> list[str]:  # noqa: ANN001
-    rows = [f"| `{_cell(c.id)}` | {_cell(message_of(c))} |" for c in cases[:MARKDOWN_LIST_LIMIT]]
+    rows = [_table_row(markdown_cell(c.id, code=True), markdown_cell(message_of(c)))
+            for c in cases[:MARKDOWN_LIST_LIMIT]]
     if len(cases) > MARKDOWN_LIST_LIMIT:
         rows.append(f"| … and {len(cases) - MARKDOWN_LIST_LIMIT} more | |")
     return rows
@@ -161,7 +186,8 @@ def _file_time(f: TestFile) -> float:
 def _slowest_files(results: RunResults) -> list[str]:
     timed = sorted(((_file_time(f), f) for f in results.files.values()),
                    key=lambda pair: pair[0], reverse=True)
-    rows = [f"| `{f.name}` | {seconds:.2f} s | {f.status.replace('_', ' ')} |"
+    rows = [_table_row(markdown_cell(f.name, code=True), f"{seconds:.2f} s",
+                       markdown_cell(f.status.replace("_", " ")))
             for seconds, f in timed[:SLOWEST_FILES]]
     if not rows:
         return []
@@ -176,7 +202,8 @@ def append_job_summary(results: RunResults, title: str = "Test results",
     target = (os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY")
     if not target:
         return None
-    with contextlib.suppress(OSError), open(target, "a", encoding="utf-8") as out:
-        out.write(markdown_summary(results, title))
-        return Path(target)
-    return None
+    try:  # whole or not at all: a full disk never leaves half a row
+        append_whole(Path(target), markdown_summary(results, title), "the job summary")
+    except (OSError, UserError):
+        return None
+    return Path(target)

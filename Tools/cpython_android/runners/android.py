@@ -46,6 +46,7 @@ from .device_session import Session, plan_launch
 from .gradle import GradleLauncher
 from .logcat import EXIT_MARKER as EXIT_MARKER
 from .logcat import EXIT_STATUS as EXIT_STATUS
+from .target import Avd, Connected, Managed
 
 STARTUP_TIMEOUT = 600.0  # to find the device and then the app's PID (upstream's value)
 PID_POLL_SECONDS = 0.2  # the app lives >= 2 s (PythonSuite.kt): several chances to see it
@@ -179,18 +180,17 @@ def create_android_runners(spec: RunnerSpec,
     if host is None or not host.is_android:
         raise UserError(f"{host} is not an Android host: --connected/--managed/--avd are for "
                         "Android hosts")
-    chosen = [flag for flag, value in (("--connected", spec.connected),
-                                       ("--managed", spec.managed), ("--avd", spec.avd)) if value]
-    if len(chosen) != 1:
+    where = spec.target
+    if not isinstance(where, Connected | Managed | Avd):
         raise UserError("choose where to run with exactly one of --connected SERIAL, "
-                        f"--managed NAME or --avd NAME (got {' and '.join(chosen) or 'none'})")
+                        "--managed NAME or --avd NAME (got none)")
     adb = Adb.from_environment()
-    if spec.managed or spec.avd:
+    if isinstance(where, Managed | Avd):
         github_actions.enable_kvm(console)  # as upstream's test does before Gradle starts
-    if spec.managed:
-        return [managed_runner(spec, options, adb, host, layout)]
-    if spec.connected:
-        serials = list(spec.connected)
+    if isinstance(where, Managed):
+        return [managed_runner(spec, where, options, adb, host, layout)]
+    if isinstance(where, Connected):
+        serials = list(where.serials)
         if spec.shards not in (1, len(serials)):
             raise UserError(f"--shards {spec.shards} needs {spec.shards} devices: pass them as "
                             "--connected SERIAL1,SERIAL2,...")
@@ -198,21 +198,20 @@ def create_android_runners(spec: RunnerSpec,
             adb.device(serial)  # fails now, clearly, if it is missing/offline/unauthorized
         targets: list[ConnectedTarget | AvdTarget] = [ConnectedTarget(adb, s) for s in serials]
     else:
-        targets = list(avd_targets(spec, options, adb, host, layout, console))
+        targets = list(avd_targets(spec, where, options, adb, host, layout, console))
     apks = testbed_apks(spec, options, host, layout, console)
     return [AndroidRunner(t.serial, t, adb=adb, spec=spec, options=options, apks=apks)
             for t in targets]
 
 
-def avd_targets(spec: RunnerSpec, options: AndroidOptions, adb: Adb, host: Host,
+def avd_targets(spec: RunnerSpec, avd: Avd, options: AndroidOptions, adb: Adb, host: Host,
                 layout: Layout, console: Console) -> list[AvdTarget]:
-    assert spec.avd is not None
     emulators.check_kvm(options.kvm_device)  # before creating or booting anything
     sdk = emulators.Sdk(android_home())
-    emulators.ensure_avd(sdk, spec.avd, host, console,
+    emulators.ensure_avd(sdk, avd.name, host, console,
                          options.avd_api_level or emulators.DEFAULT_AVD_API_LEVEL)
     ports = emulators.free_console_ports(adb, spec.shards)
-    return [AvdTarget(adb, sdk, spec.avd, port, layout.log_path(f"emulator-{port}"),
+    return [AvdTarget(adb, sdk, avd.name, port, layout.log_path(f"emulator-{port}"),
                       read_only=spec.shards > 1) for port in ports]
 
 
@@ -235,9 +234,8 @@ def ndk_version(spec: RunnerSpec) -> str:
     return spec.ndk_version or DEFAULT_NDK_VERSION
 
 
-def managed_runner(spec: RunnerSpec, options: AndroidOptions, adb: Adb, host: Host,
-                   layout: Layout) -> AndroidRunner:
-    assert spec.managed is not None
+def managed_runner(spec: RunnerSpec, managed: Managed, options: AndroidOptions, adb: Adb,
+                   host: Host, layout: Layout) -> AndroidRunner:
     if spec.shards != 1:
         raise UserError("--managed runs on one Gradle managed device: for shards use "
                         "--avd NAME --shards N or --connected A,B")
@@ -246,7 +244,7 @@ def managed_runner(spec: RunnerSpec, options: AndroidOptions, adb: Adb, host: Ho
     env = tb.gradle_env()
     tb.setup_wrapper(bed.project)
     adb.ensure_server()
-    gradle = GradleLauncher(bed, spec.managed, spec.python_version, ndk_version(spec),
+    gradle = GradleLauncher(bed, managed.name, spec.python_version, ndk_version(spec),
                             spec.verbose, env)
-    return AndroidRunner(f"managed-{spec.managed}", None, adb=adb, spec=spec, options=options,
+    return AndroidRunner(f"managed-{managed.name}", None, adb=adb, spec=spec, options=options,
                          gradle=gradle)

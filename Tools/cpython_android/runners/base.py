@@ -11,9 +11,7 @@ from typing import Protocol
 from ..console import Console
 from ..hosts import Host
 from ..layout import Layout
-
-#: The HOST argument of `android.py test` that selects the native build python.
-NATIVE_HOST = "build"
+from .target import Native, Target
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,9 @@ class Outcome:
     interrupted: bool = False
     junit_xml: Path | None = None  # a local copy of the XML, if the target wrote one
     detail: str = ""  # e.g. "device disconnected", "killed by SIGSEGV"
+    # The exit status of the failure that ended the run, as errors' table has it
+    # (4: the device went away), so it exits the same way in a shard or not; 0: none.
+    failure_status: int = 0
     # Android: debuggerd's report of a native crash (tombstone or crash log),
     # read after the app died of a signal (crash/android.py); "" elsewhere.
     crash_log: str = ""
@@ -80,11 +81,7 @@ class RunnerSpec:
     python_version: str  # "3.13": names libpython and lib/pythonX.Y
     shards: int = 1
     verbose: int = 0
-    # Android only: where to run (exactly one of these for an Android host).
-    connected: tuple[str, ...] = ()  # serials (--connected A,B)
-    managed: str | None = None  # Gradle managed device name (--managed)
-    avd: str | None = None  # AVD name to create/boot (--avd)
-    lab: Path | None = None  # android-lab directory: run on its bionic runtime (--lab)
+    target: Target = Native()  # where: one typed value (target.target_of)
     ndk_version: str | None = None  # for building the testbed (None: the pinned NDK)
     testbed_project: Path | None = None  # the testbed found for the checkout (None: ours)
     console: Console = field(default_factory=Console)  # where progress is shown

@@ -281,7 +281,7 @@ class Session(GradleSession):
     def disconnected(self, detail: str) -> Outcome:
         self.output.show_hidden()
         self.on_line(detail, "stderr")  # a -c run has no other way to say it
-        return Outcome(None, detail=detail)
+        return Outcome(None, detail=detail, failure_status=DeviceGone.exit_status)
 
     async def outcome(self) -> Outcome:
         state = self.output.state

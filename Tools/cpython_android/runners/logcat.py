@@ -23,14 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from ..textutil import int_or_none
+from ..textutil import LineSplitter, int_or_none
 from .base import LineCallback
 
 PYTHON_TAGS = {"python.stdout": "stdout", "python.stderr": "stderr"}
 EXIT_MARKER = re.compile(r"Python exited with status (-?\d+)")
 FATAL_SIGNAL = re.compile(r"Fatal signal (\d+) \((\w+)\)")
-# `logcat -v tag`: "P/tag     : message" (the tag is padded to 8 columns).
-LOGCAT_LINE = re.compile(r"([VDIWEFAS])/(.*?) *: ?(.*)", re.DOTALL)
 EXIT_STATUS = re.compile(r"INSTRUMENTATION_STATUS: pythonExitStatus=(-?\d+)")
 SHORT_MSG = re.compile(r"INSTRUMENTATION_RESULT: shortMsg=(.*)")
 INSTRUMENTATION_FAILED = re.compile(r"INSTRUMENTATION_STATUS: Error=(.*)|"
@@ -60,6 +58,19 @@ ENTRY_COMMON = struct.Struct("<iIII")  # pid, tid, sec, nsec
 V1_HEADER_SIZE = 4 + ENTRY_COMMON.size
 MAX_HEADER_SIZE = 100  # v4 is 28; anything far larger is not a logger_entry
 LEVELS = {2: "V", 3: "D", 4: "I", 5: "W", 6: "E", 7: "F"}
+
+
+def split_logcat_line(line: str) -> tuple[str, str, str] | None:
+    """(level, tag, message) of a `logcat -v tag` line, `P/tag     : message`
+    (the tag padded to 8 columns).  The tag ends at the first colon, found
+    with str.partition: linear on any line, where `(.*?) *:` retried a long
+    run of spaces from each of its positions."""
+    if len(line) < 2 or line[0] not in "VDIWEFAS" or line[1] != "/":
+        return None
+    tag, colon, message = line[2:].partition(":")
+    if not colon:
+        return None
+    return line[0], tag.rstrip(" "), message[1:] if message.startswith(" ") else message
 
 
 @dataclass(frozen=True)
@@ -187,7 +198,7 @@ class OutputRouter:
         self.on_line = on_line
         self.verbose = verbose
         self.state = RunState()
-        self.partial: dict[str, str] = {}  # stream: the start of a line not ended yet
+        self.partial: dict[str, LineSplitter[str]] = {}  # stream: its line not ended yet
 
     def handle(self, source: str, line: Item) -> bool:
         if line is None:
@@ -207,11 +218,11 @@ class OutputRouter:
 
     def handle_logcat(self, line: str) -> None:
         """A `-v tag` text line: one line of one message."""
-        match = LOGCAT_LINE.fullmatch(line)
-        if match is None:  # a continuation line of a multi-line message (not Python's)
+        fields = split_logcat_line(line)
+        if fields is None:  # a continuation line of a multi-line message (not Python's)
             self.emit(line, "stdout", hidden=not self.verbose)
             return
-        level, tag, message = match.groups()
+        level, tag, message = fields
         if tag in PYTHON_TAGS:
             self.python_line(message, PYTHON_TAGS[tag])
             return
@@ -222,20 +233,17 @@ class OutputRouter:
         logs a line, or what was written of one, per message)."""
         if entry.tag in PYTHON_TAGS:
             stream = PYTHON_TAGS[entry.tag]
-            text = self.partial.pop(stream, "") + entry.message
-            *lines, rest = text.split("\n")
-            for line in lines:
+            for line in self.partial.setdefault(stream, LineSplitter("")).feed(entry.message):
                 self.python_line(line, stream)
-            if rest:
-                self.partial[stream] = rest
             return
         message = entry.message.rstrip("\n")
         self.other_message(entry.level, entry.tag, message, f"{entry.level}/{entry.tag}: {message}")
 
     def flush_python(self) -> None:
         """The stream ended: what Python wrote of a last line is still output."""
-        for stream, rest in list(self.partial.items()):
-            self.python_line(rest, stream)
+        for stream, lines in list(self.partial.items()):
+            if rest := lines.rest():
+                self.python_line(rest, stream)
         self.partial.clear()
 
     def python_line(self, text: str, stream: str) -> None:

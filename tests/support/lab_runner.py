@@ -1,4 +1,6 @@
-"""Run an Android host's python on the android-lab's bionic runtime (`--lab DIR`).
+"""Run an Android host's python on the android-lab's bionic runtime (`--lab DIR`):
+a target kind the tests register (`LAB`, through lab_entry.py), not one the
+product ships.
 
 The android-lab (see ../shared/android-lab/README.md of this project's
 machines, laid out by its `make-lab.sh DIR --link-system`) holds Android 9's
@@ -17,14 +19,16 @@ children the python starts re-enter the runtime.
 
 from __future__ import annotations
 
+import argparse
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UserError
-from ..hosts import Host
-from .local import LocalRunner, target_environment, write_wrapper
-from .qemu import qemu_binary
+from cpython_android.errors import UserError
+from cpython_android.hosts import Host
+from cpython_android.runners import NATIVE_HOST, RunnerSpec
+from cpython_android.runners.local import LocalRunner, target_environment, write_wrapper
+from cpython_android.runners.qemu import qemu_binary
 
 WRAPPER_SUFFIX = "-lab"
 SYSTEM_LINK = Path("/system")
@@ -98,3 +102,30 @@ def create_lab_runners(host: Host, python: Path, lab: Path, count: int) -> list[
     return [LocalRunner(name=f"{name}-{index + 1}" if count > 1 else name,
                         command=[str(wrapper)], env=env)
             for index in range(count)]
+
+
+def lab_dir(value: str) -> Path:
+    path = Path(value).expanduser()
+    if not value.strip() or not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value} is not a directory")
+    return path.resolve()
+
+
+class LabKind:
+    """`test --lab DIR` (and `pythoninfo --lab DIR`): the android-lab as a target."""
+
+    dest = "lab"
+
+    def add_option(self, group: argparse._ArgumentGroup) -> None:
+        group.add_argument("--lab", type=lab_dir, metavar="DIR", default=None,
+                           help="Android: run the host python on the android-lab's bionic "
+                           "runtime in DIR (make-lab.sh DIR), without a device")
+
+    def create_runners(self, spec: RunnerSpec, value: Path, count: int) -> list[LocalRunner]:
+        if spec.host is None or not spec.host.is_android:
+            raise UserError(f"--lab runs Android hosts' pythons, not {spec.host or NATIVE_HOST}'s")
+        python = spec.layout.require_host_python(spec.host)
+        return create_lab_runners(spec.host, python, value, count)
+
+
+LAB = LabKind()
