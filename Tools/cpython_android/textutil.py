@@ -6,7 +6,7 @@ import math
 import shlex
 from collections.abc import Iterable, Mapping
 from os import PathLike
-from typing import AnyStr, Generic
+from typing import AnyStr, Generic, cast
 
 
 def join_command(args: Iterable[str | PathLike[str]]) -> str:
@@ -95,8 +95,8 @@ class LineSplitter(Generic[AnyStr]):
     without a newline took 32 s.)"""
 
     def __init__(self, empty: AnyStr) -> None:
-        self._empty = empty
-        self._newline: AnyStr = "\n" if isinstance(empty, str) else b"\n"  # type: ignore[assignment]
+        self._empty: AnyStr = empty
+        self._newline: AnyStr = cast(AnyStr, "\n" if isinstance(empty, str) else b"\n")
         self._parts: list[AnyStr] = []
 
     def feed(self, chunk: AnyStr) -> list[AnyStr]:
@@ -104,9 +104,10 @@ class LineSplitter(Generic[AnyStr]):
             if chunk:
                 self._parts.append(chunk)
             return []
-        first, *lines, last = chunk.split(self._newline)
-        lines.insert(0, self._empty.join([*self._parts, first]))
-        self._parts = [last] if last else []
+        parts: list[AnyStr] = chunk.split(self._newline)
+        self._parts.append(parts[0])
+        lines = [self._empty.join(self._parts)] + parts[1:-1]
+        self._parts = [parts[-1]] if parts[-1] else []
         return lines
 
     def rest(self) -> AnyStr:

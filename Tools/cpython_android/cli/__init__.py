@@ -136,8 +136,9 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_test(args: argparse.Namespace, console: Console) -> int:
     (ctx, target), *more = test_contexts(args, console)
+    others = [(c, devices) for c, devices in more if isinstance(devices, Connected)]
     return harness.run_test_command(opt.pick(harness.TestOptions, args), ctx, target,
-                                    more_devices=[(c, Connected(s)) for c, s in more])
+                                    more_devices=others)
 
 
 def cmd_build_testbed(args: argparse.Namespace, console: Console) -> int:

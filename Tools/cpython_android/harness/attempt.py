@@ -10,13 +10,23 @@ import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
-from ..results import RegrtestParser, RunResults, merge_regrtest_xml
+from ..results import FileState, RegrtestParser, RunResults, merge_regrtest_xml
 from ..runners import Invocation, Outcome, Runner
 
 #: faulthandler's line when regrtest's --timeout stops a test file.
 TIMEOUT_BANNER = re.compile(r"^Timeout \(\d+:\d\d:\d\d(\.\d+)?\)!$")
+
+
+class Ending(Enum):
+    """How an attempt ended: what the shard does next depends on it alone."""
+
+    DEADLINE = "stopped by the overall deadline"  # --deadline: stop everything
+    BETWEEN_FILES = "ended between test files"  # regrtest ended on its own: done
+    TIMED_OUT = "timed out"  # inside a file, regrtest's --timeout: resume after it
+    CRASHED = "crashed"  # inside a file, the process died: resume after it
 
 
 @dataclass
@@ -30,6 +40,18 @@ class Attempt:
     running: str | None  # the test file running when it ended (None: between files)
     timeout_seen: bool = False  # faulthandler's "Timeout (h:mm:ss)!" was in the output
     regrtest_timeout: float | None = None  # regrtest's --timeout, as its output said
+
+    @property
+    def ending(self) -> Ending:
+        """Read after the events are in `results` (they may say a file timed out)."""
+        if self.outcome.timed_out:
+            return Ending.DEADLINE
+        if self.running is None:
+            return Ending.BETWEEN_FILES
+        stopped = self.results.files.get(self.running)
+        if self.timeout_seen or (stopped is not None and stopped.status == FileState.TIMED_OUT):
+            return Ending.TIMED_OUT
+        return Ending.CRASHED
 
     @property
     def crash_text(self) -> str:

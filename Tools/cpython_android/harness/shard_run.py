@@ -26,7 +26,7 @@ from ..results import (
 from ..resume import ShardEvents, runs_in_one_process
 from ..runners import Invocation, Outcome, Runner
 from ..textutil import join_command
-from .attempt import Attempt, run_attempt
+from .attempt import Attempt, Ending, run_attempt
 from .planning import (
     PythonCommand,
     TargetInfo,
@@ -154,21 +154,22 @@ class ShardRun:
             self._collect_events(results)
         self.parts.append(results)
 
-        if outcome.timed_out:  # the overall deadline
+        ending = attempt.ending
+        if ending is Ending.DEADLINE:
             if running:
                 mark_timed_out(results, running, options.deadline or 0.0)
                 self._events.attribute(results, running)
                 self._events.stop_file(running, "the overall deadline (--deadline) expired")
             await self._mark_rest(results, "not run: the overall deadline (--deadline) expired")
             return False
-        if running is None:
+        if ending is Ending.BETWEEN_FILES or running is None:
             attribute_stops(results)  # -j: a worker that crashed or hung
             self._check_ended_well(results, outcome)
             return False
-        what = self._mark_stopped(results, running, outcome, attempt.timeout_seen,
-                                  attempt.regrtest_timeout)
+        self._mark_stopped(results, running, attempt)
+        what = ending.value
         culprit = self._events.attribute(results, running)
-        if what == "crashed":
+        if ending is Ending.CRASHED:
             self._native_crash(results, running, culprit, outcome)
         if not options.resume:
             self._events.stop_file(running, "--no-resume stops at the first crash")
@@ -214,19 +215,15 @@ class ShardRun:
             events=events.path if used else None, events_continue=used and events.next_run(),
             pull=options.pull, pull_to=options.output_dir)
 
-    def _mark_stopped(self, results: RunResults, running: str, outcome: Outcome,
-                      timeout_seen: bool, parser_timeout: float | None) -> str:
+    def _mark_stopped(self, results: RunResults, running: str, attempt: Attempt) -> None:
         """The process ended inside a test file: it crashed, or regrtest's
-        --timeout (faulthandler) stopped it.  The parser knows which from
-        the output when it shows; the exit status adds the rest."""
-        stopped = results.file(running)
-        if stopped.status == FileState.TIMED_OUT or timeout_seen:
-            if stopped.status != FileState.TIMED_OUT:
+        --timeout (faulthandler) stopped it (`Attempt.ending` says which)."""
+        if attempt.ending is Ending.TIMED_OUT:
+            if results.file(running).status != FileState.TIMED_OUT:
                 mark_timed_out(results, running,
-                               self.ctx.options.timeout or parser_timeout or 0.0)
-            return "timed out"
-        mark_crashed(results, running, outcome.detail)
-        return "crashed"
+                               self.ctx.options.timeout or attempt.regrtest_timeout or 0.0)
+            return
+        mark_crashed(results, running, attempt.outcome.detail)
 
     def _native_crash(self, results: RunResults, running: str, culprit: str | None,
                       outcome: Outcome) -> None:
