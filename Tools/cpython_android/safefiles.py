@@ -20,6 +20,7 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import TypeGuard
 
 from .errors import NO_SPACE_ERRNOS, UserError, no_space
 
@@ -100,7 +101,7 @@ def _fsync(fd: int) -> None:
             raise
 
 
-def is_no_space(error: BaseException) -> bool:
+def is_no_space(error: BaseException) -> TypeGuard[OSError]:
     return isinstance(error, OSError) and error.errno in NO_SPACE_ERRNOS
 
 

@@ -116,7 +116,7 @@ class LabKind:
 
     dest = "lab"
 
-    def add_option(self, group: argparse._ArgumentGroup) -> None:
+    def add_option(self, group: argparse._ActionsContainer) -> None:
         group.add_argument("--lab", type=lab_dir, metavar="DIR", default=None,
                            help="Android: run the host python on the android-lab's bionic "
                            "runtime in DIR (make-lab.sh DIR), without a device")

@@ -328,7 +328,7 @@ def write_junit(results: RunResults, path: Path, properties: dict[str, str] | No
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
         if is_no_space(e):
-            raise no_space(e, path, "writing the JUnit XML") from None  # type: ignore[arg-type]
+            raise no_space(e, path, "writing the JUnit XML") from None
         if isinstance(e, OSError):
             raise UserError(f"cannot write the JUnit XML {path}: {e.strerror or e}") from None
         raise

@@ -58,7 +58,7 @@ def parse_duration(text: str) -> float:
                for n, unit in _DURATION_PART.findall(text))
 
 
-def _file_status(text: str) -> tuple[str, str]:
+def _file_status(text: str) -> tuple[FileState, str]:
     """The result words after a file name -> (file status, regrtest's reason)."""
     if text.startswith("passed"):
         return FileState.PASSED, ""

@@ -54,7 +54,7 @@ class TargetKind(Protocol):
 
     dest: str  # the option's argparse dest, e.g. "lab"
 
-    def add_option(self, group: argparse._MutuallyExclusiveGroup) -> None:
+    def add_option(self, group: argparse._ActionsContainer) -> None:
         """Add the option to `test`'s group of where-to-run options."""
         ...
 
