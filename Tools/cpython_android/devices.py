@@ -11,19 +11,21 @@ Every adbutils call blocks; the async runner calls these in threads.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
 import socket
 import stat
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TypeVar
 
 from .errors import DeviceGone, InfrastructureError, InfrastructureFailed, SetupError, UserError
 from .process import run_captured
+from .safefiles import atomic_write
 from .textutil import NumberError, int_or_none, join_command, read_int, shown
 
 if TYPE_CHECKING:  # adbutils is imported lazily: the shim must start without it
@@ -35,6 +37,10 @@ INSTRUMENTATION = f"{TEST_APP_ID}/androidx.test.runner.AndroidJUnitRunner"
 #: Where the app's files are readable and writable by adb without root
 #: (Context.getExternalFilesDir; MainActivity.kt creates it).
 APP_EXTERNAL_FILES = PurePosixPath(f"/sdcard/Android/data/{APP_ID}/files")
+#: Where the app's python runs when `test --cwd DIR` pushed DIR: the testbed
+#: (android_testbed_main.py) copies it into internal storage, which adb's shell
+#: user cannot read; `run-as` can, the testbed being a debuggable build.
+APP_CWD_COPY = PurePosixPath(f"/data/user/0/{APP_ID}/files/pushed/cwd")
 DEVICE_TMP = PurePosixPath("/data/local/tmp")
 DEFAULT_SERVER_PORT = 5037
 #: Seconds the adb server has for each read or write of a request: it answers
@@ -211,24 +217,26 @@ class Device:
     def _gone(self, error: Exception) -> DeviceGone:
         return DeviceGone(f"device {self.serial} disconnected ({error})")
 
-    def shell(self, argv: list[str], timeout: float = 120) -> ShellResult:
-        """Run a command (quoted for the device's shell); v2 protocol for the exit status."""
+    @contextlib.contextmanager
+    def _talking(self) -> Iterator[adbutils.AdbDevice]:
+        """The device; adb's errors and a dropped connection become DeviceGone."""
         # lazily: the shim runs on a bare python3; third-party packages load only when used
         from adbutils import AdbError
         try:
-            result = self._device().shell2(shlex.join(argv), timeout=timeout, v2=True)
+            yield self._device()
         except (AdbError, OSError, EOFError) as e:
             raise self._gone(e) from e
+
+    def shell(self, argv: list[str], timeout: float = 120) -> ShellResult:
+        """Run a command (quoted for the device's shell); v2 protocol for the exit status."""
+        with self._talking() as device:
+            result = device.shell2(shlex.join(argv), timeout=timeout, v2=True)
         return ShellResult(result.returncode, result.stdout, result.stderr)
 
     def open_stream(self, argv: list[str]) -> adbutils.AdbConnection:
         """A long-running command's output as a connection (close it to stop)."""
-        # lazily: the shim runs on a bare python3; third-party packages load only when used
-        from adbutils import AdbError
-        try:
-            stream = self._device().shell(shlex.join(argv), stream=True)
-        except (AdbError, OSError) as e:
-            raise self._gone(e) from e
+        with self._talking() as device:
+            stream = device.shell(shlex.join(argv), stream=True)
         stream.conn.settimeout(None)  # open: its output may pause for minutes
         return stream
 
@@ -275,12 +283,8 @@ class Device:
         return int_or_none(out, low=1, high=MAX_PID)
 
     def push(self, local: Path, remote: str) -> None:
-        # lazily: the shim runs on a bare python3; third-party packages load only when used
-        from adbutils import AdbError
-        try:
-            self._device().sync.push(local, remote, mode=0o644)
-        except (AdbError, OSError) as e:
-            raise self._gone(e) from e
+        with self._talking() as device:
+            device.sync.push(local, remote, mode=0o644)
 
     def push_tree(self, local: Path, remote: PurePosixPath) -> None:
         """Replace `remote` with a copy of the directory `local`."""
@@ -295,23 +299,37 @@ class Device:
 
     def pull(self, remote: str, local: Path) -> bool:
         """Copy a device file here; False if it does not exist."""
-        # lazily: the shim runs on a bare python3; third-party packages load only when used
-        from adbutils import AdbError
-        try:
-            sync = self._device().sync
-            info = sync.stat(remote)
+        with self._talking() as device:
+            info = device.sync.stat(remote)
             if info.mtime is None or not stat.S_ISREG(info.mode):
                 return False
             local.parent.mkdir(parents=True, exist_ok=True)
             partial = local.with_name(local.name + ".partial")
             try:
-                sync.pull_file(remote, partial)
+                device.sync.pull_file(remote, partial)
                 partial.replace(local)  # never leave a half-copied file under the real name
             finally:
                 partial.unlink(missing_ok=True)
             return True
-        except (AdbError, OSError) as e:
-            raise self._gone(e) from e
+
+    def matching(self, shell_pattern: str, as_app: bool = False) -> list[str]:
+        """The device paths `shell_pattern` (already quoted for `sh -c`) names, read
+        as the app (`run-as`) when `as_app`; none when it matches nothing."""
+        run_as = ["run-as", APP_ID] if as_app else []
+        listing = self.shell([*run_as, "sh", "-c", f"ls -d -- {shell_pattern}"])
+        # Paths only: ls's complaint about a pattern that matched nothing is not one.
+        return [line for line in listing.stdout.splitlines() if line.startswith("/")]
+
+    def pull_as_app(self, remote: str, local: Path) -> bool:
+        """Copy a file of the app's internal storage here (`run-as APP cat`, the
+        only way adb reads it without root); False if the app cannot read it."""
+        command = shlex.join(["run-as", APP_ID, "cat", remote])
+        with self._talking() as device:
+            result = device.shell2(command, timeout=TRANSFER_SECONDS, encoding=None, v2=True)
+        if result.returncode != 0:
+            return False
+        atomic_write(local, result.stdout, "--pull's copy")
+        return True
 
 
 def describe_devices(adb: Adb | None = None) -> list[str]:

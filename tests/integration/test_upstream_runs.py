@@ -117,6 +117,28 @@ def test_pull_on_android_after_the_app_crashed(gnu_build, double, layout, tmp_pa
     assert not (out / "b.log").exists()
 
 
+def test_pull_on_android_is_relative_to_the_pushed_cwd(gnu_build, double, layout, tmp_path):
+    # The app runs in its internal-storage copy of --cwd, which adb's shell user
+    # cannot read (the double refuses it, as a device does): --pull reads it as the
+    # app, through run-as.
+    device = double.add_device(SERIAL, tmp_path / "dev",
+                               python=[str(gnu_build.cross_build / "build" / "python")])
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    (cwd / "given.txt").write_text("pushed")
+    out = tmp_path / "pulled"
+    result = android_test(gnu_build, double, layout, "--cwd", cwd, "--pull", "cov/*.dat",
+                          "--pull", "given.txt", "--output-dir", out,
+                          "--", "-c", CRASH_AFTER_WRITING, "cov")
+    assert result.returncode != 0
+    assert (out / "a.dat").read_text() == "hit"
+    assert (out / "given.txt").read_text() == "pushed"
+    assert not (out / "b.log").exists()
+    internal = device.path("/data/user/0/org.python.testbed/files/pushed/cwd")
+    assert (internal / "cov" / "a.dat").is_file()
+    assert not device.path(f"{EXTERNAL}/cov").exists()
+
+
 PRINTS = ("import sys, time; print('one', end='', flush=True); time.sleep(1); print(' line'); "
           "print('two\\nthree'); sys.stderr.write('err\\n')")
 

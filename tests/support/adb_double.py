@@ -315,6 +315,13 @@ class Shell:
         self.device = device
         self.session = session
         self.v2 = v2
+        self.as_app = False  # inside `run-as PKG`
+
+    #: Apps' private data: adb's shell user cannot read it; `run-as PKG` can.
+    PRIVATE = ("/data/user/0/", "/data/data/")
+
+    def readable(self, device_path: str) -> bool:
+        return self.as_app or not device_path.startswith(self.PRIVATE)
 
     def write(self, text: str | bytes, stream: int = 1) -> None:
         data = text.encode() if isinstance(text, str) else text
@@ -355,10 +362,38 @@ class Shell:
                           self.cmd_unknown)
         return handler(inner)
 
+    def cmd_run_as(self, argv: list[str]) -> int:
+        """`run-as PKG COMMAND...`: the command as the (debuggable) app's user."""
+        if len(argv) < 3 or argv[1] not in self.device.packages:
+            self.write(f"run-as: unknown package: {argv[1] if len(argv) > 1 else ''}\n", 2)
+            return 1
+        self.as_app = True
+        inner = argv[2:]
+        handler = getattr(self, "cmd_" + inner[0].replace("-", "_"), self.cmd_unknown)
+        return handler(inner)
+
+    def cmd_cat(self, argv: list[str]) -> int:
+        status = 0
+        for name in argv[1:]:
+            path = self.device.path(name)
+            if not self.readable(name):
+                self.write(f"cat: {name}: Permission denied\n", 2)
+                status = 1
+            elif not path.is_file():
+                self.write(f"cat: {name}: No such file or directory\n", 2)
+                status = 1
+            else:
+                self.write(path.read_bytes())
+        return status
+
     def cmd_ls(self, argv: list[str]) -> int:
         """`ls -d PATTERN...` as the device's shell would expand the globs."""
         status = 0
         for pattern in (a for a in argv[1:] if not a.startswith("-")):
+            if not self.readable(pattern):
+                self.write(f"ls: {pattern}: Permission denied\n", 2)
+                status = 1
+                continue
             root = self.device.root
             matches = sorted(root.glob(pattern.lstrip("/")))
             if not matches:
@@ -624,7 +659,7 @@ class Sync:
 
     def stat(self, name: str) -> None:
         path = self.device.path(name)
-        if not path.exists():
+        if not path.exists() or name.startswith(Shell.PRIVATE):  # adb's user reads no app's data
             self.session.conn.sendall(b"STAT" + struct.pack("<III", 0, 0, 0))
             return
         st = path.stat()
@@ -656,6 +691,9 @@ class Sync:
 
     def send_file(self, name: str) -> None:
         path = self.device.path(name)
+        if name.startswith(Shell.PRIVATE):
+            self.send(b"FAIL", b"Permission denied")
+            return
         if not path.is_file():
             self.send(b"FAIL", b"No such file or directory")
             return

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..crash.android import crash_text
 from ..devices import (
+    APP_CWD_COPY,
     APP_EXTERNAL_FILES,
     APP_ID,
     INSTRUMENTATION,
@@ -324,25 +325,28 @@ class Session(GradleSession):
 
     async def pull_files(self) -> list[Path]:
         """--pull: the device files each pattern matches (absolute, or relative to
-        the app's external files directory), after the run however it ended."""
+        the run's --cwd copy, else to the app's external files directory), after
+        the run however it ended."""
         invocation, device = self.invocation, self.device
         if invocation is None or device is None or invocation.pull_to is None:
             return []
         pulled = []
         try:
             for pattern in invocation.pull:
-                remote = pattern if pattern.startswith("/") else f"{APP_EXTERNAL_FILES}/{pattern}"
+                # Relative paths are the run's own: in the copy of --cwd when one
+                # was pushed (read as the app), else in the external files directory.
+                as_app = invocation.cwd is not None and not pattern.startswith("/")
+                base = APP_CWD_COPY if as_app else APP_EXTERNAL_FILES
+                remote = pattern if pattern.startswith("/") else f"{base}/{pattern}"
                 # The device's shell expands the glob, and nothing else: every
-                # other character is quoted (glob_for_shell).  A file per line.
-                listing = await asyncio.to_thread(
-                    device.shell, ["sh", "-c", f"ls -d -- {glob_for_shell(remote)}"])
-                for path in listing.stdout.splitlines():
-                    if not path.startswith("/"):
-                        continue  # ls's complaint about a pattern that matched nothing
+                # other character is quoted (glob_for_shell).
+                paths = await asyncio.to_thread(device.matching, glob_for_shell(remote), as_app)
+                copy = device.pull_as_app if as_app else device.pull
+                for path in paths:
                     local = contained(invocation.pull_to,
                                       invocation.pull_to / PurePosixPath(path).name,
                                       "--pull's copy of")
-                    if await asyncio.to_thread(device.pull, path, local):
+                    if await asyncio.to_thread(copy, path, local):
                         pulled.append(local)
         except DeviceGone:
             pass
