@@ -8,8 +8,9 @@ from pathlib import Path
 
 from cpython_android import package as package_mod
 from cpython_android.hosts import parse_host
+from support.bare_python import BarePython
 from support.cli import GNU_HOST, REPO, BuiltHost, run_cli
-from support.trees import fake_installed_python
+from support.trees import fake_installed_python, script
 
 ANDROID = "x86_64-linux-android"
 TARBALL = f"python-3.13.5-{GNU_HOST}.tar.gz"
@@ -51,3 +52,13 @@ def package(gnu_build: BuiltHost, cross_build: Path, *args: str) -> Path:
     tarball = cross_build / GNU_HOST / "dist" / TARBALL
     assert f"Wrote {tarball}" in result.stdout
     return tarball
+
+
+def cibuildwheel_env(bare: BarePython, sdk: Path, tools: Path) -> dict[str, str]:
+    """cibuildwheel's build_env: its venv (ours: the bare one) first on PATH,
+    ANDROID_API_LEVEL as its setup_env defaults it; pkgconf-pypi, its own tool."""
+    script(tools / "pkgconf-pypi", "exec pkg-config \"$@\"\n")
+    env = bare.env(ANDROID_HOME=str(sdk), ANDROID_API_LEVEL="24",
+                   VIRTUAL_ENV=str(bare.python.parent.parent))
+    env["PATH"] = f"{bare.python.parent}:{tools}:{env['PATH']}"
+    return env

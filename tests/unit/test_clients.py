@@ -24,8 +24,8 @@ from cpython_android.toolchains.ndk import DEFAULT_NDK_VERSION
 from support import bare_python
 from support.cli import REPO
 from support.ndk_layout import make_ndk
-from support.release_package import ANDROID, exports, staged
-from support.trees import fake_checkout, script
+from support.release_package import ANDROID, cibuildwheel_env, exports, staged
+from support.trees import fake_checkout
 
 # --- the clients' command lines, as their files write them --------------------------
 # python/buildmaster-config master/custom/factories.py, AndroidBuild.setup (the
@@ -133,16 +133,6 @@ def test_upstream_ci_test_line_in_the_unpacked_package(bare, android_package):
                             env=bare.env(ANDROID_HOME=str(sdk)), stdin=subprocess.DEVNULL)
     assert "SDK" in one_line_stop(result)
     assert f"HOST {ANDROID} (the release package's host)" in result.stdout
-
-
-def cibuildwheel_env(bare: bare_python.BarePython, sdk: Path, tools: Path) -> dict[str, str]:
-    """cibuildwheel's build_env: its venv (ours: the bare one) first on PATH,
-    ANDROID_API_LEVEL as its setup_env defaults it; pkgconf-pypi, its own tool."""
-    script(tools / "pkgconf-pypi", "exec pkg-config \"$@\"\n")
-    env = bare.env(ANDROID_HOME=str(sdk), ANDROID_API_LEVEL="24",
-                   VIRTUAL_ENV=str(bare.python.parent.parent))
-    env["PATH"] = f"{bare.python.parent}:{tools}:{env['PATH']}"
-    return env
 
 
 def test_cibuildwheel_setup_android_env_reads_our_env(bare, android_package, tmp_path):
