@@ -97,6 +97,17 @@ def choose(facts: Facts) -> Choice:
                     "build python)")
 
 
+def check_given(host: str, facts: Facts) -> None:
+    """HOST given with --connected: each device must run its ABI, said in one line
+    before anything is installed (a device that lists no ABIs is not judged)."""
+    abi = ANDROID_ABIS[host].abi
+    for serial, abis in facts.device_abis.items():
+        if abis and abi not in abis:
+            raise UserError(f"device {serial} runs {', '.join(abis)}, not {abi} ({host}): "
+                            "give the HOST of one of its ABIs, or leave HOST out to run "
+                            "its preferred built one")
+
+
 def describe(choice: Choice, facts: Facts) -> list[str]:
     """What was chosen and why, one line per host (shown before the run)."""
     lines = []

@@ -89,14 +89,17 @@ def test_no_build_for_the_devices_abi_is_one_line(double, tmp_path):
 def test_explicit_host_keeps_working_and_is_checked_against_the_device(double, tmp_path):
     checkout = fake_checkout(tmp_path / "cpython")
     layout = built(tmp_path, *ANDROID_HOSTS)
-    device(double, tmp_path, "phone", "arm64-v8a")
+    phone = device(double, tmp_path, "phone", "arm64-v8a")
     result = run_cli("--checkout", checkout, "--cross-build-dir", layout.root, "test",
                      "x86_64-linux-android", "--connected", "phone", "--", "test_bool",
                      env=double.env)
-    assert result.returncode != 0
+    assert result.returncode == 2, result.stderr  # bad input, said before anything runs
     assert "HOST" not in result.stdout  # nothing inferred: HOST is what was given
-    assert result.stderr.splitlines()[-1].startswith(
-        "android.py: error: phone: UserError: device phone runs arm64-v8a, not x86_64")
+    assert result.stderr.splitlines() == [
+        "android.py: error: device phone runs arm64-v8a, not x86_64 (x86_64-linux-android): "
+        "give the "
+        "HOST of one of its ABIs, or leave HOST out to run its preferred built one"]
+    assert not phone.packages  # nothing was installed on it
 
 
 def test_nothing_to_infer_from_names_what_was_looked_at(tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cpython_android.errors import UserError
-from cpython_android.host_inference import Facts, choose, describe
+from cpython_android.host_inference import Facts, check_given, choose, describe
 
 XB = Path("/work/xb")
 BOTH = ("aarch64-linux-android", "aarch64-linux-gnu", "x86_64-linux-android")
@@ -106,3 +106,11 @@ def test_nothing_to_infer_from_names_what_was_looked_at():
         "no HOST given and none to infer: no --connected or --managed device, not a release "
         "package; hosts built in /work/xb: aarch64-linux-android, aarch64-linux-gnu, "
         "x86_64-linux-android; give HOST (or `build` for the build python)")
+
+
+def test_a_given_host_is_checked_against_each_device():
+    devices = facts(device_abis={"A": ("x86_64", "arm64-v8a"), "B": ("arm64-v8a",), "C": ()})
+    check_given("aarch64-linux-android", devices)  # every device that lists ABIs runs it
+    with pytest.raises(UserError, match=r"^device B runs arm64-v8a, not x86_64 "
+                                        r"\(x86_64-linux-android\): give the HOST"):
+        check_given("x86_64-linux-android", devices)

@@ -43,6 +43,11 @@ def test_contexts(args: argparse.Namespace, console: Console
     host's context with the devices that run it."""
     if args.host is not None:
         ctx = context_of(args, console, native_ok=True)
+        host = ctx.host
+        if args.connected and host is not None and host.is_android:
+            given = host_inference.probe(ctx.layout.root, (), package_host=None,
+                                         connected=args.connected, emulator=None)
+            host_inference.check_given(host.triplet, given)
         return [(ctx, target_from(args, ctx.host))]
     base = context_of(args, console)
     emulator = f"--managed {args.managed}" if args.managed else (
