@@ -40,6 +40,8 @@ BUILDMASTER_SYMLINKS = ("if [ ! -e Platforms/Android ]; then mkdir -p Platforms 
                         "ln -s android.py Platforms/Android/__main__.py; fi")
 # python/cpython Platforms/Android/__main__.py, ci(): the tests, in the unpacked package.
 UPSTREAM_CI_TEST = ("./android.py", "test", "--managed", "maxVersion", "-v", "--fast-ci")
+# python/release-tools .github/workflows/build-release.yml (macos-15 and ubuntu-24.04 jobs).
+RELEASE_TOOLS = ("ci", "--fast-ci", "{triplet}")
 # Craun718/MaaAgentCoreAndroid scripts/build_agent_core.py: options after the command.
 THIRD_PARTY = (("configure-build", "--clean", "--cross-build-dir", "{dir}"),
                ("make-host", "{host}", "--cross-build-dir", "{dir}"))
@@ -95,6 +97,17 @@ def test_buildmaster_lines_in_its_checkout(bare, tmp_path: Path, make):
     # test, no HOST: this machine's architecture, as the managed emulator's image; not built.
     test = bare.run("Platforms/Android", *BUILDMASTER[-1], cwd=checkout)
     assert "no build for" in one_line_stop(test)
+
+
+def test_release_tools_ci_line_in_a_main_checkout(bare, tmp_path: Path):
+    checkout = checkout_main(tmp_path / "cpython")
+    result = bare.run("Platforms/Android", *filled(RELEASE_TOOLS, triplet=ANDROID),
+                      cwd=checkout, GITHUB_ACTIONS="true")
+    # Accepted as written (no usage error), grouped for GitHub Actions, and stopped
+    # where this checkout (no SDK, a configure that configures nothing) cannot go on.
+    assert result.stdout.startswith("::group::Configure build Python\n"), result.stdout[-2000:]
+    assert "::group::Make build Python" in result.stdout
+    assert "configure-build" in one_line_stop(result)
 
 
 def test_third_party_and_older_buildbot_lines(bare, tmp_path: Path):
