@@ -11,7 +11,7 @@ from ..console import Console
 from ..deps import DepsOptions
 from ..hosts import Host
 from ..hostsettings import Use
-from ..runners import Registered, RunnerSpec, Target, TargetKind, target_of
+from ..runners import Connected, Registered, RunnerSpec, Target, TargetKind, target_of
 from . import options as opt
 
 
@@ -43,12 +43,13 @@ def test_contexts(args: argparse.Namespace, console: Console
     host's context with the devices that run it."""
     if args.host is not None:
         ctx = context_of(args, console, native_ok=True)
+        target = target_from(args, ctx.host)  # the options' own check first
         host = ctx.host
-        if args.connected and host is not None and host.is_android:
+        if isinstance(target, Connected) and host is not None and host.is_android:
             given = host_inference.probe(ctx.layout.root, (), package_host=None,
-                                         connected=args.connected, emulator=None)
+                                         connected=target.serials, emulator=None)
             host_inference.check_given(host.triplet, given)
-        return [(ctx, target_from(args, ctx.host))]
+        return [(ctx, target)]
     base = context_of(args, console)
     emulator = f"--managed {args.managed}" if args.managed else (
         f"--avd {args.avd}" if args.avd else None)
