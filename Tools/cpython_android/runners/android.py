@@ -97,19 +97,30 @@ class AvdTarget:
         self.adb, self.sdk, self.name, self.port = adb, sdk, name, port
         self.log_path, self.read_only = log_path, read_only
         self.emulator: Any = None
+        self.cold = False  # a boot failed once: boot without the snapshot from now on
 
     @property
     def serial(self) -> str:
         return f"emulator-{self.port}"
 
     def acquire(self, options: AndroidOptions) -> Device:
-        if self.emulator is None or self.emulator.process.poll() is not None:
+        """The booted emulator; one that exits or does not boot is tried once
+        more from a cold boot without its snapshot (emulators.COLD_BOOT_FLAGS)."""
+        if self.emulator is not None and self.emulator.process.poll() is None:
+            return emulators.wait_until_booted(self.emulator, self.adb, options.boot_timeout)
+        # If nobody calls close() (an error, Ctrl-C), the emulator still goes when we do.
+        atexit.register(self.release)
+        tries: list[emulators.EmulatorFailed] = []
+        for cold in (False, True) if not self.cold else (True,):
             self.emulator = emulators.start(self.sdk, self.name, self.port, self.log_path,
-                                            read_only=self.read_only, kvm=options.kvm_device)
-            # If nobody calls close() (an error, Ctrl-C), the emulator still
-            # goes when we do.
-            atexit.register(self.release)
-        return emulators.wait_until_booted(self.emulator, self.adb, options.boot_timeout)
+                                            read_only=self.read_only, kvm=options.kvm_device,
+                                            cold=cold)
+            try:
+                return emulators.wait_until_booted(self.emulator, self.adb, options.boot_timeout)
+            except emulators.EmulatorFailed as e:
+                tries.append(e)
+                self.cold = True
+        raise emulators.not_booted(self.name, tries)
 
     def release(self) -> None:
         atexit.unregister(self.release)
