@@ -282,6 +282,8 @@ def file_properties(f: TestFile) -> list[tuple[str, str]]:
     props += [("stop", f"{kind}{f' in {test}' if test else ''}: {cause}")
               for kind, test, cause in f.stops]
     props += [("crash", f"{test or f.name}: {top}") for test, top in f.crash_frames.items()]
+    props += [("crash_report", f"{test or f.name}: {path}")
+              for test, path in f.crash_reports.items()]
     if f.timeout:
         props.append(("timeout", f"{f.timeout:g}"))
     if f.device is not None and f.started is not None:

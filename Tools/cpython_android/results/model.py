@@ -54,6 +54,8 @@ class TestFile:
     rerun_matching: tuple[str, ...] = ()
     # crash/: test id ("" for the file) -> "SIGSEGV in PyObject_GetAttr (...)".
     crash_frames: dict[str, str] = field(default_factory=dict)
+    # ... and where its whole report was saved (crash-HOST-TEST.txt), for links.
+    crash_reports: dict[str, str] = field(default_factory=dict)
     # Where and when it ran (timeline.py): seconds after its process started,
     # from regrtest's progress line, until `timeline.stamp` makes it a span.
     began_at: float | None = None
@@ -333,6 +335,7 @@ def continue_file(before: TestFile, rest: TestFile) -> TestFile:
                         reason=before.reason, output=before.output, module=before.module,
                         timeout=before.timeout, stops=list(before.stops),
                         crash_frames={**before.crash_frames, **rest.crash_frames},
+                        crash_reports={**before.crash_reports, **rest.crash_reports},
                         began_at=before.began_at,
                         spans=[*before.settled_spans(), *rest.spans])
     for case in [*before.cases, *rest.cases]:

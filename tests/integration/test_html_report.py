@@ -102,6 +102,9 @@ def test_gnu_run_report_in_chromium(gnu_run: Path) -> None:
     assert any(row.startswith("test_flaky.Flaky.test_once") for row in _rows(dom, "flaky"))
     [crashed] = _rows(dom, "crashed")
     assert crashed.startswith("test_crash.Crash.test_b_segfault | test_crash | SIGSEGV in ")
+    # The saved crash report (crash/collect.py), linked relative to the page.
+    [report] = [e.attrs["href"] for e in dom if e.tag == "a" and e.text.startswith("crash-")]
+    assert not report.startswith("/") and (page.parent / report).read_text().strip()
     [hung] = _rows(dom, "timed-out")
     assert hung.startswith("test_hang.Hang.test_sleep | test_hang | 10 s")
     assert len(_rows(dom, "files")) == len(FILES)
