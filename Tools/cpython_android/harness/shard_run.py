@@ -16,6 +16,7 @@ from ..crash.collect import attach
 from ..errors import CommandFailed, DeviceGone, ToolError, error_line
 from ..results import (
     FileState,
+    LostDevice,
     RegrtestParser,
     RunResults,
     attribute_stops,
@@ -35,6 +36,7 @@ from .planning import (
     subset_args,
     wants_rerun,
 )
+from .pool import MAX_TRIES, WorkPool
 
 _TEST_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
 
@@ -63,8 +65,21 @@ class RunContext:
 
 async def list_tests(runner: Runner, ctx: RunContext, args: Sequence[str]) -> list[str]:
     """The test files regrtest selects for `args`, asked of the target itself."""
+    lines = await _regrtest_listing(runner, ctx, [*args, "--list-tests"], "test files")
+    # Keep names only: regrtest's re-exec line ("+ python ...") and warnings go.
+    return [line.strip() for line in lines if _TEST_NAME.match(line.strip())]
+
+
+async def list_cases(runner: Runner, ctx: RunContext, args: Sequence[str]) -> list[str]:
+    """The ids of the test cases regrtest selects for `args` (`--list-cases`)."""
+    lines = await _regrtest_listing(runner, ctx, [*args, "--list-cases"], "test cases")
+    return [line.strip() for line in lines if _TEST_NAME.match(line.strip())]
+
+
+async def _regrtest_listing(runner: Runner, ctx: RunContext, args: list[str],
+                            what: str) -> list[str]:
     lines: list[str] = []
-    argv = ctx.command.argv([*args, "--list-tests"])
+    argv = ctx.command.argv(args)
     outcome = await runner.run(
         Invocation(argv, cwd=ctx.options.cwd, site_packages=ctx.options.site_packages,
                    timeout=ctx.remaining()),
@@ -72,9 +87,8 @@ async def list_tests(runner: Runner, ctx: RunContext, args: Sequence[str]) -> li
     if outcome.returncode != 0:
         raise CommandFailed([runner.name, *argv], -1 if outcome.returncode is None
                             else outcome.returncode, tail="\n".join(lines[-30:]),
-                            step="list the selected test files")
-    # Keep names only: regrtest's re-exec line ("+ python ...") and warnings go.
-    return [line.strip() for line in lines if _TEST_NAME.match(line.strip())]
+                            step=f"list the selected {what}")
+    return lines
 
 
 @dataclass
@@ -84,6 +98,7 @@ class ShardRun:
     runner: Runner
     ctx: RunContext
     files: list[str] | None  # None: the user's own selection, not listed yet
+    pool: WorkPool | None = None  # several runners: batches come from here, not `files`
     parts: list[RunResults] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)  # every run, as it ended
     continued: set[str] = field(default_factory=set)  # files resumed in a fresh process
@@ -91,6 +106,9 @@ class ShardRun:
     # The exit status of the error that stopped this runner (errors.ToolError's),
     # so a failure exits the same way inside a shard as outside one; 0: none.
     failure_status: int = 0
+    lost: LostDevice | None = None  # this runner's device went away (with a pool)
+    batches: int = 0  # batches taken from the pool
+    _lost_attempt: Attempt | None = None
     _parser: RegrtestParser | None = None
     _pending: list[str] | None = None
     # Per-test results and resume inside a crashed file (resume.py).
@@ -104,10 +122,19 @@ class ShardRun:
         return self.runner.name
 
     async def run(self) -> None:
-        self._pending = self.files
         try:
-            while await self._attempt():
-                pass
+            if self.pool is None:  # the only runner: the selection as given
+                self._pending = self.files
+                await self._run_batch()
+            else:
+                while self.ctx.remaining() != 0.0 and (batch := await self.pool.take()):
+                    self._pending = batch
+                    if self.ctx.options.verbose or self.batches:
+                        self.ctx.console.write(f"[{self.label}] {len(batch)} test file(s)")
+                    self.batches += 1
+                    self._finished_batch(await self._run_batch())
+                    if self.lost is not None:
+                        break
             await self._rerun_what_a_crash_skipped()
         except asyncio.CancelledError:
             how = f"interrupted by {self.ctx.interrupted_by or 'a cancellation'}"
@@ -119,6 +146,68 @@ class ShardRun:
             self._events.mark_unrun(self.parts)
             self.continued |= self._events.resumed
             self._events.close()
+
+    async def _run_batch(self) -> tuple[str | None, list[str]]:
+        """Run `_pending` to its end, resuming after crashes.  With a pool, a lost
+        device (or any error that stops this runner) ends the batch with
+        `self.lost` set; returns (the file it was running, the files not done)."""
+        started = time.monotonic()
+        try:
+            while await self._attempt():
+                pass
+        except Exception as e:
+            if self.pool is None:
+                raise
+            return self._lose_device(str(e).strip() or type(e).__name__, started)
+        if self._lost_attempt is not None:
+            attempt, self._lost_attempt = self._lost_attempt, None
+            return self._lose_device(attempt.outcome.detail or "the device went away",
+                                     started, attempt.results, attempt.running)
+        return None, []
+
+    def _finished_batch(self, lost: tuple[str | None, list[str]]) -> None:
+        """Tell the pool; what it cannot give anyone else is this runner's to report."""
+        assert self.pool is not None
+        running, unfinished = lost
+        exhausted = self.pool.finished(lost=self.lost is not None, unfinished=unfinished,
+                                       running=running)
+        if not exhausted:
+            return
+        results = self.parts[-1] if self.parts else RunResults()
+        if running in exhausted:
+            mark_crashed(results, running, f"its device was lost while it ran, {MAX_TRIES} "
+                         f"times (the last: {self.label}); not run again")
+        mark_not_run(results, [f for f in exhausted if f != running],
+                     "not run: every device was lost")
+        if set(exhausted) - {running}:
+            self.failure_status = max(self.failure_status, DeviceGone.exit_status)
+        if not self.parts:
+            self.parts.append(results)
+
+    def _lose_device(self, detail: str, started: float, results: RunResults | None = None,
+                     running: str | None = None) -> tuple[str | None, list[str]]:
+        """This runner's device is gone: keep the files its process finished, and
+        hand the one it was running and the rest of the batch back to the pool."""
+        if results is None:
+            parser, self._parser = self._parser, None
+            running = parser.current_file if parser is not None else None
+            results = parser.finish() if parser is not None else RunResults()
+            if self._events_used:
+                self._collect_events(results)
+        if running is not None:
+            for part in [*self.parts, results]:  # it runs again, whole, elsewhere
+                part.files.pop(running, None)
+            self._events.forget(running)
+            self.continued.discard(running)
+        if results not in self.parts:
+            self.parts.append(results)
+        unfinished = [name for name in self._pending or () if name not in self._done()]
+        self.lost = LostDevice(self.label, detail, running, tuple(unfinished),
+                               time.monotonic() - started)
+        results.lost_devices.append(self.lost)
+        self.ctx.console.warn(f"[{self.label}] lost: {detail}; {len(unfinished)} unfinished "
+                              "test file(s) go back to the pool")
+        return running, unfinished
 
     def _runner_failed(self, e: Exception) -> None:
         # This runner failed (a lost device, a listing that failed, a bug):
@@ -161,6 +250,9 @@ class ShardRun:
                 self._events.attribute(results, running)
                 self._events.stop_file(running, "the overall deadline (--deadline) expired")
             await self._mark_rest(results, "not run: the overall deadline (--deadline) expired")
+            return False
+        if ending is Ending.LOST and self.pool is not None:
+            self._lost_attempt = attempt  # _run_batch hands its files back
             return False
         if ending is Ending.BETWEEN_FILES or running is None:
             attribute_stops(results)  # -j: a worker that crashed or hung

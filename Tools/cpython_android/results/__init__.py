@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UserError
-from .cases import FileState
+from .cases import FileState, LostDevice
 from .events import apply_events, attribute_stop, attribute_stops, read_events
 from .junit import merge_regrtest_xml, write_junit
 from .model import (
@@ -27,7 +27,8 @@ from .summary import append_job_summary, markdown_summary
 __all__ = [
     "append_job_summary", "apply_events", "apply_regrtest_options", "markdown_summary",
     "attribute_stop", "attribute_stops", "read_events",
-    "Counts", "FileState", "RegrtestParser", "RunResults", "TestCase", "TestFile", "convert_log",
+    "Counts", "FileState", "LostDevice", "RegrtestParser", "RunResults", "TestCase", "TestFile",
+    "convert_log",
     "mark_crashed", "mark_not_run", "mark_timed_out", "merge", "merge_regrtest_xml",
     "parse_log", "write_junit",
 ]
