@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 from .. import pythoninfo
 from ..crash import for_layout
 from ..testbed import find_project
+from .context import RunContext, list_tests
 from .planning import (
     NOTHING_PROBED,
     PythonCommand,
@@ -52,7 +53,7 @@ from .planning import (
     subset_args,
 )
 from .report import close_runners, finish_report, junit_properties
-from .shard_run import RunContext, ShardRun, list_tests
+from .shard_run import ShardRun
 from .shards import RunReport, run_plain, run_regrtest
 
 __all__ = ["PythonCommand", "RunReport", "RunContext", "ShardRun", "TargetInfo", "TestOptions",

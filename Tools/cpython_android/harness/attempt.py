@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from ..errors import DeviceGone
 from ..results import FileState, RegrtestParser, RunResults, merge_regrtest_xml
 from ..runners import Invocation, Outcome, Runner
 
@@ -28,7 +27,6 @@ class Ending(Enum):
     BETWEEN_FILES = "ended between test files"  # regrtest ended on its own: done
     TIMED_OUT = "timed out"  # inside a file, regrtest's --timeout: resume after it
     CRASHED = "crashed"  # inside a file, the process died: resume after it
-    LOST = "lost its device"  # the device went away: its files go back to the pool
 
 
 @dataclass
@@ -48,20 +46,12 @@ class Attempt:
         """Read after the events are in `results` (they may say a file timed out)."""
         if self.outcome.timed_out:
             return Ending.DEADLINE
-        if self.device_lost:
-            return Ending.LOST
         if self.running is None:
             return Ending.BETWEEN_FILES
         stopped = self.results.files.get(self.running)
         if self.timeout_seen or (stopped is not None and stopped.status == FileState.TIMED_OUT):
             return Ending.TIMED_OUT
         return Ending.CRASHED
-
-    @property
-    def device_lost(self) -> bool:
-        """The runner said its device went away (not the python's own ending)."""
-        return self.outcome.returncode is None and \
-            self.outcome.failure_status == DeviceGone.exit_status
 
     @property
     def crash_text(self) -> str:

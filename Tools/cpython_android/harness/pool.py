@@ -7,9 +7,10 @@ self-scheduling: each takes about 1/(2 x active runners) of the work left,
 heaviest files first, so the first batches are big (one process start runs
 most of the work: an Android app start costs seconds) and the last ones small,
 to fill the gaps; never below 1/(8 x runners) of the whole (or one file), so
-a runner starts its process about a dozen times at most, not once per file.  A file handed back by a lost device while
-it was running counts one try; at most `MAX_TRIES`, so a test that takes
-devices down cannot take the whole pool with it.
+a runner starts its process about a dozen times at most, not once per file.
+A file handed back by a lost device while it was running counts one try; at
+most `MAX_TRIES`, so a test that takes devices down cannot take the whole
+pool with it.
 
 Weights are seconds from an earlier JUnit (`--durations`), else the number of
 test cases regrtest lists for the file (`--list-cases`), else 1 per file.

@@ -10,7 +10,7 @@ from ..console import Console
 from ..errors import UserError
 from ..results import FileState, append_job_summary, apply_regrtest_options, write_junit
 from ..runners import Runner
-from .shard_run import RunContext
+from .context import RunContext
 from .shards import RunReport
 
 

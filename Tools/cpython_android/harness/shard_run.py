@@ -1,19 +1,17 @@
-"""One shard: a runner working through its test files, resuming in a fresh
-process after a crash or hang; with the events hook (resume.py) each test is
-a case, and the rest of a crashed file runs before the files not run yet."""
+"""One shard: a runner working through its test files (batches from the pool,
+pool.py, when there are several runners), resuming in a fresh process after a
+crash or hang; with the events hook (resume.py) each test is a case, and the
+rest of a crashed file runs before the files not run yet."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..console import Console
 from ..crash.collect import attach
-from ..errors import CommandFailed, DeviceGone, ToolError, error_line
+from ..errors import DeviceGone, ToolError, error_line
 from ..results import (
     FileState,
     LostDevice,
@@ -28,67 +26,13 @@ from ..resume import ShardEvents, runs_in_one_process
 from ..runners import Invocation, Outcome, Runner
 from ..textutil import join_command
 from .attempt import Attempt, Ending, run_attempt
+from .context import RunContext, list_tests
 from .planning import (
-    PythonCommand,
-    TargetInfo,
-    TestOptions,
     rerun_args,
     subset_args,
     wants_rerun,
 )
 from .pool import MAX_TRIES, WorkPool
-
-_TEST_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
-
-# --- running -------------------------------------------------------------------
-
-@dataclass
-class RunContext:
-    """What every shard shares: options, output, the deadline."""
-
-    options: TestOptions
-    command: PythonCommand
-    console: Console
-    labelled: bool  # prefix target output with the runner's name (several shards)
-    deadline_at: float | None = None  # time.monotonic() value
-    interrupted_by: str | None = None  # "SIGTERM": set when a signal stops the run
-    info: TargetInfo = field(default_factory=TargetInfo)  # the target, probed once
-
-    def remaining(self) -> float | None:
-        if self.deadline_at is None:
-            return None
-        return max(0.0, self.deadline_at - time.monotonic())
-
-    def show(self, label: str, line: str) -> None:
-        self.console.write(f"[{label}] {line}" if self.labelled else line)
-
-
-async def list_tests(runner: Runner, ctx: RunContext, args: Sequence[str]) -> list[str]:
-    """The test files regrtest selects for `args`, asked of the target itself."""
-    lines = await _regrtest_listing(runner, ctx, [*args, "--list-tests"], "test files")
-    # Keep names only: regrtest's re-exec line ("+ python ...") and warnings go.
-    return [line.strip() for line in lines if _TEST_NAME.match(line.strip())]
-
-
-async def list_cases(runner: Runner, ctx: RunContext, args: Sequence[str]) -> list[str]:
-    """The ids of the test cases regrtest selects for `args` (`--list-cases`)."""
-    lines = await _regrtest_listing(runner, ctx, [*args, "--list-cases"], "test cases")
-    return [line.strip() for line in lines if _TEST_NAME.match(line.strip())]
-
-
-async def _regrtest_listing(runner: Runner, ctx: RunContext, args: list[str],
-                            what: str) -> list[str]:
-    lines: list[str] = []
-    argv = ctx.command.argv(args)
-    outcome = await runner.run(
-        Invocation(argv, cwd=ctx.options.cwd, site_packages=ctx.options.site_packages,
-                   timeout=ctx.remaining()),
-        lambda line, stream: lines.append(line))
-    if outcome.returncode != 0:
-        raise CommandFailed([runner.name, *argv], -1 if outcome.returncode is None
-                            else outcome.returncode, tail="\n".join(lines[-30:]),
-                            step=f"list the selected {what}")
-    return lines
 
 
 @dataclass
@@ -108,7 +52,6 @@ class ShardRun:
     failure_status: int = 0
     lost: LostDevice | None = None  # this runner's device went away (with a pool)
     batches: int = 0  # batches taken from the pool
-    _lost_attempt: Attempt | None = None
     _parser: RegrtestParser | None = None
     _pending: list[str] | None = None
     # Per-test results and resume inside a crashed file (resume.py).
@@ -149,8 +92,8 @@ class ShardRun:
 
     async def _run_batch(self) -> tuple[str | None, list[str]]:
         """Run `_pending` to its end, resuming after crashes.  With a pool, a lost
-        device (or any error that stops this runner) ends the batch with
-        `self.lost` set; returns (the file it was running, the files not done)."""
+        device (DeviceGone), or any error that stops this runner, ends the batch
+        with `self.lost` set; returns (the file it was running, the files not done)."""
         started = time.monotonic()
         try:
             while await self._attempt():
@@ -158,11 +101,9 @@ class ShardRun:
         except Exception as e:
             if self.pool is None:
                 raise
+            if not isinstance(e, DeviceGone):  # not the device: say what broke
+                self._runner_failed(e, mark_rest=False)
             return self._lose_device(str(e).strip() or type(e).__name__, started)
-        if self._lost_attempt is not None:
-            attempt, self._lost_attempt = self._lost_attempt, None
-            return self._lose_device(attempt.outcome.detail or "the device went away",
-                                     started, attempt.results, attempt.running)
         return None, []
 
     def _finished_batch(self, lost: tuple[str | None, list[str]]) -> None:
@@ -184,16 +125,14 @@ class ShardRun:
         if not self.parts:
             self.parts.append(results)
 
-    def _lose_device(self, detail: str, started: float, results: RunResults | None = None,
-                     running: str | None = None) -> tuple[str | None, list[str]]:
+    def _lose_device(self, detail: str, started: float) -> tuple[str | None, list[str]]:
         """This runner's device is gone: keep the files its process finished, and
         hand the one it was running and the rest of the batch back to the pool."""
-        if results is None:
-            parser, self._parser = self._parser, None
-            running = parser.current_file if parser is not None else None
-            results = parser.finish() if parser is not None else RunResults()
-            if self._events_used:
-                self._collect_events(results)
+        parser, self._parser = self._parser, None
+        running = parser.current_file if parser is not None else None
+        results = parser.finish() if parser is not None else RunResults()
+        if self._events_used:
+            self._collect_events(results)
         if running is not None:
             for part in [*self.parts, results]:  # it runs again, whole, elsewhere
                 part.files.pop(running, None)
@@ -209,7 +148,7 @@ class ShardRun:
                               "test file(s) go back to the pool")
         return running, unfinished
 
-    def _runner_failed(self, e: Exception) -> None:
+    def _runner_failed(self, e: Exception, mark_rest: bool = True) -> None:
         # This runner failed (a lost device, a listing that failed, a bug):
         # the other shards carry on, and the report says what happened.
         text = str(e).strip().splitlines()
@@ -217,7 +156,8 @@ class ShardRun:
         self.ctx.console.warn(error_line(message))
         self.problems.append(message)
         self.failure_status = e.exit_status if isinstance(e, ToolError) else 1
-        self._record_stop(None, f"not run: {message}")
+        if mark_rest:
+            self._record_stop(None, f"not run: {message}")
 
     async def _attempt(self) -> bool:
         """Run the pending files once; True if a resume should follow."""
@@ -250,9 +190,6 @@ class ShardRun:
                 self._events.attribute(results, running)
                 self._events.stop_file(running, "the overall deadline (--deadline) expired")
             await self._mark_rest(results, "not run: the overall deadline (--deadline) expired")
-            return False
-        if ending is Ending.LOST and self.pool is not None:
-            self._lost_attempt = attempt  # _run_batch hands its files back
             return False
         if ending is Ending.BETWEEN_FILES or running is None:
             attribute_stops(results)  # -j: a worker that crashed or hung

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from ..errors import DeviceGone, ToolError, error_line
 from ..results import RunResults, mark_not_run, merge
 from ..runners import Invocation, Runner
+from .context import RunContext, list_cases, list_tests
 from .planning import cases_per_file, load_durations
 from .pool import WorkPool, file_weights
-from .shard_run import RunContext, ShardRun, list_cases, list_tests
+from .shard_run import ShardRun
 
 
 @contextlib.contextmanager
