@@ -21,6 +21,7 @@ from ..results import (
     mark_crashed,
     mark_not_run,
     mark_timed_out,
+    stamp,
 )
 from ..resume import ShardEvents, runs_in_one_process
 from ..runners import Invocation, Outcome, Runner
@@ -52,6 +53,7 @@ class ShardRun:
     failure_status: int = 0
     lost: LostDevice | None = None  # this runner's device went away (with a pool)
     batches: int = 0  # batches taken from the pool
+    _attempt_started: float = 0.0  # epoch seconds: the current attempt's start
     _parser: RegrtestParser | None = None
     _pending: list[str] | None = None
     # Per-test results and resume inside a crashed file (resume.py).
@@ -133,13 +135,15 @@ class ShardRun:
         results = parser.finish() if parser is not None else RunResults()
         if self._events_used:
             self._collect_events(results)
+        stamp(results, self.label, self._attempt_started, time.time(), lost=True)
         if running is not None:
-            for part in [*self.parts, results]:  # it runs again, whole, elsewhere
-                part.files.pop(running, None)
+            # It runs again, whole, elsewhere: "not run" here never replaces that
+            # result (results.merge), and the timeline keeps this stretch.
+            f = results.file(running)
+            f.status, f.reason = FileState.NOT_RUN, f"its device {self.label} was lost while it ran"
             self._events.forget(running)
             self.continued.discard(running)
-        if results not in self.parts:
-            self.parts.append(results)
+        self.parts.append(results)
         unfinished = [name for name in self._pending or () if name not in self._done()]
         self.lost = LostDevice(self.label, detail, running, tuple(unfinished),
                                time.monotonic() - started)
@@ -174,6 +178,7 @@ class ShardRun:
                 ctx.console.write(f"[{self.label}] > python {join_command(made.args)}")
             return made
 
+        self._attempt_started = time.time()
         attempt = await run_attempt(self.runner, invocation, self._parser,
                                     lambda line: ctx.show(self.label, line))
         self._parser = None
@@ -181,6 +186,7 @@ class ShardRun:
         results, running, outcome = attempt.results, attempt.running, attempt.outcome
         if self._events_used:
             self._collect_events(results)
+        stamp(results, attempt.device, attempt.started, attempt.ended)
         self.parts.append(results)
 
         ending = attempt.ending

@@ -79,7 +79,9 @@ async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> RunReport:
             if not received:
                 raise
             interrupted = True
-    parts = [part for shard in shard_runs for part in shard.parts]
+    # In the order they ran: a later real result of a file replaces an earlier
+    # one (results.merge), e.g. a lost device's file run again elsewhere.
+    parts = sorted((part for shard in shard_runs for part in shard.parts), key=_first_start)
     failure_status = max((shard.failure_status for shard in shard_runs), default=0)
     if pool is not None and pool.left:
         parts.append(_never_taken(pool, ctx))
@@ -88,6 +90,12 @@ async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> RunReport:
     results = merge(parts, continued=set().union(*(shard.continued for shard in shard_runs)))
     problems = [p for shard in shard_runs for p in shard.problems]
     return RunReport(results, problems, interrupted, failure_status)
+
+
+def _first_start(part: RunResults) -> float:
+    """When the part's process ran its first file (parts without times: last)."""
+    return min((span.started for f in part.files.values() for span in f.spans),
+               default=float("inf"))
 
 
 def _never_taken(pool: WorkPool, ctx: RunContext) -> RunResults:
