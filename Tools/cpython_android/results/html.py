@@ -132,6 +132,7 @@ def _headline(results: RunResults, run: Mapping[str, str]) -> str:
         ("Tests", f"{c.tests} total, {c.tests_passed} passed, {c.tests_failed} failed, "
          f"{c.tests_errored} errors, {c.tests_skipped} skipped, {len(c.flaky)} flaky"),
         ("Exit status", str(results.exit_status())),
+        *(("Lost device", lost.line()) for lost in results.lost_devices),
     ]
     rows += [(key, value) for key, value in run.items()
              if key not in {"host", "command", "runners", "source"}]

@@ -20,7 +20,8 @@ _SPAN = re.compile(r"(.+) from (\S+) to (\S+): (\w+)(, device lost)?")
 _STOP = re.compile(r"(Crashed|Timed out)(?: in (\S+))?: (.*)", re.DOTALL)
 #: Per-file properties; the others are the run's (command, runners, ...).
 FILE_PROPERTIES = frozenset({"status", "reason", "running_test", "stop", "crash", "timeout",
-                             "device", "started", "span", "crash_report"})
+                             "device", "started", "span", "crash_report", "lost_device",
+                             "lost_device_detail"})
 # junit.write_junit's suite for the files regrtest announced that never reported.
 _MISSING = re.compile(r"(?<!\d)(\d{1,9}) test file\(s\) regrtest announced never reported")
 _RESULTS = {"failure": FAILED, "error": ERROR, "skipped": SKIPPED}

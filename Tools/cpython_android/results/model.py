@@ -322,6 +322,8 @@ def merge(parts: Iterable[RunResults], continued: Set[str] = frozenset()) -> Run
         for name, f in part.files.items():
             old = merged.files.get(name)
             if old is not None and FileState.NOT_RUN == f.status != old.status:
+                if f.spans:  # e.g. a lost device's stretch, after the run elsewhere
+                    merged.files[name] = _after(f, old)
                 continue
             if old is not None and part.rerun:
                 merged.files[name] = next_attempt(old, f)
