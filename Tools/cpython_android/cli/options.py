@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from ..adb_address import DeviceAddress, parse_addresses
 from ..errors import UserError
 from ..harness.planning import read_durations_xml
 from ..hosts import DEFAULT_API_LEVEL, supported_description, validate_api_level
@@ -158,8 +159,13 @@ def durations_file(value: str) -> Path:
     return path
 
 
-def serials(value: str) -> tuple[str, ...]:
-    return tuple(serial for serial in value.split(",") if serial)
+def addresses(value: str) -> tuple[DeviceAddress, ...]:
+    """--connected's devices: bare serials (the default adb server's) or
+    tcp:HOST:PORT/SERIAL (another server's)."""
+    try:
+        return parse_addresses(value)
+    except UserError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--connected ")) from None
 
 
 def pick(cls: Callable[..., T], args: argparse.Namespace, **overrides: Any) -> T:
@@ -369,10 +375,17 @@ def ci_options(parser: argparse.ArgumentParser) -> None:
 
 def device_options(parser: argparse.ArgumentParser) -> None:
     device = parser.add_mutually_exclusive_group()
-    device.add_argument("--connected", type=serials, default=(), metavar="SERIAL[,SERIAL]",
-                        help="Android: run on these connected devices (see `adb devices`)")
+    device.add_argument("--connected", type=addresses, default=(), metavar="SERIAL[,SERIAL]",
+                        help="Android: run on these connected devices (see `adb devices`); "
+                        "tcp:HOST:PORT/SERIAL: a device of another adb server")
     device.add_argument("--managed", metavar="NAME", help="Android: a Gradle managed device")
     device.add_argument("--avd", metavar="NAME", help="Android: boot this emulator (AVD)")
+
+
+def devices_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--connected", type=addresses, default=(), metavar="ADDRESS[,ADDRESS]",
+                        help="also list the devices of the adb servers these name "
+                        "(tcp:HOST:PORT/SERIAL, as `test --connected` takes them)")
 
 
 def python_args(parser: argparse.ArgumentParser) -> None:
