@@ -58,9 +58,13 @@ def test_two_servers_one_device_each(lab_x86_64: LabBuild, tmp_path: Path) -> No
     assert sorted(ran_a + ran_b) == sorted(FILES)  # each file once
     suites = list(JUnitXml.fromfile(str(junit)))
     assert {case.classname.split(".")[1] for suite in suites for case in suite} == set(FILES)
-    # The JUnit names the devices by their addresses, as they were given.
+    # The JUnit names the devices by their addresses, as they were given: the
+    # run's, and each file's (the one that ran it).
     runners = {p.name: p.value for p in suites[0].properties()}["runners"]
     assert runners.split() == [where_a, where_b]
+    ran_on = {suite.name: {p.name: p.value for p in suite.properties()}.get("device")
+              for suite in suites}
+    assert ran_on == {**dict.fromkeys(ran_a, where_a), **dict.fromkeys(ran_b, where_b)}
     # The output says which device (by its address) ran what.
     for where, files in ((where_a, ran_a), (where_b, ran_b)):
         shown = [line for line in result.stdout.splitlines() if line.startswith(f"[{where}]")]
