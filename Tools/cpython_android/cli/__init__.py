@@ -275,7 +275,7 @@ COMMANDS = (
             "do it when needed)", cmd_setup_testbed),
     Command("devices", "list the Android devices adb sees, with their state (and those of "
             "the adb servers ADB_SERVER_SOCKET and --connected name)", cmd_devices,
-            (opt.devices_options,)),
+            (own.devices_args,)),
     Command("results", "convert a saved regrtest output (plain or -v, sequential or -j) to "
             "JUnit XML; exit 0 only if it shows success", cmd_results, (own.results_args,)),
     Command("symbolize", "symbolize a pasted logcat, tombstone or faulthandler output "

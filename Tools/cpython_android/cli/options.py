@@ -18,13 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from ..adb_address import DeviceAddress, parse_addresses
 from ..errors import UserError
 from ..harness.planning import read_durations_xml
 from ..hosts import DEFAULT_API_LEVEL, supported_description, validate_api_level
 from ..runners import NATIVE_HOST
 from ..toolchains.ndk import DEFAULT_NDK_VERSION
-from .values import job_count, ndk_version, pull_pattern, shard_count
+from .values import addresses, job_count, ndk_version, pull_pattern, shard_count
 
 T = TypeVar("T")
 
@@ -157,15 +156,6 @@ def durations_file(value: str) -> Path:
     except UserError as e:
         raise argparse.ArgumentTypeError(str(e).removeprefix("--durations ")) from None
     return path
-
-
-def addresses(value: str) -> tuple[DeviceAddress, ...]:
-    """--connected's devices: bare serials (the default adb server's) or
-    tcp:HOST:PORT/SERIAL (another server's)."""
-    try:
-        return parse_addresses(value)
-    except UserError as e:
-        raise argparse.ArgumentTypeError(str(e).removeprefix("--connected ")) from None
 
 
 def pick(cls: Callable[..., T], args: argparse.Namespace, **overrides: Any) -> T:
@@ -394,12 +384,6 @@ def device_options(parser: argparse.ArgumentParser) -> None:
                         "tcp:HOST:PORT/SERIAL: a device of another adb server")
     device.add_argument("--managed", metavar="NAME", help="Android: a Gradle managed device")
     device.add_argument("--avd", metavar="NAME", help="Android: boot this emulator (AVD)")
-
-
-def devices_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--connected", type=addresses, default=(), metavar="ADDRESS[,ADDRESS]",
-                        help="also list the devices of the adb servers these name "
-                        "(tcp:HOST:PORT/SERIAL, as `test --connected` takes them)")
 
 
 def python_args(parser: argparse.ArgumentParser) -> None:
