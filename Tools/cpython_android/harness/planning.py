@@ -49,11 +49,14 @@ class TestOptions:
     site_packages: Path | None = None
     cwd: Path | None = None
     junit_xml: Path | None = None
+    html: Path | None = None  # --html (default: beside the JUnit XML)
+    html_off: bool = False  # --no-html
     durations: Path | None = None  # an earlier JUnit file, to balance shards
     shards: int = 1
     resume: bool = True
     timeout: float | None = None  # per test file, passed to regrtest --timeout
     deadline: float | None = None  # seconds for the whole run
+    stall_timeout: float | None = None  # Android: silence before the device must answer
     verbose: int = 0
     pull: tuple[str, ...] = ()  # --pull: files the run produces, copied back after it
     output_dir: Path | None = None  # --output-dir: where they go
@@ -148,7 +151,7 @@ def build_command(options: TestOptions, info: TargetInfo = NOTHING_PROBED) -> Py
         command = PythonCommand(command.python_options, code, module,
                                 ("--timeout", f"{options.timeout:g}", *command.args))
     if not regrtest:
-        for given, name in ((options.junit_xml, "--junit-xml"),
+        for given, name in ((options.junit_xml, "--junit-xml"), (options.html, "--html"),
                             (options.durations, "--durations"),
                             (options.shards > 1 or None, "--shards")):
             if given:
