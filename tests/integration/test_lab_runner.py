@@ -59,6 +59,10 @@ STDLIB_SELECTION = {
 }
 
 
+#: "run=3/3", and "(filtered)" after it when the run named its test files.
+_FILES = r"\S+(?: \(filtered\))?"
+
+
 def regrtest_totals(output: str) -> int:
     """What regrtest itself counted, summed over every process: the tests it
     ran (`Total tests: run=N`, skipped tests included) plus the files it
@@ -68,8 +72,8 @@ def regrtest_totals(output: str) -> int:
 
     assert "Total tests: run=" in output, output[-3000:]
     return (total(r"Total tests: run=([\d,]+)")
-            + total(r"Total test files: run=\S+(?: \w+=[\d,]+)*? skipped=([\d,]+)")
-            + total(r"Total test files: run=\S+(?: \w+=[\d,]+)*? resource_denied=([\d,]+)"))
+            + total(rf"Total test files: run={_FILES}(?: \w+=[\d,]+)*? skipped=([\d,]+)")
+            + total(rf"Total test files: run={_FILES}(?: \w+=[\d,]+)*? resource_denied=([\d,]+)"))
 
 
 def run_in_two_shards(build: LabBuild, junit: Path, files: list[str]):
