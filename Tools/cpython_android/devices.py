@@ -197,14 +197,15 @@ class Adb:
         return self._usable(infos[serial])
 
     def _usable(self, info: DeviceInfo) -> Device:
+        where = DeviceAddress(self.server if self.named else None, info.serial)
         if info.state == "offline":
-            raise InfrastructureError(f"device {info.serial} is offline: reconnect it, or "
+            raise InfrastructureError(f"device {where} is offline: reconnect it, or "
                                       "restart adb with `adb kill-server`")
         if info.state == "unauthorized":
-            raise InfrastructureError(f"device {info.serial} is unauthorized: accept the USB "
+            raise InfrastructureError(f"device {where} is unauthorized: accept the USB "
                                       "debugging prompt on the device, then try again")
         if info.state != "device":
-            raise InfrastructureError(f"device {info.serial} is not ready (state: {info.state})")
+            raise InfrastructureError(f"device {where} is not ready (state: {info.state})")
         return Device(self, info.serial)
 
     def devices_command(self) -> str:

@@ -4,7 +4,8 @@ on their own loopback ports (two machines' adb servers), one device each,
 whose "app" is the android-lab's real bionic python (x86_64, natively).
 
 The default server (a third double, with no device) is never asked: each
-device is reached through the server its address names."""
+device is reached through the server its address names, even when both
+devices have the same serial."""
 
 from __future__ import annotations
 
@@ -43,10 +44,11 @@ def test_two_servers_one_device_each(lab_x86_64: LabBuild, tmp_path: Path) -> No
     with AdbDouble() as default, AdbDouble() as first, AdbDouble() as second:
         a = first.add_device("emulator-5554", tmp_path / "a", python=app_python(lab_x86_64),
                              props=props)
-        b = second.add_device("emulator-5556", tmp_path / "b", python=app_python(lab_x86_64),
+        # Each machine's first emulator is emulator-5554: the address tells them apart.
+        b = second.add_device("emulator-5554", tmp_path / "b", python=app_python(lab_x86_64),
                               props=props)
         where_a = f"tcp:127.0.0.1:{first.port}/emulator-5554"
-        where_b = f"tcp:127.0.0.1:{second.port}/emulator-5556"
+        where_b = f"tcp:127.0.0.1:{second.port}/emulator-5554"
         junit = tmp_path / "out.xml"
         result = run_cli("--checkout", lab_x86_64.checkout, "--cross-build-dir", layout.root,
                          "test", X86_64, "--connected", f"{where_a},{where_b}", "--junit-xml",

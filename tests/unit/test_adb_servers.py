@@ -16,7 +16,7 @@ import pytest
 
 from cpython_android.adb_address import AdbServer, DeviceAddress, default_server, parse_address
 from cpython_android.devices import Adb
-from cpython_android.errors import UserError
+from cpython_android.errors import InfrastructureError, UserError
 from cpython_android.layout import Layout
 from support.adb_double import AdbDouble
 from support.cli import needs, run_cli
@@ -136,3 +136,14 @@ def test_devices_lists_nothing_when_a_named_server_is_not_there(
     assert (result.returncode, result.stdout) == (4, ""), result.stderr
     [line] = result.stderr.splitlines()
     assert f"no adb server answers at {server}: start one on that machine" in line
+
+
+def test_an_unusable_device_of_a_named_server_is_named_by_its_address(
+        two_servers: tuple[AdbDouble, AdbDouble], tmp_path: Path) -> None:
+    """Every machine's first emulator is emulator-5554: the line says which one."""
+    _, second = two_servers
+    second.add_device("emulator-5554", tmp_path / "c", state="offline")
+    address = parse_address(f"tcp:127.0.0.1:{second.port}/emulator-5554")
+    with pytest.raises(InfrastructureError) as error:
+        Adb.from_environment().device_at(address)
+    assert str(error.value).startswith(f"device {address} is offline")
