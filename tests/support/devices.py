@@ -32,6 +32,12 @@ def fake_apks(layout: Layout, host: str = ANDROID_HOST) -> Testbed:
     return bed
 
 
+def fake_apks_in(cross_build_dir: Path, host: str = ANDROID_HOST) -> None:
+    """fake_apks in the cross-build directory `cross_build_dir` (for scripts that
+    drive android.py from outside, such as benchmarks/device_pool.py)."""
+    fake_apks(Layout(cross_build_dir), host)
+
+
 def spec_for(layout: Layout, *serials: str) -> RunnerSpec:
     return RunnerSpec(parse_host(ANDROID_HOST), layout, "3.13", shards=1,
                       target=Connected(tuple(map(parse_address, serials))))
