@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from . import options as opt
+from . import values
 
 
 def run_args(parser: argparse.ArgumentParser) -> None:
@@ -48,3 +49,10 @@ def build_wheel_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", metavar="DIR", type=opt.usable_dir, default=None,
                         help="cross environment to use or create (default: "
                         "cross-build/HOST/cross-env)")
+
+
+def devices_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--connected", type=values.addresses, default=(),
+                        metavar="ADDRESS[,ADDRESS]",
+                        help="also list the devices of the adb servers these name "
+                        "(tcp:HOST:PORT/SERIAL, as `test --connected` takes them)")

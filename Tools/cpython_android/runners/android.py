@@ -2,7 +2,8 @@
 
 Three ways to get a device, one way to run on it:
 
-- `--connected A,B`: devices that are already attached (one runner each);
+- `--connected A,B`: devices that are already attached (one runner each), each
+  through its own adb server (`tcp:HOST:PORT/SERIAL`, else the default one);
 - `--avd NAME`: AVD NAME (created if missing) booted headless, one instance
   per shard, shut down by `close()`;
 - `--managed NAME`: a Gradle managed device; Gradle builds, boots, installs
@@ -35,6 +36,7 @@ from typing import Any
 
 from .. import emulators, github_actions
 from .. import testbed as tb
+from ..adb_address import DeviceAddress
 from ..console import Console
 from ..devices import Adb, Device
 from ..errors import DeviceGone, InfrastructureError, UserError
@@ -69,11 +71,13 @@ class AndroidOptions:
 # --- where a runner gets its device --------------------------------------------------
 
 class ConnectedTarget:
-    """An attached device (or an emulator someone else started)."""
+    """An attached device (or an emulator someone else started), through the adb
+    server it is attached to; named as --connected names it."""
 
-    def __init__(self, adb: Adb, serial: str) -> None:
-        self.adb = adb
-        self.serial = serial
+    def __init__(self, adb: Adb, address: DeviceAddress) -> None:
+        self.adb = adb.of(address)
+        self.serial = address.serial
+        self.name = str(address)
 
     def acquire(self, options: AndroidOptions) -> Device:
         try:
@@ -208,18 +212,19 @@ def create_android_runners(spec: RunnerSpec,
     if isinstance(where, Managed):
         return [managed_runner(spec, where, options, adb, host, layout)]
     if isinstance(where, Connected):
-        serials = list(where.serials)
-        if spec.shards not in (1, len(serials)):
+        addresses = list(where.addresses)
+        if spec.shards not in (1, len(addresses)):
             raise UserError(f"--shards {spec.shards} needs {spec.shards} devices: pass them as "
                             "--connected SERIAL1,SERIAL2,...")
-        for serial in serials:
-            adb.device(serial)  # fails now, clearly, if it is missing/offline/unauthorized
-        targets: list[ConnectedTarget | AvdTarget] = [ConnectedTarget(adb, s) for s in serials]
+        for address in addresses:
+            adb.device_at(address)  # fails now, clearly, if missing/offline/unreachable
+        targets: list[ConnectedTarget | AvdTarget] = [ConnectedTarget(adb, a)
+                                                      for a in addresses]
     else:
         targets = list(avd_targets(spec, where, options, adb, host, layout, console))
     apks = testbed_apks(spec, options, host, layout, console)
-    return [AndroidRunner(t.serial, t, adb=adb, spec=spec, options=options, apks=apks)
-            for t in targets]
+    return [AndroidRunner(t.name if isinstance(t, ConnectedTarget) else t.serial, t,
+                          adb=t.adb, spec=spec, options=options, apks=apks) for t in targets]
 
 
 def avd_targets(spec: RunnerSpec, avd: Avd, options: AndroidOptions, adb: Adb, host: Host,
