@@ -54,5 +54,5 @@ def build_wheel_args(parser: argparse.ArgumentParser) -> None:
 def devices_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--connected", type=values.addresses, default=(),
                         metavar="ADDRESS[,ADDRESS]",
-                        help="also list the devices of the adb servers these name "
+                        help="list the devices of the adb servers these name "
                         "(tcp:HOST:PORT/SERIAL, as `test --connected` takes them)")
