@@ -12,6 +12,7 @@ import junitparser
 
 from cpython_android.results import (
     FileState,
+    convert_log,
     mark_crashed,
     merge,
     parse_log,
@@ -142,3 +143,16 @@ def test_html_beside_the_junit_unless_named_or_off(tmp_path):
     write_html(results, tmp_path / "deep" / "report.html")
     assert (tmp_path / "deep" / "report.html").read_text().startswith("<!DOCTYPE html>")
     assert list((tmp_path / "deep").iterdir()) == [tmp_path / "deep" / "report.html"]
+
+
+def test_a_hostile_elapsed_time_makes_no_time_a_calendar_cannot_hold(tmp_path):
+    log = tmp_path / "hostile.log"
+    log.write_text("999999999:00:00 load avg: 1.00 [1/1] test_x\n"
+                   "999999999:59:59 load avg: 1.00 [1/1] test_x passed in 99999999 hour\n")
+    junit = tmp_path / "junit.xml"
+    results = convert_log(log, junit, html=tmp_path / "junit.html")
+    [span] = results.files["test_x"].spans
+    assert span.seconds <= 31 * 24 * 3600
+    again, _ = read_junit(junit)
+    assert again.files["test_x"].status == FileState.PASSED
+    assert "test_x" in (tmp_path / "junit.html").read_text()
