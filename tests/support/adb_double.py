@@ -103,6 +103,7 @@ class FakeDevice:
     # An app that starts and ends between two `pidof` polls: pidof never sees it.
     app_too_quick: bool = False
     instrument_args: list[dict[str, str]] = field(default_factory=list)  # what ran, for tests
+    instrumented: list[str] = field(default_factory=list)  # the package of each run
     connections: set[socket.socket] = field(default_factory=set)
     changed: threading.Condition = field(default_factory=threading.Condition)
 
@@ -584,6 +585,7 @@ class Instrumentation:
                 f"android.util.AndroidException: INSTRUMENTATION_FAILED: {component}\n")
             return 1
         d.instrument_args.append(extras)
+        d.instrumented.append(package)
         time.sleep(d.start_delay)
         started = time.monotonic()
         self.status(1, test="testPython", **{"class": "org.python.testbed.PythonSuite"})

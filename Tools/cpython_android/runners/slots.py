@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 PROCESSES_PER_CPU = 2
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def plural(count: int, word: str, words: str = "") -> str:
+    return f"{count} {word if count == 1 else words or word + 's'}"
 
 
 def choose(asked: int | None, held: int, cpus: Mapping[str, int | None]) -> int:
@@ -55,7 +55,7 @@ def describe(count: int, asked: int | None, held: int, cpus: Mapping[str, int | 
         why = "; ".join(f"{serial}: {plural(n, 'CPU') if n else 'CPUs unknown'}"
                         for serial, n in cpus.items())
         why += f"; the testbed holds {plural(held, 'app')}"
-    return f"per device: {plural(count, 'test process')} ({why})"
+    return f"per device: {plural(count, 'test process', 'test processes')} ({why})"
 
 
 class DeviceTarget(Protocol):
