@@ -17,19 +17,17 @@ SOURCES = ["Tools", "tests", "Android", "benchmarks", "noxfile.py", "tasks.py"]
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The unit tests, tests/unit (no CPython build; pytest options after --).
-    Those of them marked `integration` need a build: they are left out here."""
+    """The unit tests, tests/unit (no CPython build; pytest options after --)."""
     session.install("-e", ".[dev]")
-    session.run("pytest", "-ra", "-n", "auto", "-m", "not integration", "tests/unit",
-                *session.posargs)
+    session.run("pytest", "-ra", "-n", "auto", "tests/unit", *session.posargs)
 
 
 @nox.session
 def integration(session: nox.Session) -> None:
-    """The tests that build CPython for real (tests/integration, and those marked
-    `integration` in tests/unit): qemu, the ADB double, the android-lab."""
+    """The tests that build CPython for real (tests/integration): qemu, the ADB
+    double, the android-lab."""
     session.install("-e", ".[dev]")
-    session.run("pytest", "-ra", "-m", "integration", "tests", *session.posargs)
+    session.run("pytest", "-ra", "tests/integration", *session.posargs)
 
 
 @nox.session

@@ -33,14 +33,27 @@ from support.devices import fake_apks
 # lab_build): registered once here, so every test module shares one build.
 pytest_plugins = ["support.lab_fixtures"]
 INTEGRATION = Path(__file__).parent / "integration"
+UNIT = Path(__file__).parent / "unit"
+#: The session fixtures that build or run a CPython build: only tests/integration uses them.
+BUILDS = {"gnu_build", "ft_build", "cross_env", "build_python", "android_lab",
+          "lab_cross_build", "lab_x86_64", "lab_aarch64", "lab_build"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Everything in tests/integration is `integration`, so `-m integration` and
-    `-m 'not integration'` split the suite as its folders do."""
+    `-m 'not integration'` split the suite as its folders do; a test in
+    tests/unit that needs a build is refused (it belongs in tests/integration)."""
+    misplaced = []
     for item in items:
         if INTEGRATION in item.path.parents:
             item.add_marker(pytest.mark.integration)
+        elif UNIT in item.path.parents and (
+                BUILDS & set(getattr(item, "fixturenames", ()))
+                or item.get_closest_marker("integration") or item.get_closest_marker("lab")):
+            misplaced.append(item.nodeid)
+    if misplaced:
+        raise pytest.UsageError("tests/unit is for tests without a CPython build; move "
+                                f"these to tests/integration: {', '.join(misplaced)}")
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,9 @@ ANSWER_SECONDS = 10.0
 #: The same for a device's own transfers (a large push, a slow emulator's
 #: storage), once the server has answered.
 TRANSFER_SECONDS = 120.0
+#: How long a device that went quiet has to answer `adb shell echo` before it
+#: counts as lost: a busy emulator answers in well under a second.
+PROBE_SECONDS = 10.0
 #: Linux's largest pid_max: a larger "pid" is not one.
 MAX_PID = 2**22
 T = TypeVar("T")
@@ -201,21 +204,29 @@ class Device:
     def __repr__(self) -> str:
         return f"Device({self.serial!r})"
 
-    def _device(self) -> adbutils.AdbDevice:
-        return self.adb.client(TRANSFER_SECONDS).device(self.serial)
-
     def _gone(self, error: Exception) -> DeviceGone:
-        return DeviceGone(f"device {self.serial} disconnected ({error})")
+        return DeviceGone(f"device {self.serial} disconnected ({error})", serial=self.serial)
 
     @contextlib.contextmanager
-    def _talking(self) -> Iterator[adbutils.AdbDevice]:
-        """The device; adb's errors and a dropped connection become DeviceGone."""
+    def _talking(self, timeout: float = TRANSFER_SECONDS) -> Iterator[adbutils.AdbDevice]:
+        """The device (each socket read or write bounded by `timeout`); adb's
+        errors and a dropped connection become DeviceGone."""
         # lazily: the shim runs on a bare python3; third-party packages load only when used
         from adbutils import AdbError
         try:
-            yield self._device()
+            yield self.adb.client(timeout).device(self.serial)
         except (AdbError, OSError, EOFError) as e:
             raise self._gone(e) from e
+
+    def answers(self, timeout: float = PROBE_SECONDS) -> bool:
+        """Whether the device runs `echo` within `timeout` seconds: adb can still
+        list a device that stopped answering (a hung emulator)."""
+        try:
+            with self._talking(timeout) as device:
+                result = device.shell2("echo answering", timeout=timeout, v2=True)
+        except DeviceGone:
+            return False
+        return result.stdout.strip() == "answering"
 
     def shell(self, argv: list[str], timeout: float = 120) -> ShellResult:
         """Run a command (quoted for the device's shell); v2 protocol for the exit status."""
@@ -296,8 +307,11 @@ class Device:
             elif path.is_file() and "__pycache__" not in path.parts:
                 self.push(path, str(target))
 
-    def pull(self, remote: str, local: Path) -> bool:
-        """Copy a device file here; False if it does not exist."""
+    def pull(self, remote: str, local: Path, as_app: str | None = None) -> bool:
+        """Copy a device file here; False if it does not exist.  `as_app`: read it as
+        that app, in its internal storage (pull_as_app)."""
+        if as_app:
+            return self.pull_as_app(remote, local, as_app)
         with self._talking() as device:
             info = device.sync.stat(remote)
             if info.mtime is None or not stat.S_ISREG(info.mode):

@@ -37,6 +37,9 @@ BOOT_TIMEOUT = 600.0
 #: The emulator's default RAM (2 GB) is too little for the whole test suite.
 RAM_MB = 4096
 HEADLESS_FLAGS = ("-no-window", "-no-audio", "-no-boot-anim", "-no-snapshot-save")
+#: A cold boot that ignores the AVD's quickboot snapshot, which can be broken
+#: (python/cpython#150386, #155518): the second and last try to boot.
+COLD_BOOT_FLAGS = ("-no-snapshot-load",)
 FIRST_CONSOLE_PORT = 5554  # emulators use even console ports 5554..5682
 LAST_CONSOLE_PORT = 5682
 SHUTDOWN_GRACE = 30.0
@@ -193,13 +196,18 @@ def free_console_ports(adb: Adb, count: int) -> list[int]:
 
 
 def start(sdk: Sdk, name: str, port: int, log_path: Path, *, read_only: bool,
-          kvm: Path = Path("/dev/kvm")) -> Emulator:
+          kvm: Path = Path("/dev/kvm"), cold: bool = False) -> Emulator:
+    """Start the emulator (`cold`: without loading its snapshot, logged to
+    cold_log(log_path))."""
     check_kvm(kvm)
     if not sdk.emulator.is_file():
         raise SetupError(f"no emulator at {sdk.emulator}: install it with `sdkmanager emulator`")
     command = [str(sdk.emulator), "-avd", name, "-port", str(port), *HEADLESS_FLAGS]
     if read_only:
         command.append("-read-only")
+    if cold:
+        command += COLD_BOOT_FLAGS
+        log_path = cold_log(log_path)
     process = start_background(command, log_path)
     return Emulator(name, port, process, command, log_path)
 
@@ -228,3 +236,21 @@ def wait_until_booted(emulator: Emulator, adb: Adb, timeout: float = BOOT_TIMEOU
                                  reason=f"emulator {emulator.name} ({emulator.serial}) did not "
                                  f"boot within {timeout:.0f} s: it was stopped")
         time.sleep(poll)
+
+
+def cold_log(log_path: Path) -> Path:
+    """Where the cold boot's output goes, beside the first try's."""
+    return log_path.with_name(f"{log_path.stem}-cold{log_path.suffix}")
+
+
+def not_booted(name: str, tries: list[EmulatorFailed]) -> EmulatorFailed:
+    """The one error after every try to boot AVD `name` failed: what was tried,
+    how each ended, and the logs (the last try's tail is shown)."""
+    last = tries[-1]
+    how = "; ".join(("a cold boot without its snapshot (-no-snapshot-load)"
+                     if COLD_BOOT_FLAGS[0] in t.command else "a boot") + f": {t.reason}"
+                    for t in tries)
+    logs = [t.log_path for t in tries if t.log_path is not None]
+    return EmulatorFailed(last.command, last.returncode, log_path=logs[-1], tail=last.tail,
+                          reason=f"AVD {name} did not boot after {len(tries)} tries ({how}); "
+                          f"emulator log: {', '.join(map(str, logs))}")

@@ -29,6 +29,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from .textutil import join_command
@@ -84,8 +85,31 @@ class InfrastructureError(ToolError):
     exit_status = INFRASTRUCTURE_EXIT_STATUS
 
 
+class Loss(Enum):
+    """How a device was lost (`DeviceGone.how`); the value is said in messages."""
+
+    #: adb lists it offline or not at all, or its connection dropped.
+    DISCONNECTED = "disconnected"
+    #: The app's process ended with no exit status and no crash, and `am
+    #: instrument` was aborted or cut off (Android's system server died:
+    #: "INSTRUMENTATION_ABORTED: System has crashed."), though adb may still answer.
+    NO_RESULT = "ended the run without a result"
+    #: No output for the stall limit, and no answer to `adb shell echo`.
+    STALLED = "stopped answering"
+
+
 class DeviceGone(InfrastructureError):
-    """The device disconnected (or the adb server went away) during an operation."""
+    """The device was lost during an operation: it disconnected (or the adb
+    server went away), stopped answering, or ended the app without a result.
+    A runner's run ends with it, and only with it, when its device is lost:
+    the harness can run the unfinished files elsewhere.  `serial` names the
+    device ("" if unknown), `how` says which loss."""
+
+    def __init__(self, message: str, *, serial: str = "",
+                 how: Loss = Loss.DISCONNECTED) -> None:
+        super().__init__(message)
+        self.serial = serial
+        self.how = how
 
 
 class CommandFailed(ToolError):

@@ -79,3 +79,15 @@ def test_failing_configure_shows_command_tail_and_log(cpython_source: Path, tmp_
     assert "C compiler" in log.read_text()
     # A failed configure leaves no stamp: the next run configures again.
     assert not (cross_build / "build" / ".android-py-configure.json").exists()
+
+
+def test_our_gnu_build_passes_check(gnu_build):
+    """`check HOST` on the real build: every ELF file is for the host's machine."""
+    result = gnu_build.cli("check", GNU_HOST)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {name: [line for line in result.stdout.splitlines() if name in line]
+            for name in ("lib/libpython3.13.so.1.0", "bin/python3.13 ")}
+    for lines in rows.values():
+        assert len(lines) == 1, result.stdout
+        assert lines[0].split()[1] == "AARCH64", lines[0]
+    assert ": all ok" in result.stdout

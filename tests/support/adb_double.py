@@ -22,8 +22,10 @@ process: `am instrument` of PKG.test starts PKG's, `pidof PKG` finds it, its
 data directories are PKG's own, and ActivityManager logs its start as on a
 device.  A
 device can be told to crash (SIGSEGV in the python, reported as `F/libc`), to
-disconnect after N log lines, to start slowly, to refuse installs, or to boot
-late.
+start slowly, to refuse installs, or to boot late; and to be lost mid-run in
+each way a real one is (FakeDevice's `*_after_lines` fields): to vanish
+(`disconnect`), to hang (`hang`), or to lose Android's system server
+(`system_crash`).
 """
 
 from __future__ import annotations
@@ -91,7 +93,14 @@ class FakeDevice:
     boot_after: float = 0.0  # seconds from creation until sys.boot_completed=1
     start_delay: float = 0.0  # seconds before the app process appears
     install_failure: str | None = None  # e.g. "INSTALL_FAILED_NO_MATCHING_ABIS: ..."
-    disconnect_after_lines: int | None = None  # go away after this many app log lines
+    # Lost mid-run, after the app logged this many lines (of its stdout and
+    # stderr together), in one of three ways (the methods say what each does):
+    disconnect_after_lines: int | None = None  # vanishes: `disconnect()`
+    hang_after_lines: int | None = None  # stops answering: `hang()`
+    system_crash_after_lines: int | None = None  # its system server dies: `system_crash()`
+    # What adb lists once the device vanished: "gone" (nothing, as when it is
+    # unplugged or its emulator killed) or "offline".
+    vanish_as: str = "gone"
     # The logger_entry version `logcat --binary` writes (1-4, as Android's
     # releases did); None: this logcat refuses --binary (only text).
     logcat_binary: int | None = 4
@@ -106,6 +115,8 @@ class FakeDevice:
     instrumented: list[str] = field(default_factory=list)  # the package of each run
     connections: set[socket.socket] = field(default_factory=set)
     changed: threading.Condition = field(default_factory=threading.Condition)
+    hung: bool = False  # see hang()
+    system_crashed: bool = False  # see system_crash()
 
     def __post_init__(self) -> None:
         self.props.setdefault("ro.product.model", "Double")
@@ -121,9 +132,11 @@ class FakeDevice:
             self.changed.notify_all()
 
     def disconnect(self) -> None:
-        """Unplug: the device leaves the list and every open stream breaks."""
+        """Vanish (unplugged, its emulator killed): the device leaves `host:devices`
+        (or is listed "offline": `vanish_as`), every open connection to it
+        drops, and its app stops."""
         with self.changed:
-            self.state = "gone"
+            self.state = self.vanish_as
             for conn in list(self.connections):
                 try:
                     conn.shutdown(socket.SHUT_RDWR)
@@ -131,6 +144,52 @@ class FakeDevice:
                     pass
             self.changed.notify_all()
         self.stop_app()
+
+    def hang(self) -> None:
+        """Stop answering without closing anything, as a frozen emulator: the
+        app's process is stopped (SIGSTOP), open streams (logcat, `am
+        instrument`) send nothing more, and new shell and sync requests get no
+        answer, while adb still lists the device as "device".  `unhang()` ends it."""
+        with self.changed:
+            self.hung = True
+            for app in self.apps.values():  # every app's process
+                if app.process.poll() is None:
+                    app.process.send_signal(signal.SIGSTOP)
+            self.changed.notify_all()
+
+    def unhang(self) -> None:
+        with self.changed:
+            self.hung = False
+            for app in self.apps.values():
+                if app.process.poll() is None:
+                    app.process.send_signal(signal.SIGCONT)
+            self.changed.notify_all()
+
+    def wait_while_hung(self) -> None:
+        """What a request to a hung device does: wait (until unhang() or a vanish)."""
+        with self.changed:
+            while self.hung and self.state == "device":
+                self.changed.wait(0.5)
+        if self.state != "device":
+            raise Disconnected
+
+    def system_crash(self) -> None:
+        """Android's system server dies (python/cpython#142387's crash loop): the
+        app's process is killed with no fatal signal logged, `am instrument`
+        prints "INSTRUMENTATION_ABORTED: System has crashed." and ends without a
+        result, and adb still lists the device and it answers."""
+        self.system_crashed = True
+        self.stop_app()
+
+    def line_logged(self, count: int) -> bool:
+        """The app logged its `count`th line: be lost as told; True if lost."""
+        for limit, lose in ((self.disconnect_after_lines, self.disconnect),
+                            (self.hang_after_lines, self.hang),
+                            (self.system_crash_after_lines, self.system_crash)):
+            if limit is not None and count >= limit:
+                lose()
+                return True
+        return False
 
     def stop_app(self, package: str | None = None) -> None:
         """`am force-stop PACKAGE`; every app's process when None."""
@@ -198,6 +257,7 @@ class AdbDouble:
     def __exit__(self, *exc: object) -> None:
         for device in self.devices.values():
             device.stop_app()
+            device.unhang()  # its waiting requests end
         self.server.shutdown()
         self.server.server_close()
 
@@ -330,6 +390,7 @@ class Session:
 
     def device_service(self, req: str) -> None:
         assert self.device is not None
+        self.device.wait_while_hung()  # a hung device never answers
         if req == "sync:":
             self.okay()
             Sync(self.device, self).serve()
@@ -525,10 +586,11 @@ class Shell:
         sent = 0
         while True:
             with d.changed:
-                while sent >= len(d.logcat) and d.state != "gone" and not dump:
+                while ((sent >= len(d.logcat) or d.hung) and d.state == "device"
+                       and not dump):
                     d.changed.wait(0.5)
                 entries, sent = d.logcat[sent:], len(d.logcat)
-                if d.state == "gone":
+                if d.state != "device":
                     raise Disconnected
             for e in entries:
                 if pid is None or e.pid == pid:
@@ -586,6 +648,7 @@ class Instrumentation:
             return 1
         d.instrument_args.append(extras)
         d.instrumented.append(package)
+        d.system_crashed = False  # the system server is back (to die again, if told)
         time.sleep(d.start_delay)
         started = time.monotonic()
         self.status(1, test="testPython", **{"class": "org.python.testbed.PythonSuite"})
@@ -603,9 +666,7 @@ class Instrumentation:
                 for piece in chunk.decode(errors="replace").splitlines(keepends=True):
                     d.log(pid, level, tag, piece)
                     lines += piece.endswith("\n")
-                    if (d.disconnect_after_lines is not None
-                            and lines >= d.disconnect_after_lines):
-                        d.disconnect()
+                    if d.line_logged(lines):
                         return
 
         pumps = [threading.Thread(target=pump, args=(process.stdout, "I", "python.stdout")),
@@ -615,8 +676,11 @@ class Instrumentation:
         status = process.wait()
         for t in pumps:
             t.join()
-        if d.state == "gone":
-            raise Disconnected
+        if d.state != "device" or d.hung:
+            raise Disconnected  # nothing more is said
+        if d.system_crashed:
+            self.shell.write("INSTRUMENTATION_ABORTED: System has crashed.\n")
+            return 0
         if status < 0:  # a native crash: Android's debuggerd reports it, the process dies
             sig = signal.Signals(-status)
             d.log(pid, "F", "libc", f"Fatal signal {-status} ({sig.name}), code 1 (SEGV_MAPERR)"

@@ -1,11 +1,17 @@
 """Small regrtest test files (passing, failing, crashing with SIGSEGV, in C too, hanging)
-that harness tests write into a `--testdir`, and a JUnit reader to compare
-a run's XML with what those files do."""
+that harness tests write into a `--testdir`, and JUnit readers to compare
+a run's XML with what those files do (and check it against Jenkins' schema)."""
 
 from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
+
+import junitparser
+import xmlschema
+
+SCHEMA = Path(__file__).resolve().parent.parent / "data" / "junit-10.xsd"
 
 TEST_FILES = {
     "test_pass": """
@@ -93,8 +99,6 @@ def write_tests(directory: Path, *names: str) -> Path:
 
 def junit_cases(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
     """(suite, case name) -> (outcome, message) from a JUnit file."""
-    import junitparser
-
     xml = junitparser.JUnitXml.fromfile(str(path))
     cases = {}
     for suite in xml:
@@ -104,3 +108,13 @@ def junit_cases(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
             message = (results[0].message or "") if results else ""
             cases[(suite.name, case.name)] = (outcome, message)
     return cases
+
+
+def validate(path: Path) -> None:
+    """Valid under the JUnit schema Jenkins reads (tests/data/junit-10.xsd)."""
+    xmlschema.XMLSchema(SCHEMA).validate(path)
+
+
+def junit_suites(path: Path) -> dict[str, Any]:
+    """Suite name -> suite, from a JUnit file."""
+    return {suite.name: suite for suite in junitparser.JUnitXml.fromfile(str(path))}

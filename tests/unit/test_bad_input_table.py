@@ -244,6 +244,7 @@ CASES = [
     Case("timeout-nan", "test build --timeout nan", ("nan",)),
     Case("timeout-negative", "test build --timeout -5", ("-5",)),
     Case("deadline-zero", "test build --deadline 0", ("'0'",)),
+    Case("stall-timeout-zero", "test build --stall-timeout 0", ("'0'",)),
     Case("shards-zero", "test build --shards 0", ("shards",)),
     Case("code-and-module", "test build -c pass -m test", ("not allowed",)),
     Case("connected-and-avd", f"test {ANDROID} --connected a --avd b", ("not allowed",)),

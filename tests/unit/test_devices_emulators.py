@@ -8,6 +8,7 @@ server double.  Our own code runs unmodified.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import time
@@ -18,7 +19,7 @@ import pytest
 from cpython_android import emulators
 from cpython_android.console import Console
 from cpython_android.devices import Adb
-from cpython_android.errors import CommandFailed, InfrastructureError, SetupError
+from cpython_android.errors import CommandFailed, InfrastructureError, SetupError, report
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import Avd, RunnerSpec
@@ -155,7 +156,6 @@ def test_sdk_programs_that_cannot_start_are_one_error(sdk, tmp_path: Path) -> No
 
 def test_avd_runners_boot_use_and_shut_down(sdk, double, tmp_path: Path) -> None:
     """--avd NAME --shards 2: two read-only instances on free ports, stopped by close()."""
-    import asyncio
     avd_home = tmp_path / "avd"
     (avd_home / "py.avd").mkdir(parents=True)
     (avd_home / "py.ini").write_text("path=...\n")
@@ -187,3 +187,62 @@ def test_avd_runners_boot_use_and_shut_down(sdk, double, tmp_path: Path) -> None
     for runner in runners:
         asyncio.run(runner.close())
     assert all(p.poll() is not None for p in processes)
+
+
+def avd_runner(sdk, tmp_path: Path, boot_timeout: float = 30):
+    avd_home = tmp_path / "avd"
+    (avd_home / "py.avd").mkdir(parents=True)
+    (avd_home / "py.ini").write_text("path=...\n")
+    layout = Layout(tmp_path / "xb")
+    fake_apks(layout)
+    [runner] = create_android_runners(RunnerSpec(HOST, layout, "3.13", target=Avd("py")),
+                                      AndroidOptions(kvm_device=Path("/dev/null"),
+                                                     boot_timeout=boot_timeout))
+    return runner, layout
+
+
+def test_a_broken_snapshot_is_booted_cold(sdk, double, tmp_path: Path) -> None:
+    """python/cpython#150386/#155518: the emulator fails on the AVD's snapshot; a
+    second, cold boot without it (-no-snapshot-load) comes up and is used."""
+    started = tmp_path / "started"
+    script(sdk.emulator, f"""echo "$@" >> {started}
+case " $* " in *" -no-snapshot-load "*) echo "INFO    | cold boot"; exec sleep 120;; esac
+echo "ERROR   | Loading snapshot 'default_boot' failed: already exists"
+exit 1
+""")
+    runner, layout = avd_runner(sdk, tmp_path)
+
+    def plug_in_when_cold() -> None:
+        while "-no-snapshot-load" not in (started.read_text() if started.exists() else ""):
+            time.sleep(0.05)
+        double.add_device(runner.name, tmp_path / "device")
+
+    threading.Thread(target=plug_in_when_cold, daemon=True).start()
+    device = runner.prepare()
+    assert device.serial == runner.name == "emulator-5554"
+    tries = started.read_text().splitlines()
+    assert len(tries) == 2 and "-no-snapshot-load" not in tries[0]
+    assert tries[1].endswith("-no-snapshot-save -no-snapshot-load")
+    logs = layout.logs_dir
+    assert "already exists" in (logs / "emulator-5554.log").read_text()
+    assert "cold boot" in (logs / "emulator-5554-cold.log").read_text()
+    process = runner.target.emulator.process  # type: ignore[union-attr]
+    asyncio.run(runner.close())
+    assert process.poll() is not None
+
+
+def test_an_avd_that_boots_neither_way_is_one_error(sdk, double, tmp_path: Path) -> None:
+    script(sdk.emulator, 'echo "FATAL   | Snapshot \'default_boot\' already exists"\nexit 1\n')
+    runner, layout = avd_runner(sdk, tmp_path)
+    started = time.monotonic()
+    with pytest.raises(emulators.EmulatorFailed) as error:
+        runner.prepare()
+    assert time.monotonic() - started < 30
+    first, cold = layout.logs_dir / "emulator-5554.log", layout.logs_dir / "emulator-5554-cold.log"
+    assert error.value.message == (
+        "AVD py did not boot after 2 tries (a boot: emulator py exited with status 1 before it "
+        "booted; a cold boot without its snapshot (-no-snapshot-load): emulator py exited with "
+        f"status 1 before it booted); emulator log: {first}, {cold}")
+    shown = report(error.value)
+    assert shown.exit_status == 4
+    assert "Snapshot 'default_boot' already exists" in shown.text  # the log's tail

@@ -5,8 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from support.cli import REPO
 
 
@@ -58,14 +56,6 @@ def junit_content(path: Path) -> list[tuple]:
     return [(suite.name, case.classname, case.name,
              [(type(r).__name__, r.message) for r in case.result])
             for suite in junitparser.JUnitXml.fromfile(str(path)) for case in suite]
-
-
-@pytest.mark.integration
-def test_test_task_runs_regrtest_on_the_host(gnu_build):
-    result = invoke("test", "--host", gnu_build.host, "--checkout", str(gnu_build.checkout),
-                    "--cross-build-dir", str(gnu_build.cross_build), "--args", "-- test_bool")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Result: SUCCESS" in result.stdout
 
 
 def test_every_task_has_a_docstring():

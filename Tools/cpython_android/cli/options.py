@@ -358,6 +358,9 @@ def test_options(parser: argparse.ArgumentParser) -> None:
                         help="per test file (regrtest's --timeout)")
     parser.add_argument("--deadline", type=positive_float, metavar="SECONDS",
                         help="for the whole run: then every target process is killed")
+    parser.add_argument("--stall-timeout", type=positive_float, metavar="SECONDS",
+                        help="Android: after this long without output (default 300), a "
+                        "device that does not answer `adb shell echo` is lost (exit 4)")
     device_options(parser)
     python_args(parser)
 

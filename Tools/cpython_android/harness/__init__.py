@@ -86,7 +86,8 @@ def run_test_command(options: TestOptions, ctx: BuildContext, target: Target, *,
                       per_device=per_device,
                       verbose=options.verbose, target=target,
                       ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console,
-                      testbed_project=find_project(ctx.checkout))
+                      testbed_project=find_project(ctx.checkout),
+                      stall_timeout=options.stall_timeout)
     if more_devices and isinstance(target, Connected):
         spec = replace(spec, shards=len(target.serials))
     runners = create_runners(spec)

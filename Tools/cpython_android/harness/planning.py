@@ -55,6 +55,7 @@ class TestOptions:
     resume: bool = True
     timeout: float | None = None  # per test file, passed to regrtest --timeout
     deadline: float | None = None  # seconds for the whole run
+    stall_timeout: float | None = None  # Android: silence before the device must answer
     verbose: int = 0
     pull: tuple[str, ...] = ()  # --pull: files the run produces, copied back after it
     output_dir: Path | None = None  # --output-dir: where they go

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from ..console import Console
 from ..errors import UserError
-from ..results import append_job_summary, apply_regrtest_options, write_junit
+from ..results import FileState, append_job_summary, apply_regrtest_options, write_junit
 from ..runners import Runner
 from .shard_run import RunContext
 from .shards import RunReport
@@ -54,7 +54,15 @@ def finish_report(report: RunReport, runners: Sequence[Runner], ctx: RunContext)
     if report.interrupted:
         raise KeyboardInterrupt  # the cli says so and exits 130
     # regrtest's status when tests failed; else the status of the error that
-    # stopped a runner (4 for a lost device, as outside a shard); else 1 for
+    # stopped a runner (4 for a lost device, as outside a shard), also when the
+    # only files that did not pass are the ones it left unfinished; else 1 for
     # any other problem.
-    status = report.results.exit_status()
-    return status or report.failure_status or (1 if problems else 0)
+    results = report.results
+    if report.failure_status and not any(
+            results.file_failed(f) for f in results.files.values() if f.status not in LEFT):
+        return report.failure_status
+    return results.exit_status() or report.failure_status or (1 if problems else 0)
+
+
+#: The states of the files a runner stopped by an error leaves behind.
+LEFT = frozenset({FileState.NOT_RUN, FileState.RUNNING})

@@ -37,12 +37,13 @@ from .. import emulators, github_actions
 from .. import testbed as tb
 from ..console import Console
 from ..devices import Adb, Device
-from ..errors import UserError
+from ..errors import DeviceGone, InfrastructureError, UserError
 from ..hosts import Host
 from ..layout import Layout
 from ..toolchains.ndk import DEFAULT_NDK_VERSION, android_home
 from . import slots
 from .base import Invocation, LineCallback, Outcome, RunnerSpec
+from .device_loss import STALL_SECONDS
 from .device_session import Session, plan_launch
 from .gradle import GradleLauncher
 from .logcat import EXIT_MARKER as EXIT_MARKER
@@ -61,6 +62,7 @@ class AndroidOptions:
     pid_poll: float = PID_POLL_SECONDS
     drain_idle: float = DRAIN_IDLE_SECONDS
     boot_timeout: float = 600.0
+    stall_timeout: float = STALL_SECONDS  # silence before the device must answer (device_loss)
     avd_api_level: int | None = None  # for AVDs we create (default emulators.DEFAULT_...)
     kvm_device: Path = Path("/dev/kvm")
     testbed_project: Path | None = None  # another copy of testbed/ (default: ours)
@@ -76,7 +78,12 @@ class ConnectedTarget:
         self.serial = serial
 
     def acquire(self, options: AndroidOptions) -> Device:
-        device = self.adb.device(self.serial)
+        try:
+            device = self.adb.device(self.serial)
+        except DeviceGone:
+            raise
+        except InfrastructureError as e:  # it was there when the run began
+            raise DeviceGone(str(e), serial=self.serial) from e
         device.wait_for_boot(options.boot_timeout)
         return device
 
@@ -92,19 +99,30 @@ class AvdTarget:
         self.adb, self.sdk, self.name, self.port = adb, sdk, name, port
         self.log_path, self.read_only = log_path, read_only
         self.emulator: Any = None
+        self.cold = False  # a boot failed once: boot without the snapshot from now on
 
     @property
     def serial(self) -> str:
         return f"emulator-{self.port}"
 
     def acquire(self, options: AndroidOptions) -> Device:
-        if self.emulator is None or self.emulator.process.poll() is not None:
+        """The booted emulator; one that exits or does not boot is tried once
+        more from a cold boot without its snapshot (emulators.COLD_BOOT_FLAGS)."""
+        if self.emulator is not None and self.emulator.process.poll() is None:
+            return emulators.wait_until_booted(self.emulator, self.adb, options.boot_timeout)
+        # If nobody calls close() (an error, Ctrl-C), the emulator still goes when we do.
+        atexit.register(self.release)
+        tries: list[emulators.EmulatorFailed] = []
+        for cold in (False, True) if not self.cold else (True,):
             self.emulator = emulators.start(self.sdk, self.name, self.port, self.log_path,
-                                            read_only=self.read_only, kvm=options.kvm_device)
-            # If nobody calls close() (an error, Ctrl-C), the emulator still
-            # goes when we do.
-            atexit.register(self.release)
-        return emulators.wait_until_booted(self.emulator, self.adb, options.boot_timeout)
+                                            read_only=self.read_only, kvm=options.kvm_device,
+                                            cold=cold)
+            try:
+                return emulators.wait_until_booted(self.emulator, self.adb, options.boot_timeout)
+            except emulators.EmulatorFailed as e:
+                tries.append(e)
+                self.cold = True
+        raise emulators.not_booted(self.name, tries)
 
     def release(self) -> None:
         atexit.unregister(self.release)
@@ -180,7 +198,7 @@ def create_android_runners(spec: RunnerSpec,
     The harness calls `await runner.close()` on each runner at the end: that
     shuts down the emulators `--avd` booted.
     """
-    options = options or AndroidOptions()
+    options = options or AndroidOptions(stall_timeout=spec.stall_timeout or STALL_SECONDS)
     host, layout, console = spec.host, spec.layout, spec.console
     if host is None or not host.is_android:
         raise UserError(f"{host} is not an Android host: --connected/--managed/--avd are for "

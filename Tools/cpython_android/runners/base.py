@@ -46,8 +46,9 @@ class Outcome:
     interrupted: bool = False
     junit_xml: Path | None = None  # a local copy of the XML, if the target wrote one
     detail: str = ""  # e.g. "device disconnected", "killed by SIGSEGV"
-    # The exit status of the failure that ended the run, as errors' table has it
-    # (4: the device went away), so it exits the same way in a shard or not; 0: none.
+    # The exit status of the failure that ended the run, as errors' table has it,
+    # so it exits the same way in a shard or not; 0: none.  (A lost device is no
+    # Outcome: the run raises errors.DeviceGone.)
     failure_status: int = 0
     # Android: debuggerd's report of a native crash (tombstone or crash log),
     # read after the app died of a signal (crash/android.py); "" elsewhere.
@@ -88,6 +89,9 @@ class RunnerSpec:
     ndk_version: str | None = None  # for building the testbed (None: the pinned NDK)
     testbed_project: Path | None = None  # the testbed found for the checkout (None: ours)
     console: Console = field(default_factory=Console)  # where progress is shown
+    # Android: seconds without output before the device must answer `adb shell
+    # echo` or count as lost (None: runners/device_loss.py's default).
+    stall_timeout: float | None = None
 
     @property
     def native(self) -> bool:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..crash.android import crash_text
 from ..devices import Device, DeviceGone
-from ..errors import InfrastructureError, UserError
+from ..errors import InfrastructureError, Loss, UserError
 from ..process import aio
 from ..process.aio import AsyncProcess
 from ..process.tree import signal_name
@@ -23,6 +23,7 @@ from ..resume import HOOK_MODULE, hook_argv
 from ..safefiles import contained
 from ..testbed import DEFAULT_APP, TestbedApp
 from .base import Invocation, LineCallback, Outcome
+from .device_loss import check_answering, check_listed, without_result
 from .gradle import GRADLE_GRACE_SECONDS, GradleSession
 from .logcat import Item, LineReader, LogMessage, NotBinary, OutputRouter, app_pids, read_entry
 
@@ -120,6 +121,7 @@ class Session(GradleSession):
         self.invocation: Invocation | None = None
         self.stopped = False
         self.pid: int | None = None  # the app's, once found
+        self.lost = False  # the device was lost (DeviceGone)
 
     async def run(self, invocation: Invocation) -> Outcome:
         runner = self.runner
@@ -135,10 +137,12 @@ class Session(GradleSession):
             if pid is None:
                 return await self.ended_without_pid()
             self.start_logcat(pid)
-        except DeviceGone as e:
-            return self.disconnected(str(e))
-        await self.pump()
-        return await self.outcome()
+            await self.pump()
+            return await self.outcome()
+        except DeviceGone:
+            self.lost = True  # stop() asks it nothing more
+            self.output.show_hidden()
+            raise
 
     # -- starting --
     def push_inputs(self, invocation: Invocation) -> None:
@@ -212,16 +216,20 @@ class Session(GradleSession):
         while not (launcher_done and logcat_done):
             if launcher_done and self.output.state.exit_status is not None:
                 break  # Python said it exited, and the instrumentation is over
+            stall: float | None = None  # while python runs, silence only makes us ask the device
             if launcher_done:
-                timeout: float | None = self.runner.options.drain_idle
+                timeout = self.runner.options.drain_idle
             elif exited_at is not None:
                 timeout = max(0.0, exited_at + AFTER_EXIT_SECONDS - loop.time())
             else:
-                timeout = None
+                timeout = stall = self.runner.options.stall_timeout
             try:
                 source, line = await asyncio.wait_for(self.queue.get(), timeout)
             except TimeoutError:
-                break
+                if stall is None:
+                    break
+                await check_answering(self.runner.adb, self.device, stall)  # or DeviceGone
+                continue
             if line is None:
                 if source == "logcat":
                     logcat_done = True
@@ -240,8 +248,7 @@ class Session(GradleSession):
             raise InfrastructureError(f"the instrumentation did not start on {self.serial}: "
                                       f"{self.output.state.failed} (is the testbed installed? run "
                                       "`android.py build-testbed HOST`)")
-        if not await asyncio.to_thread(self.runner.adb.is_connected, self.serial):
-            return self.disconnected(f"device {self.serial} disconnected")
+        await check_listed(self.runner.adb, self.serial)
         await self.replay_logged()
         return await self.outcome()
 
@@ -275,11 +282,6 @@ class Session(GradleSession):
     def serial(self) -> str:
         return self.device.serial if self.device else self.runner.name
 
-    def disconnected(self, detail: str) -> Outcome:
-        self.output.show_hidden()
-        self.on_line(detail, "stderr")  # a -c run has no other way to say it
-        return Outcome(None, detail=detail, failure_status=DeviceGone.exit_status)
-
     async def outcome(self) -> Outcome:
         state = self.output.state
         junit = await self.pull_junit()
@@ -294,12 +296,15 @@ class Session(GradleSession):
             return Outcome(-state.signal_number, junit_xml=junit,
                            detail=f"killed by {name}: {state.fatal}",
                            crash_log=await self.crash_log())
-        if not await asyncio.to_thread(self.runner.adb.is_connected, self.serial):
-            return self.disconnected(f"device {self.serial} disconnected")
+        await check_listed(self.runner.adb, self.serial)
         self.output.show_hidden()
         if self.process is not None and self.process.returncode not in (None, 0):
             return Outcome(self.process.returncode, junit_xml=junit,
                            detail=f"Gradle exited with status {self.process.returncode}")
+        if self.runner.gradle is None and (why := without_result(state)):
+            raise DeviceGone(f"device {self.serial} {Loss.NO_RESULT.value}: the app's process "
+                             f"ended with no exit status and no crash, and {why}",
+                             serial=self.serial, how=Loss.NO_RESULT)
         what = state.short_msg or state.fatal or "no exit status from the app"
         return Outcome(1, junit_xml=junit, detail=f"the app ended abnormally: {what}")
 
@@ -337,23 +342,17 @@ class Session(GradleSession):
                 remote = pattern if pattern.startswith("/") else f"{base}/{pattern}"
                 # The device's shell expands the glob, and nothing else: every
                 # other character is quoted (glob_for_shell).
-                paths = await asyncio.to_thread(device.matching, glob_for_shell(remote),
-                                                app.app_id if as_app else None)
+                reader = app.app_id if as_app else None
+                paths = await asyncio.to_thread(device.matching, glob_for_shell(remote), reader)
                 for path in paths:
                     local = contained(invocation.pull_to,
                                       invocation.pull_to / PurePosixPath(path).name,
                                       "--pull's copy of")
-                    if await asyncio.to_thread(self.copy, device, path, local, as_app):
+                    if await asyncio.to_thread(device.pull, path, local, reader):
                         pulled.append(local)
         except DeviceGone:
             pass
         return pulled
-
-    def copy(self, device: Device, remote: str, local: Path, as_app: bool) -> bool:
-        """One --pull file: read as the app (its internal storage), or with adb's sync."""
-        if as_app:
-            return device.pull_as_app(remote, local, self.runner.app.app_id)
-        return device.pull(remote, local)
 
     async def pull_events(self) -> None:
         """The events file, whole (it only grows), once Python has exited."""
@@ -387,7 +386,7 @@ class Session(GradleSession):
         self.stopped = True
         for reader in self.readers:
             reader.close()
-        if self.device is not None:
+        if self.device is not None and not self.lost:
             with contextlib.suppress(DeviceGone, Exception):
                 await asyncio.to_thread(self.device.force_stop, self.runner.app.app_id)
         if self.process is not None and self.process.returncode is None:

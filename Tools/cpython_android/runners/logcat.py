@@ -31,6 +31,9 @@ EXIT_MARKER = re.compile(r"Python exited with status (-?\d+)")
 FATAL_SIGNAL = re.compile(r"Fatal signal (\d+) \((\w+)\)")
 EXIT_STATUS = re.compile(r"INSTRUMENTATION_STATUS: pythonExitStatus=(-?\d+)")
 SHORT_MSG = re.compile(r"INSTRUMENTATION_RESULT: shortMsg=(.*)")
+# `am instrument`'s last line, and what it says when Android's system server died.
+RESULT_CODE = re.compile(r"^INSTRUMENTATION_CODE: (-?\d+)")
+ABORTED = re.compile(r"^INSTRUMENTATION_ABORTED: (.*)")
 INSTRUMENTATION_FAILED = re.compile(r"INSTRUMENTATION_STATUS: Error=(.*)|"
                                     r"INSTRUMENTATION_FAILED: (.*)")
 # Noisy and rarely useful (test_syslog writes thousands of lines): shown with -vv.
@@ -149,6 +152,8 @@ class RunState:
     signal_number: int | None = None
     short_msg: str | None = None
     failed: str | None = None  # instrumentation could not start
+    finished: bool = False  # `am instrument` printed its INSTRUMENTATION_CODE
+    aborted: str | None = None  # INSTRUMENTATION_ABORTED's reason ("System has crashed.")
     python_output: bool = False
     instrumentation: list[str] = field(default_factory=list)
     hidden: list[str] = field(default_factory=list)
@@ -288,6 +293,10 @@ class OutputRouter:
         if (m := EXIT_STATUS.search(line)) and (
                 status := int_or_none(m.group(1), low=-2**31, high=2**31 - 1)) is not None:
             self.state.reported_status = status
+        elif RESULT_CODE.search(line):
+            self.state.finished = True
+        elif m := ABORTED.search(line):
+            self.state.aborted = m.group(1).strip()
         elif m := SHORT_MSG.search(line):
             self.state.short_msg = m.group(1).strip()
         elif m := INSTRUMENTATION_FAILED.search(line):
