@@ -38,7 +38,7 @@ def benchmarks(session: nox.Session) -> None:
     -- --checkout DIR --cross-build-dir DIR` passes those to them; without them they are
     left out."""
     session.install("-e", ".[dev]")
-    for script in ("build.py", "deps.py", "results.py", "hostile.py"):
+    for script in ("build.py", "deps.py", "results.py", "hostile.py", "report.py"):
         session.run("python", f"benchmarks/{script}")
     for script in ("harness.py", "crash.py"):
         if session.posargs:

@@ -54,6 +54,15 @@ def test_results_benchmark(tmp_path: Path):
     assert "the code before re-run classification" in result.stdout
 
 
+def test_report_benchmark():
+    result = run_benchmark("report.py", "--smoke")
+    assert "write the report: best" in result.stdout
+    assert "report from the JUnit:" in result.stdout
+    # Without chromium the render is skipped, saying so; with it, it is measured.
+    assert "render in headless chromium: best" in result.stdout or \
+        "render: skipped (no chromium" in result.stdout
+
+
 def test_hostile_benchmark():
     result = run_benchmark("hostile.py", "--mib", "1", "--rounds", "1")
     assert "(a) pump 1 MiB" in result.stdout

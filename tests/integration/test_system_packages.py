@@ -40,6 +40,7 @@ PROGRAMS = {
     "xz": ".tar.xz sources", "cmake": "wheel tests", "ninja": "wheel tests",
     "clang": "ELF and JNI tests", "ld.lld": "ELF tests", "llvm-strip": "package tests",
     "adb": "device tests", "sha256sum": "release package tests",
+    "chromium": "the HTML report's browser tests and benchmark",
 }
 #: Perl modules OpenSSL's Configure loads that perl-base lacks.
 PERL_MODULES = ["IPC::Cmd", "File::Compare", "Pod::Usage"]

@@ -185,7 +185,10 @@ def cmd_devices(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_results(args: argparse.Namespace, console: Console) -> int:
-    converted = results.convert_log(args.log, args.junit_xml, args.regrtest_xml)
+    html = results.html_path(args.junit_xml, args.html, off=args.html_off)
+    converted = results.convert_log(args.log, args.junit_xml, args.regrtest_xml, html)
+    if html is not None:
+        print(f"HTML report: {html}")
     print(converted.summary())
     return converted.exit_status()
 

@@ -343,6 +343,7 @@ def test_options(parser: argparse.ArgumentParser) -> None:
                         "--fast-ci/--slow-ci, as upstream's); saved in cross-build/logs")
     parser.add_argument("--junit-xml", type=output_file, metavar="PATH",
                         help="write the results as JUnit XML to PATH")
+    html_options(parser)
     parser.add_argument("--shards", type=shard_count, default=1, metavar="N",
                         help="split the test files across N runners (GNU and native: "
                         "N processes; Android: N devices)")
@@ -363,6 +364,16 @@ def test_options(parser: argparse.ArgumentParser) -> None:
                         "device that does not answer `adb shell echo` is lost (exit 4)")
     device_options(parser)
     python_args(parser)
+
+
+def html_options(parser: argparse.ArgumentParser) -> None:
+    """`--html PATH` / `--no-html`: the run's one-page HTML report."""
+    html = parser.add_mutually_exclusive_group()
+    html.add_argument("--html", type=output_file, metavar="PATH",
+                      help="write the run's HTML report (timeline, failures) to PATH "
+                      "(default: beside the JUnit XML, .html for .xml)")
+    html.add_argument("--no-html", dest="html_off", action="store_true",
+                      help="write no HTML report")
 
 
 def ci_modes(parser: argparse.ArgumentParser, *, required: bool = False) -> None:

@@ -14,11 +14,14 @@ def run_args(parser: argparse.ArgumentParser) -> None:
 
 
 def results_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("log", metavar="LOG", type=Path, help="the saved output of a regrtest run")
+    parser.add_argument("log", metavar="LOG", type=Path,
+                        help="the saved output of a regrtest run, or the JUnit XML of an "
+                        "android.py run (to make its HTML report again)")
     parser.add_argument("--regrtest-xml", metavar="FILE", type=Path, default=None,
                         help="the XML regrtest itself wrote with --junit-xml, merged in")
     parser.add_argument("--junit-xml", metavar="OUT", type=opt.output_file, default=None,
                         help="where to write the JUnit XML (default: only print the summary)")
+    opt.html_options(parser)
 
 
 def symbolize_args(parser: argparse.ArgumentParser) -> None:

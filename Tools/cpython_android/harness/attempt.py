@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -40,6 +41,8 @@ class Attempt:
     running: str | None  # the test file running when it ended (None: between files)
     timeout_seen: bool = False  # faulthandler's "Timeout (h:mm:ss)!" was in the output
     regrtest_timeout: float | None = None  # regrtest's --timeout, as its output said
+    started: float = 0.0  # epoch seconds: when the runner was asked to run it
+    ended: float = 0.0  # and when it came back
 
     @property
     def ending(self) -> Ending:
@@ -75,10 +78,12 @@ async def run_attempt(runner: Runner, make_invocation: Callable[[Path], Invocati
 
     with tempfile.TemporaryDirectory(prefix="android-py-test-") as scratch:
         invocation = make_invocation(Path(scratch))
+        started = time.time()
         outcome = await runner.run(invocation, on_line)
+        ended = time.time()
         running = parser.current_file
         results = parser.finish()
         if outcome.junit_xml is not None:
             merge_regrtest_xml(results, outcome.junit_xml)
     return Attempt(invocation.args, runner.name, outcome, results, running, timeout_seen,
-                   parser.timeout)
+                   parser.timeout, started, ended)

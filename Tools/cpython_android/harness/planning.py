@@ -49,6 +49,8 @@ class TestOptions:
     site_packages: Path | None = None
     cwd: Path | None = None
     junit_xml: Path | None = None
+    html: Path | None = None  # --html (default: beside the JUnit XML)
+    html_off: bool = False  # --no-html
     durations: Path | None = None  # an earlier JUnit file, to balance shards
     shards: int = 1
     per_device: int | None = None  # Android: test processes per device (None: chosen)
@@ -150,7 +152,7 @@ def build_command(options: TestOptions, info: TargetInfo = NOTHING_PROBED) -> Py
         command = PythonCommand(command.python_options, code, module,
                                 ("--timeout", f"{options.timeout:g}", *command.args))
     if not regrtest:
-        for given, name in ((options.junit_xml, "--junit-xml"),
+        for given, name in ((options.junit_xml, "--junit-xml"), (options.html, "--html"),
                             (options.durations, "--durations"),
                             (options.shards > 1 or None, "--shards"),
                             (options.per_device, "--per-device")):

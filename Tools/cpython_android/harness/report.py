@@ -8,7 +8,14 @@ from collections.abc import Sequence
 
 from ..console import Console
 from ..errors import UserError
-from ..results import FileState, append_job_summary, apply_regrtest_options, write_junit
+from ..results import (
+    FileState,
+    append_job_summary,
+    apply_regrtest_options,
+    html_path,
+    write_html,
+    write_junit,
+)
 from ..runners import Runner
 from .shard_run import RunContext
 from .shards import RunReport
@@ -44,6 +51,13 @@ def finish_report(report: RunReport, runners: Sequence[Runner], ctx: RunContext)
             write_junit(report.results, ctx.options.junit_xml, junit_properties(runners, ctx))
             console.write(f"JUnit XML: {ctx.options.junit_xml}")
         except UserError as e:  # the summary still says how the run went
+            problems.append(str(e))
+    html = html_path(ctx.options.junit_xml, ctx.options.html, off=ctx.options.html_off)
+    if html is not None:
+        try:
+            write_html(report.results, html, junit_properties(runners, ctx))
+            console.write(f"HTML report: {html}")
+        except UserError as e:
             problems.append(str(e))
     console.write(report.results.summary())
     title = f"Tests on {', '.join(r.name for r in runners)}"

@@ -22,6 +22,7 @@ from ..results import (
     mark_crashed,
     mark_not_run,
     mark_timed_out,
+    stamp,
 )
 from ..resume import ShardEvents, runs_in_one_process
 from ..runners import Invocation, Outcome, Runner
@@ -152,6 +153,7 @@ class ShardRun:
         results, running, outcome = attempt.results, attempt.running, attempt.outcome
         if self._events_used:
             self._collect_events(results)
+        stamp(results, attempt.device, attempt.started, attempt.ended)
         self.parts.append(results)
 
         ending = attempt.ending

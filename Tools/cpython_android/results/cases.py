@@ -44,6 +44,24 @@ UNFINISHED_FILE_STATUSES = frozenset({FileState.RUNNING, FileState.CRASHED, File
 SKIPPED_FILE_STATUSES = frozenset({
     FileState.SKIPPED, FileState.RESOURCE_DENIED, FileState.NO_TESTS})
 
+@dataclass(frozen=True)
+class Span:
+    """One stretch of a test file on one device or process: a bar of the
+    report's timeline, a `span` property of its JUnit testsuite.  A file that
+    crashed and was resumed, or ran again elsewhere after its device was lost,
+    has one per stretch (timeline.py)."""
+
+    device: str  # the runner that ran it: "emulator-5554", "lab-x86_64-2"
+    started: float  # epoch seconds
+    ended: float
+    status: str = ""  # the stretch's FileState value; "": its file's (not settled yet)
+    lost: bool = False  # the device was lost while this stretch ran
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.ended - self.started)
+
+
 _SEVERITY = {PASSED: 0, SKIPPED: 1, FAILED: 2, ERROR: 3}
 
 

@@ -11,7 +11,7 @@ a case and the message always names the latest detail.
 from __future__ import annotations
 
 from collections.abc import Iterable, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .attempts import cases_of_attempts, next_attempt
 from .cases import (
@@ -22,6 +22,7 @@ from .cases import (
     SKIPPED,
     SKIPPED_FILE_STATUSES,
     FileState,
+    Span,
     TestCase,
 )
 from .summary import text_summary
@@ -53,6 +54,10 @@ class TestFile:
     rerun_matching: tuple[str, ...] = ()
     # crash/: test id ("" for the file) -> "SIGSEGV in PyObject_GetAttr (...)".
     crash_frames: dict[str, str] = field(default_factory=dict)
+    # Where and when it ran (timeline.py): seconds after its process started,
+    # from regrtest's progress line, until `timeline.stamp` makes it a span.
+    began_at: float | None = None
+    spans: list[Span] = field(default_factory=list)
 
     # (classname, name) -> position of its latest case in `cases`, and how many
     # cases that covers: rebuilt when `cases` was changed directly, so a file of
@@ -148,6 +153,23 @@ class TestFile:
             return TestCase(module, self.name, time=self.duration, status=PASSED,
                             message=self.reason)
         return None
+
+    @property
+    def device(self) -> str | None:
+        """The device or process that ran it last."""
+        return self.spans[-1].device if self.spans else None
+
+    @property
+    def started(self) -> float | None:
+        return self.spans[0].started if self.spans else None
+
+    @property
+    def ended(self) -> float | None:
+        return self.spans[-1].ended if self.spans else None
+
+    def settled_spans(self) -> list[Span]:
+        """Its spans, each with a status (an unsettled one is this file's)."""
+        return [s if s.status else replace(s, status=str(self.status)) for s in self.spans]
 
     @property
     def failed(self) -> bool:
@@ -297,8 +319,10 @@ def merge(parts: Iterable[RunResults], continued: Set[str] = frozenset()) -> Run
                 continue
             if old is not None and part.rerun:
                 merged.files[name] = next_attempt(old, f)
-            else:
-                merged.files[name] = continue_file(old, f) if old and name in continued else f
+            elif old and name in continued:
+                merged.files[name] = continue_file(old, f)
+            else:  # a later run replaces it; the timeline keeps where the first one ran
+                merged.files[name] = _after(old, f) if old is not None and old.spans else f
     return merged
 
 
@@ -308,7 +332,9 @@ def continue_file(before: TestFile, rest: TestFile) -> TestFile:
     combined = TestFile(before.name, status=before.status, duration=before.duration,
                         reason=before.reason, output=before.output, module=before.module,
                         timeout=before.timeout, stops=list(before.stops),
-                        crash_frames={**before.crash_frames, **rest.crash_frames})
+                        crash_frames={**before.crash_frames, **rest.crash_frames},
+                        began_at=before.began_at,
+                        spans=[*before.settled_spans(), *rest.spans])
     for case in [*before.cases, *rest.cases]:
         combined.add_case(case)
     combined.stops += rest.stops
@@ -320,6 +346,13 @@ def continue_file(before: TestFile, rest: TestFile) -> TestFile:
         combined.status, combined.reason = rest.status, rest.reason
         combined.timeout, combined.output = rest.timeout, rest.output or before.output
     return combined
+
+
+def _after(before: TestFile, later: TestFile) -> TestFile:
+    """`later` (a run of the file elsewhere, e.g. after its device was lost),
+    keeping the spans of `before` for the timeline."""
+    spans = sorted([*before.settled_spans(), *later.spans], key=lambda s: s.started)
+    return replace(later, spans=spans)
 
 
 def _merge_reason(old: str, new: str) -> str:

@@ -100,7 +100,7 @@ class RegrtestParser:
         if line[:1].isdigit():
             m = _PROGRESS.match(line)
             if m is not None:
-                self._progress(m.group(2), m.group(3), m.group(4) or "")
+                self._progress(m.group(2), m.group(3), m.group(4) or "", _elapsed(line))
                 return
             if self._header(line) or _RUNNING_LINE.match(line):
                 return  # "Run N tests ...", or -j's "running (2): test_a (30 sec), ..."
@@ -125,7 +125,7 @@ class RegrtestParser:
             self.timeout = parse_duration(m.group(2))
         return True
 
-    def _progress(self, total: str | None, name: str, rest: str) -> None:
+    def _progress(self, total: str | None, name: str, rest: str, elapsed: float) -> None:
         self._end_block()
         if total and self.total is None:
             self.total = int_or_none(total, high=MAX_COUNT)
@@ -135,6 +135,7 @@ class RegrtestParser:
             self._rerun_started.add(name)
         if not rest:  # sequential: the file starts now
             self._start(name)
+            self.results.file(name).began_at = elapsed
             self.current_file = self._owner = name
             return
         if rest.startswith("running ("):
@@ -143,6 +144,9 @@ class RegrtestParser:
         if not started_here:  # -j: the result comes first, the output after it
             self._start(name)
         self._result(name, rest)
+        f = self.results.file(name)
+        if f.began_at is None:
+            f.began_at = max(0.0, elapsed - f.duration)
         self.current_file = None
         self._owner = None if started_here else name
 
@@ -335,6 +339,12 @@ class RegrtestParser:
             self.results.missing_files = max(0, self.total - len(self._announced))
         self.results.rerun_missing = max(0, self._rerun_total - len(self._rerun_started))
         return self.results
+
+
+def _elapsed(line: str) -> float:
+    """regrtest's "H:MM:SS" at the start of a progress line, in seconds."""
+    hours, minutes, seconds = line.split(" ", 1)[0].split(":")
+    return int(hours[-9:]) * 3600.0 + int(minutes) * 60 + int(seconds)
 
 
 def parse_log(text: str) -> RunResults:
