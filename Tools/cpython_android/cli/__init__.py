@@ -267,10 +267,11 @@ COMMANDS = (
             (HOST, own.run_args)),
     Command("test", "run the test suite (or any python) on HOST (left out, as upstream's: "
             "the device's ABI, the machine's for --managed, a package's own); HOST `build` is "
-            "the native build python", cmd_test, (opt.inferred_host, opt.test_options)),
+            "the native build python", cmd_test, (opt.inferred_host, opt.test_options,
+                                                   own.test_per_device)),
     Command("build-testbed", "build the testbed app and its test APK for an Android HOST, "
             "or for every Android host built (once: `test` installs them on every device)",
-            cmd_build_testbed, (opt.testbed_options,)),
+            cmd_build_testbed, (own.testbed_args,)),
     Command("setup-testbed", "fetch the Gradle wrapper into testbed/ (build-testbed and test "
             "do it when needed)", cmd_setup_testbed),
     Command("devices", "list the Android devices adb sees, with their state", cmd_devices),

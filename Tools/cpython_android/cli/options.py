@@ -23,7 +23,7 @@ from ..harness.planning import read_durations_xml
 from ..hosts import DEFAULT_API_LEVEL, supported_description, validate_api_level
 from ..runners import NATIVE_HOST
 from ..toolchains.ndk import DEFAULT_NDK_VERSION
-from .values import job_count, ndk_version, per_device_count, pull_pattern, shard_count
+from .values import job_count, ndk_version, pull_pattern, shard_count
 
 T = TypeVar("T")
 
@@ -246,17 +246,6 @@ def optional_host(parser: argparse.ArgumentParser) -> None:
     host_options(parser, required=False)
 
 
-def per_device(parser: argparse._ActionsContainer, text: str) -> None:
-    parser.add_argument("--per-device", type=per_device_count, metavar="N", help=text)
-
-
-def testbed_options(parser: argparse.ArgumentParser) -> None:
-    """`build-testbed [HOST] [--per-device N]`."""
-    optional_host(parser)
-    per_device(parser, "build N copies of the app, each its own application ID, for "
-               "`test --per-device N` (default: 1, the app as upstream's)")
-
-
 def inferred_host(parser: argparse.ArgumentParser) -> None:
     """`test`: HOST may be left out, as upstream's `test` has none (`host_inference`)."""
     host_options(parser, required=False, native=True)
@@ -347,9 +336,6 @@ def test_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shards", type=shard_count, default=1, metavar="N",
                         help="split the test files across N runners (GNU and native: "
                         "N processes; Android: N devices)")
-    per_device(parser, "Android: run N test processes on each device side by side, each "
-               "its own copy of the testbed app (default: the device's CPUs, at most the "
-               "copies the built testbed holds)")
     parser.add_argument("--durations", type=durations_file, metavar="FILE",
                         help="an earlier JUnit file: balance the shards by its durations")
     parser.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
