@@ -31,15 +31,18 @@ import tarfile
 import tempfile
 import threading
 import time
+import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "Tools"))
 sys.path.insert(0, str(REPO / "tests"))
 
 from support import sources as pinned_sources  # noqa: E402  (the test rig's)
 
 TARGET = 0.05
+HOST = "aarch64-linux-android"
+#: The pins `deps` reads by default (`--deps-pins FILE` takes a copy of it).
+PINS = REPO / "Tools" / "cpython_android" / "deps" / "pins.toml"
 ARCHIVE_BYTES = 4 << 20
 
 
@@ -75,22 +78,25 @@ def serve(root: Path) -> tuple[str, list[str], http.server.ThreadingHTTPServer]:
 
 
 def publish_prebuilt(root: Path) -> None:
-    """An archive for each library aarch64-linux-android needs, where the pins point."""
-    sys.path.insert(0, str(REPO / "Tools"))
-    from cpython_android.deps import pins as pins_mod
-    from cpython_android.hosts import parse_host
-
-    pins = pins_mod.load()
-    host = parse_host("aarch64-linux-android")
-    for library in pins.needed(host, (3, 13)):
-        pre = pins.prebuilt(library, host, "BASE")
-        path = root / pre.url.removeprefix("BASE/")
+    """An archive for each library aarch64-linux-android needs, where the pins point
+    (the built-in pins file read as the data it is: its [prebuilt] url template
+    and each library's host kinds, first Python and prebuilt version)."""
+    pins = tomllib.loads(PINS.read_text())
+    template = pins["prebuilt"]["url"]
+    for name, library in pins["libraries"].items():
+        prebuilt = library.get("prebuilt", {})
+        first_python = tuple(int(part) for part in library["min_python"].split(".")[:2])
+        if ("android" not in library["kinds"] or first_python > (3, 13)
+                or HOST not in prebuilt.get("sha256", {})):
+            continue
+        url = template.format(base="BASE", name=name, version=prebuilt["version"], host=HOST)
+        path = root / url.removeprefix("BASE/")
         path.parent.mkdir(parents=True, exist_ok=True)
         with tarfile.open(path, "w:gz") as tar:
-            for name, size in ((f"include/{library.name}.h", 1000),
-                               (f"lib/lib{library.name}.so", ARCHIVE_BYTES)):
-                data = random.Random(name).randbytes(size)
-                info = tarfile.TarInfo(name)
+            for member, size in ((f"include/{name}.h", 1000), (f"lib/lib{name}.so",
+                                                                ARCHIVE_BYTES)):
+                data = random.Random(member).randbytes(size)
+                info = tarfile.TarInfo(member)
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
 
@@ -130,7 +136,7 @@ def main() -> int:
         publish_prebuilt(www)
         url, requests, httpd = serve(www)
         common = ["--checkout", checkout, "--cross-build-dir", work / "xb-android", "deps",
-                  "aarch64-linux-android", "--cache-dir", work / "cache", "--deps-mirror", url]
+                  HOST, "--cache-dir", work / "cache", "--deps-mirror", url]
         floor = min(android_py("--help", env=env) for _ in range(3))
         first = android_py(*common, env=env)
         fetched = len(requests)

@@ -9,12 +9,16 @@ Printed: each build's thread speedup (serial / threaded), and the ratio the
 issue asks for, default threaded / free-threaded threaded (> 1: the
 free-threaded build is faster).  The same is measured with the two native
 build pythons (cross-build/build and build-t, the same CPython for this
-machine), which shows what qemu-user does to the figure.
+machine), which shows what qemu-user does to the figure.  The host pythons
+run through the command line (`android.py run HOST [--disable-gil] -- -c
+WORKLOAD`), the build pythons from where `build` puts them
+(cross-build/build/python, cross-build/build-t/python).
 
 Each measurement is repeated `--rounds` times, interleaved, and the fastest
 is kept (the machine is shared: the minimum is the least disturbed).
 
-    python benchmarks/free_threaded.py --cross-build-dir DIR [--host aarch64-linux-gnu]
+    python benchmarks/free_threaded.py --checkout DIR --cross-build-dir DIR
+        [--host aarch64-linux-gnu]
 
 Both `build HOST` and `build HOST --disable-gil` must have run in DIR.
 """
@@ -29,12 +33,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "Tools"))
-
-from cpython_android.abi import Variant  # noqa: E402
-from cpython_android.hosts import parse_host  # noqa: E402
-from cpython_android.layout import Layout  # noqa: E402
-from cpython_android.runners.qemu import QemuPython  # noqa: E402
+ANDROID_PY = REPO / "Android" / "android.py"
 
 WORKLOAD = """
 import json, sys, threading, time
@@ -90,6 +89,7 @@ def report(label: str, default: dict[str, float], free: dict[str, float]) -> Non
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkout", type=Path, required=True)
     parser.add_argument("--cross-build-dir", type=Path, required=True)
     parser.add_argument("--host", default="aarch64-linux-gnu")
     parser.add_argument("--threads", type=int, default=4)
@@ -97,12 +97,15 @@ def main() -> None:
                         "under qemu (natively 10x more: qemu-user is ~10x slower)")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    host = parse_host(args.host)
     root = args.cross_build_dir.resolve()
-    layouts = {ft: Layout(root, variant=Variant(ft)) for ft in (False, True)}
-    qemu = {ft: QemuPython(host, layout.require_host_python(host)).command([])
-            for ft, layout in layouts.items()}
-    native = {ft: [str(layout.require_build_python())] for ft, layout in layouts.items()}
+    run = [sys.executable, str(ANDROID_PY), "--checkout", str(args.checkout),
+           "--cross-build-dir", str(root), "run", args.host]
+    qemu = {ft: [*run, *(["--disable-gil"] if ft else []), "--"] for ft in (False, True)}
+    native = {ft: [str(root / ("build-t" if ft else "build") / "python")] for ft in (False, True)}
+    for ft, command in native.items():
+        if not Path(command[0]).is_file():
+            sys.exit(f"no {command[0]}: run `android.py build {args.host}"
+                     f"{' --disable-gil' if ft else ''}` first")
     print(f"{args.threads} threads, {os.cpu_count()} CPUs here; best of {args.rounds}")
     # (label, free-threaded) -> command and work per thread; natively 10x the
     # work, so both take seconds.

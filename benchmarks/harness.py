@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Benchmark `android.py test` on a GNU cross host under qemu-user.
 
-Prints, from one run, side by side on the same test files:
+Prints, from one run, side by side on the same test files, every command
+through the command line (`android.py`), as a user runs it:
 
 (a) sharding speedup: 2 shards (balanced by the durations of the 1-shard
     run's JUnit, `--durations`) against 1 shard; target >= 1.7x.
 (b) harness overhead: `android.py test HOST` with 1 shard against regrtest
-    run directly with the same python arguments (the qemu wrapper, `-u -m test
-    --junit-xml`), output read through a pipe in both cases; target <= 2 %.
-(c) per-test JUnit's cost: regrtest run directly through the events hook
-    (`events_hook.py --events FILE -- TESTS`, what `android.py test` runs for
-    complete per-test JUnit) against plain `-u -m test TESTS`; target <= 2 %.
+    run directly with the same python (`android.py run HOST -- -u -m test
+    --junit-xml`: the same qemu wrapper, no harness), output read through a
+    pipe in both cases; target <= 2 %.
+(c) per-test JUnit's cost: `android.py test HOST` (regrtest through the
+    events hook, its events read into per-test JUnit) against the same
+    harness running regrtest as plain code (`test HOST -c RUNPY -- TESTS`:
+    no hook, no per-test parsing); target <= 2 %.
 (d) resume cost, from one `android.py test HOST -v` run of a test file that
     crashes (SIGSEGV) in its second test, then the other files: the time from
     the crash report to the start of the next test of that file in the fresh
@@ -34,13 +37,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "Tools"))
-
-from cpython_android.checkout import validate  # noqa: E402
-from cpython_android.hosts import parse_host  # noqa: E402
-from cpython_android.layout import Layout  # noqa: E402
-from cpython_android.resume import HOOK_SCRIPT  # noqa: E402
-from cpython_android.runners.qemu import QemuPython  # noqa: E402
+ANDROID_PY = REPO / "Android" / "android.py"
+#: regrtest as plain code (`test -c`): the harness runs it without the events hook.
+RUNPY = "import runpy; runpy.run_module('test', run_name='__main__', alter_sys=True)"
 
 # About 45 s sequentially under qemu here, with one long file (test_set) so
 # that balancing by durations matters.
@@ -81,35 +80,31 @@ def built_host_arguments(doc: str, rounds: int, tests: list[str]) -> argparse.Na
     return parser.parse_args()
 
 
+def android_py(args: argparse.Namespace) -> list[str]:
+    """`android.py --checkout DIR --cross-build-dir DIR`, to which a subcommand is added."""
+    return [sys.executable, str(ANDROID_PY), "--checkout", str(args.checkout),
+            "--cross-build-dir", str(args.cross_build_dir)]
+
+
 def main() -> None:
     args = built_host_arguments(__doc__, 2, DEFAULT_TESTS)
+    cli = android_py(args)
+    test = [*cli, "test", args.host]
 
-    checkout = validate(args.checkout)
-    host = parse_host(args.host)
-    layout = Layout(args.cross_build_dir.resolve())
-    python = layout.require_host_python(host)
-    wrapper = QemuPython(host, python).ensure_wrapper()
-    cli = [sys.executable, str(REPO / "Android" / "android.py"), "--checkout",
-           str(checkout.root), "--cross-build-dir", str(layout.root), "test", args.host]
-
-    times: dict[str, list[float]] = {"direct": [], "harness": [], "sharded": [], "plain": [],
-                                     "hooked": []}
+    times: dict[str, list[float]] = {"direct": [], "harness": [], "sharded": [], "plain": []}
     cpu: dict[str, list[float]] = {kind: [] for kind in times}
     with tempfile.TemporaryDirectory() as scratch:
         durations = Path(scratch) / "one-shard.xml"
         commands = {
-            "direct": [str(wrapper), "-u", "-m", "test", *args.tests,
+            "direct": [*cli, "run", args.host, "--", "-u", "-m", "test", *args.tests,
                        "--junit-xml", f"{scratch}/direct.xml"],
-            "harness": [*cli, "--junit-xml", str(durations), "--", *args.tests],
-            "sharded": [*cli, "--shards", "2", "--durations", str(durations), "--",
+            "harness": [*test, "--junit-xml", str(durations), "--", *args.tests],
+            "sharded": [*test, "--shards", "2", "--durations", str(durations), "--",
                         *args.tests],
-            "plain": [str(wrapper), "-u", "-m", "test", *args.tests],
-            "hooked": [str(wrapper), "-u", str(HOOK_SCRIPT), "--events",
-                       f"{scratch}/events.jsonl", "--", *args.tests],
+            "plain": [*test, "-c", RUNPY, "--", *args.tests],
         }
         for round_number in range(1, args.rounds + 1):
             for kind, command in commands.items():
-                Path(scratch, "events.jsonl").unlink(missing_ok=True)
                 wall, used, result = timed(command)
                 check(kind, result)
                 times[kind].append(wall)
@@ -129,14 +124,22 @@ def main() -> None:
     print(f"(a) sharding speedup, 2 shards vs 1: {speedup:.2f}x (target >= 1.7x)")
     print(f"(b) harness overhead vs direct regrtest: wall {overhead * 100:+.1f} %, "
           f"CPU {cpu_overhead * 100:+.1f} % (target <= 2 %)")
-    hook = best["hooked"] / best["plain"] - 1
-    hook_cpu = best_cpu["hooked"] / best_cpu["plain"] - 1
-    print(f"(c) per-test JUnit (events hook) vs plain regrtest: wall {hook * 100:+.1f} %, "
-          f"CPU {hook_cpu * 100:+.1f} % (target <= 2 %)")
-    resume, total = resume_cost(cli, args.tests, python.parent.parent / "lib" /
-                                f"python{checkout.short_version}" / "test")
+    hook = best["harness"] / best["plain"] - 1
+    hook_cpu = best_cpu["harness"] / best_cpu["plain"] - 1
+    print(f"(c) per-test JUnit (events hook) vs plain regrtest, both through `test`: wall "
+          f"{hook * 100:+.1f} %, CPU {hook_cpu * 100:+.1f} % (target <= 2 %)")
+    resume, total = resume_cost(test, args.tests, stdlib_tests(args))
     print(f"(d) resume cost: crash to the next test of the file {resume:.2f} s of a "
           f"{total:.1f} s run ({resume / total * 100:.1f} %)")
+
+
+def stdlib_tests(args: argparse.Namespace) -> Path:
+    """The host's installed test package (cross-build/HOST/prefix/lib/pythonX.Y/test)."""
+    lib = args.cross_build_dir / args.host / "prefix" / "lib"
+    found = sorted(p for p in lib.glob("python3.*/test") if p.is_dir())
+    if not found:
+        sys.exit(f"no test package under {lib}: run `android.py build {args.host}` first")
+    return found[-1]
 
 
 CRASHING_FILE = """

@@ -2,39 +2,44 @@
 """Benchmark hostile sizes against normal ones (issue 30): parsing stays linear.
 
 Prints, from one run, each hostile input against a normal input of the same
-size, interleaved, best of a few rounds, and their ratio:
+size, interleaved, best of a few rounds, and their ratio; every input goes
+through the command line (`android.py`), as a user's would:
 
-(a) line pumping (`process.aio.pump_lines`, which `test` reads every runner
-    with): a child writing 100 MiB without a newline against the same bytes
-    in 80-byte lines; target ratio <= 2.
-(b) the crash report parser (`crash.parse`, run inside `test` after every
-    crash): a 1 MB hostile paste (long lines repeating the starts of
-    debuggerd's header, faulthandler's thread line, bionic's `Fatal signal`,
-    frames with long runs of spaces, 5,000-digit numbers) against 1 MB of
-    real-looking tombstones; target ratio <= 3.
-(c) the regrtest parser (`results`, and `test` live): a 1 MB line of the
-    same kind, and 1 MB of spaces with no ` ...`, against a 1 MB normal log;
-    target ratio <= 3.
+(a) line pumping (what `test` reads every runner with): `test build -c CODE`,
+    CODE writing 100 MiB without a newline against the same bytes in 80-byte
+    lines; target ratio <= 2.
+(b) the crash report parser (run inside `test` after every crash):
+    `symbolize build FILE` on a 1 MB hostile paste (long lines repeating the
+    starts of debuggerd's header, faulthandler's thread line, bionic's `Fatal
+    signal`, frames with long runs of spaces, 5,000-digit numbers) against 1 MB
+    of real-looking tombstones; target ratio <= 3.
+(c) the regrtest parser (`results`, and `test` live): `results LOG` on a 1 MB
+    line of the same kind, and 1 MB of spaces with no ` ...`, against a 1 MB
+    normal log; target ratio <= 3.
 
-Before issue 30, (a) took 32 s for 64 MiB and (b) 44 s for 440 KB.
+The "build python" is the python running this script, in a cross-build
+directory of its own beside a stand-in checkout (tests/support/trees.py), so
+no CPython build is needed.  Each figure includes starting android.py (a few
+tenths of a second), the same on both sides.  Before issue 30, (a) took 32 s
+for 64 MiB and (b) 44 s for 440 KB.
 
-    PYTHONPATH=Tools python benchmarks/hostile.py [--mib 100] [--rounds 3]
+    python benchmarks/hostile.py [--mib 100] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "Tools"))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
 
-from cpython_android.crash import parse  # noqa: E402
-from cpython_android.process.aio import pump_lines, start  # noqa: E402
-from cpython_android.results import RegrtestParser  # noqa: E402
+from support.trees import fake_checkout  # noqa: E402  (the test rig's stand-in checkout)
 
 PUMP_TARGET, PARSE_TARGET = 2.0, 3.0
 PASTE_BYTES = 1_000_000
@@ -91,24 +96,24 @@ def hostile_log(size: int) -> list[str]:
     return [*head[:2], (" " * size), "Timeout (" * (size // 9), f"0:00:01 [1/{'9' * size}"]
 
 
-def parse_log(lines: list[str]) -> None:
-    parser = RegrtestParser()
-    for line in lines:
-        parser.feed(line)
-    parser.finish()
+class AndroidPy:
+    """`android.py` over a stand-in checkout and a cross-build directory whose
+    build python is this python."""
 
+    def __init__(self, root: Path) -> None:
+        self.checkout = fake_checkout(root / "cpython")
+        self.cross_build = root / "cross-build"
+        (self.cross_build / "build").mkdir(parents=True)
+        (self.cross_build / "build" / "python").symlink_to(sys.executable)
 
-async def pump(code: str) -> int:
-    count = 0
-
-    def on_line(_: str) -> None:
-        nonlocal count
-        count += 1
-
-    process = await start([sys.executable, "-c", code])
-    await pump_lines(process, on_line)
-    await process.wait()
-    return count
+    def __call__(self, *args: str | Path) -> None:
+        result = subprocess.run(
+            [sys.executable, str(REPO / "Android" / "android.py"), "--checkout",
+             str(self.checkout), "--cross-build-dir", str(self.cross_build), *map(str, args)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if result.returncode not in (0, 1) or "Traceback" in result.stderr:
+            sys.exit(f"android.py {' '.join(map(str, args))} exited {result.returncode}:\n"
+                     f"{result.stderr[-3000:]}")
 
 
 def writer(mib: int, newlines: bool) -> str:
@@ -142,18 +147,28 @@ def main() -> int:
     parser.add_argument("--mib", type=int, default=100, help="size of the pumped output")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    ok = report(f"(a) pump {args.mib} MiB", best(args.rounds, {
-        "in 80-byte lines": lambda: asyncio.run(pump(writer(args.mib, True))),
-        "without a newline": lambda: asyncio.run(pump(writer(args.mib, False))),
-    }), PUMP_TARGET)
-    normal, hostile = normal_paste(PASTE_BYTES), hostile_paste(PASTE_BYTES)
-    ok &= report("(b) crash.parse 1 MB", best(args.rounds, {
-        "tombstones": lambda: parse(normal), "hostile paste": lambda: parse(hostile),
-    }), PARSE_TARGET)
-    log, bad_log = normal_log(PASTE_BYTES), hostile_log(PASTE_BYTES)
-    ok &= report("(c) regrtest parser 1 MB", best(args.rounds, {
-        "normal log": lambda: parse_log(log), "hostile lines": lambda: parse_log(bad_log),
-    }), PARSE_TARGET)
+    with tempfile.TemporaryDirectory(prefix="hostile-") as scratch:
+        root = Path(scratch)
+        android_py = AndroidPy(root)
+        ok = report(f"(a) pump {args.mib} MiB", best(args.rounds, {
+            "in 80-byte lines": lambda: android_py("test", "build", "-c",
+                                                   writer(args.mib, True)),
+            "without a newline": lambda: android_py("test", "build", "-c",
+                                                    writer(args.mib, False)),
+        }), PUMP_TARGET)
+        files = {"normal.txt": normal_paste(PASTE_BYTES), "hostile.txt": hostile_paste(PASTE_BYTES),
+                 "normal.log": "\n".join(normal_log(PASTE_BYTES)) + "\n",
+                 "hostile.log": "\n".join(hostile_log(PASTE_BYTES)) + "\n"}
+        for name, text in files.items():
+            (root / name).write_text(text)
+        ok &= report("(b) crash report parser 1 MB", best(args.rounds, {
+            "tombstones": lambda: android_py("symbolize", "build", root / "normal.txt"),
+            "hostile paste": lambda: android_py("symbolize", "build", root / "hostile.txt"),
+        }), PARSE_TARGET)
+        ok &= report("(c) regrtest parser 1 MB", best(args.rounds, {
+            "normal log": lambda: android_py("results", root / "normal.log"),
+            "hostile lines": lambda: android_py("results", root / "hostile.log"),
+        }), PARSE_TARGET)
     return 0 if ok else 1
 
 

@@ -7,8 +7,11 @@
 Runs the host python (built with `android.py build HOST --ndk-version
 26.0.9635231` and ANDROID_HOME=LAB/android-sdk) on the lab's bionic runtime
 twice, on the same test files: (1) `android.py test HOST --lab LAB --shards 2
---junit-xml X` and (2) regrtest directly, `-m test -j2`, through the same
-wrapper the lab runner uses.  Prints the test files and tests each counted
+--junit-xml X` and (2) regrtest's own `-j2`, run as plain code by the same
+command on the same runner (`test HOST --lab LAB -c RUNPY -- -j2 TESTS`: no
+sharding, no per-test events, regrtest's output as it prints it).  Both go
+through tests/support/lab_entry.py, which registers the lab with the command
+line.  Prints the test files and tests each counted
 (ours from the JUnit XML, regrtest's from its "Total test files"/"Total
 tests" lines) and the wall time of each, with the ratio ours / regrtest's.
 Not a CI job: the whole suite takes minutes (about 5 on 2 idle cores).
@@ -37,22 +40,15 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "Tools"))
-# The lab is the tests' target kind, not the product's: tests/support/lab_runner.py.
-sys.path.append(str(REPO / "tests" / "support"))
-
-from lab_runner import LabPython  # noqa: E402
-
-from cpython_android.checkout import validate  # noqa: E402
-from cpython_android.hosts import parse_host  # noqa: E402
-from cpython_android.layout import Layout  # noqa: E402
-from cpython_android.runners.local import target_environment  # noqa: E402
+#: The lab is the tests' target kind, not the product's: this entry registers it.
+LAB_ENTRY = REPO / "tests" / "support" / "lab_entry.py"
+#: regrtest as plain code (`test -c`): the harness runs it as it is, unsharded.
+RUNPY = "import runpy; runpy.run_module('test', run_name='__main__', alter_sys=True)"
 
 
-def timed(command: list[str], env: dict[str, str] | None = None,
-          ) -> tuple[float, subprocess.CompletedProcess[str]]:
+def timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
     started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    result = subprocess.run(command, capture_output=True, text=True)
     return time.perf_counter() - started, result
 
 
@@ -84,25 +80,20 @@ def main() -> int:
                         help="comma-separated test files (default: the whole suite)")
     args = parser.parse_args()
 
-    checkout = validate(args.checkout)
-    host = parse_host(args.host)
-    layout = Layout(args.cross_build_dir.resolve())
-    python = layout.require_host_python(host)
-    wrapper = LabPython(host, python, args.lab.resolve()).ensure_wrapper()
+    host = args.host
+    test = [sys.executable, str(LAB_ENTRY), str(REPO / "Android" / "android.py"), "--checkout",
+            str(args.checkout), "--cross-build-dir", str(args.cross_build_dir), "test", host,
+            "--lab", str(args.lab)]
     tests = [name for name in args.selection.split(",") if name]
     with tempfile.TemporaryDirectory(prefix="lab-suite-") as scratch:
         junit = Path(scratch) / "junit.xml"
-        ours, ours_result = timed([
-            sys.executable, str(REPO / "tests" / "support" / "lab_entry.py"),
-            str(REPO / "Android" / "android.py"), "--checkout",
-            str(checkout.root), "--cross-build-dir", str(layout.root), "test", str(host),
-            "--lab", str(args.lab), "--shards", "2", "--junit-xml", str(junit), "--", *tests])
+        ours, ours_result = timed([*test, "--shards", "2", "--junit-xml", str(junit), "--",
+                                   *tests])
         if not junit.is_file():
             sys.exit(f"android.py test exited {ours_result.returncode} and wrote no JUnit:\n"
                      f"{ours_result.stdout[-3000:]}\n{ours_result.stderr[-3000:]}")
         our_files, our_tests = junit_counts(junit)
-        theirs, their_result = timed([str(wrapper), "-m", "test", "-j2", *tests],
-                                     env=target_environment())
+        theirs, their_result = timed([*test, "-c", RUNPY, "--", "-j2", *tests])
         their_files, their_tests = regrtest_counts(their_result.stdout)
     print(f"{host} on the android-lab, {'the whole suite' if not tests else tests}:")
     print(f"  android.py test --shards 2: {our_files} files, {our_tests} tests, "

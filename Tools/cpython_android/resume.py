@@ -129,6 +129,12 @@ class ShardEvents:
         self.resumed.add(file)
         return file
 
+    def forget(self, file: str) -> None:
+        """`file` runs again elsewhere, from its start (its device was lost)."""
+        for known in (self.planned, self.started, self.unrun_reason):
+            known.pop(file, None)
+        self.resumed.discard(file)
+
     def stop_file(self, file: str, reason: str) -> None:
         self.unrun_reason[file] = reason
 

@@ -6,6 +6,7 @@ The figures themselves are measured side by side by `nox -s benchmarks`."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -46,6 +47,22 @@ def test_every_benchmark_has_a_smoke_test():
     here = Path(__file__).read_text()
     missing = [p.name for p in BENCHMARKS.glob("*.py") if f'run_benchmark("{p.name}"' not in here]
     assert missing == []
+
+
+def test_benchmarks_drive_the_product_from_outside():
+    """A benchmark runs `android.py` as a user does: it imports nothing of the library."""
+    inside = {path.name: [node.lineno for node in ast.walk(ast.parse(path.read_text()))
+                          if isinstance(node, ast.Import | ast.ImportFrom) and any(
+                              name.split(".")[0] == "cpython_android" for name in (
+                                  [node.module or ""] if isinstance(node, ast.ImportFrom)
+                                  else [alias.name for alias in node.names]))]
+              for path in BENCHMARKS.glob("*.py")}
+    assert {name: lines for name, lines in inside.items() if lines and name not in NOT_YET} == {}
+
+
+#: Benchmarks that still call the library in process: report.py (issue 29) landed beside
+#: this check and is its owner's to move to the command line.
+NOT_YET = {"report.py"}
 
 
 def test_results_benchmark(tmp_path: Path):
@@ -95,8 +112,9 @@ def test_crash_benchmark(gnu_build: BuiltHost):
 
 
 def test_free_threaded_benchmark(gnu_build: BuiltHost, ft_build: BuiltHost):
-    result = run_benchmark("free_threaded.py", "--cross-build-dir", ft_build.cross_build,
-                           "--rounds", "1", "--threads", "2", "--per-chunk", "1000")
+    result = run_benchmark("free_threaded.py", "--checkout", ft_build.checkout,
+                           "--cross-build-dir", ft_build.cross_build, "--rounds", "1",
+                           "--threads", "2", "--per-chunk", "1000")
     assert "threads" in result.stdout
 
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from junitparser import JUnitXml
+from junitparser import JUnitXml, TestSuite
 
 from cpython_android.errors import InfrastructureError
 from cpython_android.hosts import parse_host
@@ -138,18 +138,36 @@ def test_device_disconnecting_mid_run(gnu_build, double, layout, build_python,
     assert result.returncode == 4  # errors.DeviceGone: infrastructure
 
 
-def test_a_device_lost_in_a_shard_exits_as_outside_one(gnu_build, double, layout,
-                                                       build_python, tmp_path) -> None:
-    """The same failure exits the same way wherever it happens: a device lost in
-    one of two shards is status 4, as with one device (above)."""
+def test_a_run_survives_losing_one_of_two_devices(gnu_build, double, layout, build_python,
+                                                   tmp_path) -> None:
+    """A device that goes away mid-file gives its unfinished files back to the
+    pool; the other device runs them; every file is in the JUnit once, the exit
+    status is regrtest's, and the summary and the JUnit name the lost device."""
+    files = ["test_bool", "test_int", "test_float", "test_list"]
+    durations = tmp_path / "earlier.xml"  # equal weights; no case listing on the lost one
+    earlier = JUnitXml()
+    for name in files:
+        suite = TestSuite(name)
+        suite.time = 1.0
+        earlier.add_testsuite(suite)
+    earlier.write(str(durations))
     double.add_device(SERIAL, tmp_path / "a", python=build_python)
     double.add_device("emulator-5556", tmp_path / "b", python=build_python,
-                      disconnect_after_lines=3)
+                      disconnect_after_lines=20)
+    junit = tmp_path / "junit.xml"
     result = android_py(gnu_build, double, layout, "--connected", f"{SERIAL},emulator-5556",
-                        "--shards", "2", "--", "test_bool", "test_int")
+                        "--durations", durations, "--junit-xml", junit, "--", "-v", *files)
     output = result.stdout + result.stderr
-    assert "emulator-5556" in output and "disconnected" in output, output[-3000:]
-    assert result.returncode == 4, output[-3000:]
+    assert result.returncode == 0, output[-3000:]
+    assert "Lost device emulator-5556 while running test_" in result.stdout, output[-3000:]
+    suites = list(JUnitXml.fromfile(str(junit)))
+    assert sorted(suite.name for suite in suites) == sorted(files)  # each once
+    handed_back = [suite for suite in suites
+                   if any(p.name == "lost_device" for p in suite.properties())]
+    assert handed_back and all(
+        {p.name: p.value for p in suite.properties()}["lost_device"] == "emulator-5556"
+        for suite in handed_back)
+    assert all(case.is_passed or case.is_skipped for suite in suites for case in suite)
 
 
 def test_slow_app_start_is_waited_for(gnu_build, double, layout, build_python,

@@ -59,6 +59,10 @@ STDLIB_SELECTION = {
 }
 
 
+#: "run=3/3", and "(filtered)" after it when the run named its test files.
+_FILES = r"\S+(?: \(filtered\))?"
+
+
 def regrtest_totals(output: str) -> int:
     """What regrtest itself counted, summed over every process: the tests it
     ran (`Total tests: run=N`, skipped tests included) plus the files it
@@ -68,8 +72,8 @@ def regrtest_totals(output: str) -> int:
 
     assert "Total tests: run=" in output, output[-3000:]
     return (total(r"Total tests: run=([\d,]+)")
-            + total(r"Total test files: run=\S+(?: \w+=[\d,]+)*? skipped=([\d,]+)")
-            + total(r"Total test files: run=\S+(?: \w+=[\d,]+)*? resource_denied=([\d,]+)"))
+            + total(rf"Total test files: run={_FILES}(?: \w+=[\d,]+)*? skipped=([\d,]+)")
+            + total(rf"Total test files: run={_FILES}(?: \w+=[\d,]+)*? resource_denied=([\d,]+)"))
 
 
 def run_in_two_shards(build: LabBuild, junit: Path, files: list[str]):
@@ -217,3 +221,29 @@ def test_one_device_two_processes_runs_the_android_python(lab_x86_64: LabBuild,
     for package in ("org.python.testbed", slot1):
         assert device.path(f"/data/user/0/{package}/files/tmp").is_dir()
         assert device.path(f"/sdcard/Android/data/{package}/files").is_dir()
+
+
+def test_a_device_killed_halfway_loses_nothing(lab_x86_64: LabBuild, double: AdbDouble,
+                                               double_layout: Layout, tmp_path: Path) -> None:
+    """Two devices run Android's own python; one goes away in the middle of a test
+    file: the other runs that file and the rest of its batch, every file is in the
+    JUnit once, the exit status is regrtest's (0), and the loss is named."""
+    files = ["test_bool", "test_zlib", "test_int", "test_float", "test_list", "test_dict"]
+    # emulator-5556 goes after the first test of its first batch passes (regrtest
+    # -v: "test_x (test.test_y.Class.test_x) ... ok"): in the middle of a file.
+    for serial, when in ((SERIAL, None), ("emulator-5556", " ... ok")):
+        double.add_device(serial, tmp_path / serial, python=android_app_python(lab_x86_64),
+                          props={"ro.product.cpu.abilist": "x86_64"}, disconnect_on=when)
+    junit = tmp_path / "out.xml"
+    result = run_cli("--checkout", lab_x86_64.checkout, "--cross-build-dir", double_layout.root,
+                     "test", X86_64, "--connected", f"{SERIAL},emulator-5556", "--junit-xml",
+                     junit, "--", "-v", *files, env=double.env, timeout=900)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert re.search(r"^Lost device emulator-5556 while running test_\w+ \(device "
+                     r"emulator-5556 disconnected", result.stdout, re.M), output[-3000:]
+    suites = list(JUnitXml.fromfile(str(junit)))
+    assert sorted(suite.name for suite in suites) == sorted(files)
+    ran_on = {suite.name: {p.name: p.value for p in suite.properties()} for suite in suites}
+    lost = [name for name, props in ran_on.items() if "lost_device" in props]
+    assert lost and all(ran_on[name]["device"] == SERIAL for name in lost)

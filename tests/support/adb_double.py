@@ -96,6 +96,9 @@ class FakeDevice:
     # Lost mid-run, after the app logged this many lines (of its stdout and
     # stderr together), in one of three ways (the methods say what each does):
     disconnect_after_lines: int | None = None  # vanishes: `disconnect()`
+    # Vanishes when the app logs a line holding this text (a test's name: the
+    # device is lost in the middle of that test file, whichever run it is).
+    disconnect_on: str | None = None
     hang_after_lines: int | None = None  # stops answering: `hang()`
     system_crash_after_lines: int | None = None  # its system server dies: `system_crash()`
     # What adb lists once the device vanished: "gone" (nothing, as when it is
@@ -181,8 +184,11 @@ class FakeDevice:
         self.system_crashed = True
         self.stop_app()
 
-    def line_logged(self, count: int) -> bool:
+    def line_logged(self, count: int, line: str = "") -> bool:
         """The app logged its `count`th line: be lost as told; True if lost."""
+        if self.disconnect_on is not None and self.disconnect_on in line:
+            self.disconnect()
+            return True
         for limit, lose in ((self.disconnect_after_lines, self.disconnect),
                             (self.hang_after_lines, self.hang),
                             (self.system_crash_after_lines, self.system_crash)):
@@ -666,7 +672,7 @@ class Instrumentation:
                 for piece in chunk.decode(errors="replace").splitlines(keepends=True):
                     d.log(pid, level, tag, piece)
                     lines += piece.endswith("\n")
-                    if d.line_logged(lines):
+                    if d.line_logged(lines, piece):
                         return
 
         pumps = [threading.Thread(target=pump, args=(process.stdout, "I", "python.stdout")),

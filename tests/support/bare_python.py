@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pip
+
 from cpython_android import bootstrap
 
 # Beside the other test caches (CI keeps ~/.cache between runs).
@@ -52,9 +54,18 @@ def wheels() -> Path:
 
 
 def make(root: Path, *, with_pip: bool = True) -> BarePython:
-    """A fresh venv of the python running the tests (same version as ours)."""
-    args = [] if with_pip else ["--without-pip"]
-    subprocess.run([sys.executable, "-m", "venv", *args, str(root / "venv")], check=True,
-                   timeout=300)
+    """A fresh venv of the python running the tests (same version as ours).
+
+    Its pip is the test environment's own pip package, linked into the venv's
+    site-packages: what the bootstrap needs of a user's python3, without
+    ensurepip installing a copy for every venv (seconds each, 0.1 s this way)."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / "venv")],
+                   check=True, timeout=300)
     bindir = "Scripts" if os.name == "nt" else "bin"
-    return BarePython(root / "venv" / bindir / "python", root / "cache")
+    python = root / "venv" / bindir / "python"
+    if with_pip:
+        site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig."
+                               "get_path('purelib'))"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        (Path(site) / "pip").symlink_to(Path(pip.__file__).parent, target_is_directory=True)
+    return BarePython(python, root / "cache")

@@ -40,6 +40,19 @@ def symbol(lib: Path, name: str) -> Symbol:
         return Symbol(name, found[0]["st_value"], found[0]["st_size"])
 
 
+def build_id(lib: Path) -> str:
+    """The ELF's GNU BuildId as lower-case hex (read here, not by the code under test)."""
+    from elftools.elf.elffile import ELFFile
+
+    with open(lib, "rb") as f:
+        for section in ELFFile(f).iter_sections():
+            if section.name == ".note.gnu.build-id":
+                for note in section.iter_notes():  # type: ignore[attr-defined]
+                    if note["n_type"] == "NT_GNU_BUILD_ID":
+                        return str(note["n_desc"]).lower()
+    raise AssertionError(f"{lib} has no GNU BuildId")
+
+
 def function_lines(source: Path, name: str) -> range:
     """The lines of C function `name`'s definition in `source` (from its
     name at the start of a line to the first `}` at column 0)."""

@@ -6,8 +6,8 @@ test_harness_runs.py.
 
 from __future__ import annotations
 
+import asyncio
 import io
-import random
 from pathlib import Path
 
 import pytest
@@ -22,10 +22,11 @@ from cpython_android.harness import (
     build_command,
     finish_report,
     load_durations,
-    plan_shards,
     split_regrtest_args,
     subset_args,
 )
+from cpython_android.harness.planning import cases_per_file
+from cpython_android.harness.pool import WorkPool, file_weights
 from cpython_android.results import RunResults
 from support.cli import run_cli
 
@@ -115,36 +116,86 @@ def test_subset_replaces_the_users_selection():
 FILES = [f"test_{i:02d}" for i in range(20)]
 
 
-def test_shards_by_count_are_even_and_cover_everything_once():
-    plan = plan_shards(FILES, 3)
-    assert sorted(sum(plan, [])) == FILES
-    assert sorted(len(shard) for shard in plan) == [6, 7, 7]
-    for shard in plan:  # each shard keeps the selection's order
-        assert shard == sorted(shard)
+async def _drain(pool: WorkPool, runners: int) -> list[list[list[str]]]:
+    """Every runner takes batches until the pool is empty: the batches each got."""
+    got: list[list[list[str]]] = [[] for _ in range(runners)]
+
+    async def runner(index: int) -> None:
+        while batch := await pool.take():
+            got[index].append(batch)
+            await asyncio.sleep(0)  # the others take their turn
+            pool.finished()
+
+    await asyncio.gather(*(runner(i) for i in range(runners)))
+    return got
 
 
-def test_shards_are_deterministic_whatever_the_dict_order():
-    durations = {name: float(i % 7 + 1) for i, name in enumerate(FILES)}
-    shuffled = dict(random.Random(4).sample(sorted(durations.items()), len(durations)))
-    assert plan_shards(FILES, 4, durations) == plan_shards(FILES, 4, shuffled)
+def test_the_pool_hands_out_every_file_once_in_shrinking_batches():
+    pool = WorkPool.of(FILES, file_weights(FILES), 2)
+    got = asyncio.run(_drain(pool, 2))
+    batches = [b for runner in got for b in runner]
+    assert sorted(sum(batches, [])) == FILES
+    # Guided: the first batch is a quarter of the work (2 runners); then smaller
+    # ones, never below 1/16 of the whole (2 files of 20), so about a dozen starts.
+    assert got[0][0] == FILES[:5]
+    assert min(len(b) for b in batches) == 2 and len(batches) <= 12
+    for batch in batches:  # each batch runs in the selection's order
+        assert batch == sorted(batch)
+    assert not pool.left
 
 
-def test_shards_by_duration_balance_the_time():
+def test_heaviest_files_go_first_and_alone_when_they_outweigh_a_share():
     durations = {"test_big": 100.0, **{f"test_s{i}": 10.0 for i in range(10)}}
-    files = sorted(durations)
-    plan = plan_shards(files, 2, durations)
-    loads = [sum(durations[f] for f in shard) for shard in plan]
-    assert loads == [100.0, 100.0]
-    assert ["test_big"] in plan
-    # By count, the same files would be 6 + 5, one shard holding test_big.
-    by_count = plan_shards(files, 2)
-    assert sorted(len(s) for s in by_count) == [5, 6]
+    pool = WorkPool.of(sorted(durations), file_weights(sorted(durations), durations), 2)
+    got = asyncio.run(_drain(pool, 2))
+    assert got[0][0] == ["test_big"]
 
 
-def test_unknown_files_weigh_the_mean_of_the_known_ones():
-    plan = plan_shards(["test_a", "test_b", "test_new"], 2, {"test_a": 10.0, "test_b": 2.0})
-    # test_new weighs 6: test_a alone, test_b and test_new together.
-    assert plan == [["test_a"], ["test_b", "test_new"]]
+def test_weights_from_durations_cases_or_one_each():
+    assert file_weights(["test_a", "test_b", "test_new"], {"test_a": 10.0, "test_b": 2.0}) \
+        == {"test_a": 10.0, "test_b": 2.0, "test_new": 6.0}  # unknown: the known mean
+    assert file_weights(["test_a", "test_b"], cases={"test_a": 40}) \
+        == {"test_a": 40.0, "test_b": 1.0}
+    assert file_weights(["test_a"]) == {"test_a": 1.0}
+
+
+def test_cases_are_counted_per_file_including_split_packages():
+    ids = ["test.test_os.FileTests.test_a", "test.test_os.FileTests.test_b",
+           "test.test_asyncio.test_tasks.T.test_x", "unittest.test.T.test_y"]
+    assert cases_per_file(ids, ["test_os", "test.test_asyncio.test_tasks"]) == {
+        "test_os": 2, "test.test_asyncio.test_tasks": 1}
+
+
+def test_a_lost_devices_files_go_back_and_a_file_gets_two_tries():
+    async def scenario() -> tuple[list[str], list[str], list[str], list[str]]:
+        pool = WorkPool.of(FILES, file_weights(FILES), 3)
+        first = await pool.take()
+        back = pool.finished(lost=True, unfinished=first[1:], running=first[1])
+        assert back == [] and sorted(pool.left) == sorted(set(FILES) - {first[0]})
+        second = await pool.take()
+        assert second[0] == first[1]  # the interrupted file is among the next batch
+        again = pool.finished(lost=True, unfinished=second, running=first[1])
+        rest = await pool.take()
+        final = pool.finished(lost=True, unfinished=rest, running=None)
+        return first, again, rest, final
+
+    first, again, rest, final = asyncio.run(scenario())
+    assert again == [first[1]]  # lost twice while running it: not handed out again
+    assert first[1] not in rest
+    assert set(final) == set(rest)  # the last device lost: nobody can take them
+
+
+def test_a_free_runner_waits_for_files_a_busy_one_may_give_back():
+    async def scenario() -> list[str]:
+        pool = WorkPool.of(["test_a"], {"test_a": 1.0}, 2)
+        batch = await pool.take()
+        waiting = asyncio.ensure_future(pool.take())
+        await asyncio.sleep(0.01)
+        assert not waiting.done()
+        pool.finished(lost=True, unfinished=batch, running="test_a")
+        return await waiting
+
+    assert asyncio.run(scenario()) == ["test_a"]
 
 
 def _write_junit(path: Path, suites: dict[str, list[tuple[str, str, float]]]) -> None:

@@ -2,7 +2,7 @@
 per-file properties that carry it (and read back, results/junit_in.py), and
 the HTML report's markup for it (results/html.py).  Runs are parsed from real
 regrtest logs (tests/data/regrtest); the browser's view is in
-tests/integration/test_report.py."""
+tests/integration/test_report_runs.py."""
 
 from __future__ import annotations
 

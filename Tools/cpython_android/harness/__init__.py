@@ -6,8 +6,9 @@ Android devices) this module decides *what* runs *where*:
 - the python command line, with upstream's defaults (`-m test`) and its
   `--fast-ci`/`--slow-ci` option sets;
 - selection and sharding: the test files regrtest would run (asked of the
-  target itself with `--list-tests`), split across runners by earlier
-  durations or by count;
+  target itself with `--list-tests`) go into one pool (`pool`), weighed by
+  earlier durations or their test cases; each runner takes batches from it
+  as it is free, and a lost device's unfinished files go back into it;
 - resume: regrtest runs sequentially in one process per shard, so when that
   process crashes or hangs, the file (and, through the events hook, the
   test) that was running is known, and a fresh process runs the rest of
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 from .. import pythoninfo
 from ..crash import for_layout
 from ..testbed import find_project
+from .context import RunContext, list_tests
 from .planning import (
     NOTHING_PROBED,
     PythonCommand,
@@ -47,17 +49,16 @@ from .planning import (
     TestOptions,
     build_command,
     load_durations,
-    plan_shards,
     split_regrtest_args,
     subset_args,
 )
 from .report import close_runners, finish_report, junit_properties
-from .shard_run import RunContext, ShardRun, list_tests
+from .shard_run import ShardRun
 from .shards import RunReport, run_plain, run_regrtest
 
 __all__ = ["PythonCommand", "RunReport", "RunContext", "ShardRun", "TargetInfo", "TestOptions",
            "build_command", "close_runners", "finish_report", "junit_properties", "list_tests",
-           "load_durations", "plan_shards", "probe_target", "run_plain", "run_regrtest",
+           "load_durations", "probe_target", "run_plain", "run_regrtest",
            "run_test_command", "run_tests", "split_regrtest_args", "subset_args"]
 
 

@@ -4,7 +4,7 @@ the selected test files into shards (by earlier durations or by count)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -280,25 +280,17 @@ def _file_of(dotted: str, files: set[str]) -> str | None:
     return best
 
 
-def plan_shards(files: Sequence[str], count: int,
-                durations: Mapping[str, float] | None = None) -> list[list[str]]:
-    """Split `files` into `count` lists of about equal total duration.
-
-    Longest first, each to the least loaded shard (ties: lowest index), so
-    the same inputs always give the same plan.  Files without a duration
-    weigh the mean of the known ones; with no durations at all, every file
-    weighs the same and the split is by count.  Each shard keeps the
-    selection's order.
-    """
-    durations = durations or {}
-    known = [durations[f] for f in files if f in durations]
-    default = sum(known) / len(known) if known else 1.0
-    weight = {f: durations.get(f, default) for f in files}
-    shards: list[list[str]] = [[] for _ in range(count)]
-    loads = [0.0] * count
-    for name in sorted(weight, key=lambda f: (-weight[f], f)):
-        index = min(range(count), key=lambda i: (loads[i], i))
-        shards[index].append(name)
-        loads[index] += weight[name]
-    position = {name: i for i, name in enumerate(files)}
-    return [sorted(shard, key=position.__getitem__) for shard in shards]
+def cases_per_file(case_ids: Iterable[str], files: Sequence[str]) -> dict[str, int]:
+    """regrtest's `--list-cases` ids ("test.test_os.FileTests.test_x") counted
+    per test file of `files`."""
+    wanted = set(files)
+    counts: dict[str, int] = {}
+    owners: dict[str, str | None] = {}  # a class's file, found once per class
+    for case_id in case_ids:
+        holder = case_id.rpartition(".")[0]
+        if holder not in owners:
+            owners[holder] = _file_of(case_id, wanted)
+        owner = owners[holder]
+        if owner is not None:
+            counts[owner] = counts.get(owner, 0) + 1
+    return counts

@@ -17,7 +17,7 @@ from ..results import (
     write_junit,
 )
 from ..runners import Runner
-from .shard_run import RunContext
+from .context import RunContext
 from .shards import RunReport
 
 

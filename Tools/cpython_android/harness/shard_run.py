@@ -1,21 +1,20 @@
-"""One shard: a runner working through its test files, resuming in a fresh
-process after a crash or hang; with the events hook (resume.py) each test is
-a case, and the rest of a crashed file runs before the files not run yet."""
+"""One shard: a runner working through its test files (batches from the pool,
+pool.py, when there are several runners), resuming in a fresh process after a
+crash or hang; with the events hook (resume.py) each test is a case, and the
+rest of a crashed file runs before the files not run yet."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..console import Console
 from ..crash.collect import attach
-from ..errors import CommandFailed, DeviceGone, ToolError, error_line
+from ..errors import DeviceGone, ToolError, error_line
 from ..results import (
     FileState,
+    LostDevice,
     RegrtestParser,
     RunResults,
     attribute_stops,
@@ -28,54 +27,13 @@ from ..resume import ShardEvents, runs_in_one_process
 from ..runners import Invocation, Outcome, Runner
 from ..textutil import join_command
 from .attempt import Attempt, Ending, run_attempt
+from .context import RunContext, list_tests
 from .planning import (
-    PythonCommand,
-    TargetInfo,
-    TestOptions,
     rerun_args,
     subset_args,
     wants_rerun,
 )
-
-_TEST_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
-
-# --- running -------------------------------------------------------------------
-
-@dataclass
-class RunContext:
-    """What every shard shares: options, output, the deadline."""
-
-    options: TestOptions
-    command: PythonCommand
-    console: Console
-    labelled: bool  # prefix target output with the runner's name (several shards)
-    deadline_at: float | None = None  # time.monotonic() value
-    interrupted_by: str | None = None  # "SIGTERM": set when a signal stops the run
-    info: TargetInfo = field(default_factory=TargetInfo)  # the target, probed once
-
-    def remaining(self) -> float | None:
-        if self.deadline_at is None:
-            return None
-        return max(0.0, self.deadline_at - time.monotonic())
-
-    def show(self, label: str, line: str) -> None:
-        self.console.write(f"[{label}] {line}" if self.labelled else line)
-
-
-async def list_tests(runner: Runner, ctx: RunContext, args: Sequence[str]) -> list[str]:
-    """The test files regrtest selects for `args`, asked of the target itself."""
-    lines: list[str] = []
-    argv = ctx.command.argv([*args, "--list-tests"])
-    outcome = await runner.run(
-        Invocation(argv, cwd=ctx.options.cwd, site_packages=ctx.options.site_packages,
-                   timeout=ctx.remaining()),
-        lambda line, stream: lines.append(line))
-    if outcome.returncode != 0:
-        raise CommandFailed([runner.name, *argv], -1 if outcome.returncode is None
-                            else outcome.returncode, tail="\n".join(lines[-30:]),
-                            step="list the selected test files")
-    # Keep names only: regrtest's re-exec line ("+ python ...") and warnings go.
-    return [line.strip() for line in lines if _TEST_NAME.match(line.strip())]
+from .pool import MAX_TRIES, WorkPool
 
 
 @dataclass
@@ -85,6 +43,7 @@ class ShardRun:
     runner: Runner
     ctx: RunContext
     files: list[str] | None  # None: the user's own selection, not listed yet
+    pool: WorkPool | None = None  # several runners: batches come from here, not `files`
     parts: list[RunResults] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)  # every run, as it ended
     continued: set[str] = field(default_factory=set)  # files resumed in a fresh process
@@ -92,6 +51,9 @@ class ShardRun:
     # The exit status of the error that stopped this runner (errors.ToolError's),
     # so a failure exits the same way inside a shard as outside one; 0: none.
     failure_status: int = 0
+    lost: LostDevice | None = None  # this runner's device went away (with a pool)
+    batches: int = 0  # batches taken from the pool
+    _attempt_started: float = 0.0  # epoch seconds: the current attempt's start
     _parser: RegrtestParser | None = None
     _pending: list[str] | None = None
     # Per-test results and resume inside a crashed file (resume.py).
@@ -105,10 +67,19 @@ class ShardRun:
         return self.runner.name
 
     async def run(self) -> None:
-        self._pending = self.files
         try:
-            while await self._attempt():
-                pass
+            if self.pool is None:  # the only runner: the selection as given
+                self._pending = self.files
+                await self._run_batch()
+            else:
+                while self.ctx.remaining() != 0.0 and (batch := await self.pool.take()):
+                    self._pending = batch
+                    if self.ctx.options.verbose or self.batches:
+                        self.ctx.console.write(f"[{self.label}] {len(batch)} test file(s)")
+                    self.batches += 1
+                    self._finished_batch(await self._run_batch())
+                    if self.lost is not None:
+                        break
             await self._rerun_what_a_crash_skipped()
         except asyncio.CancelledError:
             how = f"interrupted by {self.ctx.interrupted_by or 'a cancellation'}"
@@ -121,7 +92,67 @@ class ShardRun:
             self.continued |= self._events.resumed
             self._events.close()
 
-    def _runner_failed(self, e: Exception) -> None:
+    async def _run_batch(self) -> tuple[str | None, list[str]]:
+        """Run `_pending` to its end, resuming after crashes.  With a pool, a lost
+        device (DeviceGone), or any error that stops this runner, ends the batch
+        with `self.lost` set; returns (the file it was running, the files not done)."""
+        started = time.monotonic()
+        try:
+            while await self._attempt():
+                pass
+        except Exception as e:
+            if self.pool is None:
+                raise
+            if not isinstance(e, DeviceGone):  # not the device: say what broke
+                self._runner_failed(e, mark_rest=False)
+            return self._lose_device(str(e).strip() or type(e).__name__, started)
+        return None, []
+
+    def _finished_batch(self, lost: tuple[str | None, list[str]]) -> None:
+        """Tell the pool; what it cannot give anyone else is this runner's to report."""
+        assert self.pool is not None
+        running, unfinished = lost
+        exhausted = self.pool.finished(lost=self.lost is not None, unfinished=unfinished,
+                                       running=running)
+        if not exhausted:
+            return
+        results = self.parts[-1] if self.parts else RunResults()
+        if running in exhausted:
+            mark_crashed(results, running, f"its device was lost while it ran, {MAX_TRIES} "
+                         f"times (the last: {self.label}); not run again")
+        mark_not_run(results, [f for f in exhausted if f != running],
+                     "not run: every device was lost")
+        if set(exhausted) - {running}:
+            self.failure_status = max(self.failure_status, DeviceGone.exit_status)
+        if not self.parts:
+            self.parts.append(results)
+
+    def _lose_device(self, detail: str, started: float) -> tuple[str | None, list[str]]:
+        """This runner's device is gone: keep the files its process finished, and
+        hand the one it was running and the rest of the batch back to the pool."""
+        parser, self._parser = self._parser, None
+        running = parser.current_file if parser is not None else None
+        results = parser.finish() if parser is not None else RunResults()
+        if self._events_used:
+            self._collect_events(results)
+        stamp(results, self.label, self._attempt_started, time.time(), lost=True)
+        if running is not None:
+            # It runs again, whole, elsewhere: "not run" here never replaces that
+            # result (results.merge), and the timeline keeps this stretch.
+            f = results.file(running)
+            f.status, f.reason = FileState.NOT_RUN, f"its device {self.label} was lost while it ran"
+            self._events.forget(running)
+            self.continued.discard(running)
+        self.parts.append(results)
+        unfinished = [name for name in self._pending or () if name not in self._done()]
+        self.lost = LostDevice(self.label, detail, running, tuple(unfinished),
+                               time.monotonic() - started)
+        results.lost_devices.append(self.lost)
+        self.ctx.console.warn(f"[{self.label}] lost: {detail}; {len(unfinished)} unfinished "
+                              "test file(s) go back to the pool")
+        return running, unfinished
+
+    def _runner_failed(self, e: Exception, mark_rest: bool = True) -> None:
         # This runner failed (a lost device, a listing that failed, a bug):
         # the other shards carry on, and the report says what happened.
         text = str(e).strip().splitlines()
@@ -129,7 +160,8 @@ class ShardRun:
         self.ctx.console.warn(error_line(message))
         self.problems.append(message)
         self.failure_status = e.exit_status if isinstance(e, ToolError) else 1
-        self._record_stop(None, f"not run: {message}")
+        if mark_rest:
+            self._record_stop(None, f"not run: {message}")
 
     async def _attempt(self) -> bool:
         """Run the pending files once; True if a resume should follow."""
@@ -146,6 +178,7 @@ class ShardRun:
                 ctx.console.write(f"[{self.label}] > python {join_command(made.args)}")
             return made
 
+        self._attempt_started = time.time()
         attempt = await run_attempt(self.runner, invocation, self._parser,
                                     lambda line: ctx.show(self.label, line))
         self._parser = None

@@ -9,17 +9,14 @@ import contextlib
 import signal
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from ..errors import error_line
+from ..errors import DeviceGone, ToolError, error_line
+from ..results import RunResults, mark_not_run, merge
 from ..runners import Invocation, Runner
-
-if TYPE_CHECKING:
-    from ..results import RunResults
-
-from ..results import merge
-from .planning import load_durations, plan_shards
-from .shard_run import RunContext, ShardRun, list_tests
+from .context import RunContext, list_cases, list_tests
+from .planning import cases_per_file, load_durations
+from .pool import WorkPool, file_weights
+from .shard_run import ShardRun
 
 
 @contextlib.contextmanager
@@ -61,44 +58,86 @@ class RunReport:
 
 
 async def run_regrtest(runners: Sequence[Runner], ctx: RunContext) -> RunReport:
-    """Shard the selection over `runners`, run, resume, and merge the results."""
+    """Run the selection over `runners` (several: each takes batches from one
+    pool), resume, re-run, and merge the results."""
     task = asyncio.current_task()
     assert task is not None
     shard_runs: list[ShardRun] = []
+    pool: WorkPool | None = None
     interrupted = False
     with _cancel_on_signals(task, ctx) as received:
         try:
-            shard_runs = await _plan(runners, ctx)
-            async with asyncio.TaskGroup() as group:
-                for shard in shard_runs:
-                    group.create_task(shard.run())
+            pool = await _pool(runners, ctx) if len(runners) > 1 else None
+            # One runner runs the user's selection as given; it lists it only
+            # if a crash makes a resume necessary (listing costs a start-up).
+            shard_runs = [ShardRun(runner, ctx, None, pool) for runner in runners]
+            if pool is None or pool.left:
+                async with asyncio.TaskGroup() as group:
+                    for shard in shard_runs:
+                        group.create_task(shard.run())
         except asyncio.CancelledError:
             if not received:
                 raise
             interrupted = True
-    results = merge((part for shard in shard_runs for part in shard.parts),
-                    continued=set().union(*(shard.continued for shard in shard_runs)))
-    problems = [p for shard in shard_runs for p in shard.problems]
+    # In the order they ran: a later real result of a file replaces an earlier
+    # one (results.merge), e.g. a lost device's file run again elsewhere.
+    parts = sorted((part for shard in shard_runs for part in shard.parts), key=_first_start)
     failure_status = max((shard.failure_status for shard in shard_runs), default=0)
+    if pool is not None and pool.left:
+        parts.append(_never_taken(pool, ctx))
+        if pool.active == 0:
+            failure_status = max(failure_status, DeviceGone.exit_status)
+    results = merge(parts, continued=set().union(*(shard.continued for shard in shard_runs)))
+    problems = [p for shard in shard_runs for p in shard.problems]
     return RunReport(results, problems, interrupted, failure_status)
 
 
-async def _plan(runners: Sequence[Runner], ctx: RunContext) -> list[ShardRun]:
+def _first_start(part: RunResults) -> float:
+    """When the part's process ran its first file (parts without times: last)."""
+    return min((span.started for f in part.files.values() for span in f.spans),
+               default=float("inf"))
+
+
+def _never_taken(pool: WorkPool, ctx: RunContext) -> RunResults:
+    """The files no runner took: why they did not run."""
+    if ctx.interrupted_by:
+        why = f"the run was interrupted by {ctx.interrupted_by}"
+    elif pool.active == 0:
+        why = "every device was lost"
+    elif ctx.remaining() == 0.0:
+        why = "the overall deadline (--deadline) expired"
+    else:
+        why = "every runner stopped"
+    results = RunResults()
+    mark_not_run(results, pool.left, f"not run: {why}")
+    return results
+
+
+async def _pool(runners: Sequence[Runner], ctx: RunContext) -> WorkPool:
+    """The selection, weighed by earlier durations or by its test cases."""
     options = ctx.options
-    if len(runners) == 1:
-        # One shard: run the user's selection as given; list it only if a
-        # crash makes a resume necessary (listing costs a python start-up).
-        return [ShardRun(runners[0], ctx, None)]
-    selection = await list_tests(runners[0], ctx, ctx.command.args)
-    if not selection:
+    if options.durations:
+        selection = await list_tests(runners[0], ctx, ctx.command.args)
+        weights = file_weights(selection, load_durations(options.durations, selection))
+    else:  # both listings at once, on two runners
+        selection, case_ids = await asyncio.gather(
+            list_tests(runners[0], ctx, ctx.command.args),
+            _cases_or_none(runners[1], ctx))
+        weights = file_weights(selection, cases=cases_per_file(case_ids, selection))
+    ctx.console.write(f"{len(selection)} test file(s) for {len(runners)} runners, "
+                      "each taking batches as it is free")
+    return WorkPool.of(selection, weights, len(runners))
+
+
+async def _cases_or_none(runner: Runner, ctx: RunContext) -> list[str]:
+    """The selection's test case ids, to weigh the files; none (every file weighs
+    the same) if the target cannot list them."""
+    try:
+        return await list_cases(runner, ctx, ctx.command.args)
+    except (ToolError, OSError) as e:
+        ctx.console.warn(f"warning: could not count the test cases to balance the runners "
+                         f"({error_line(str(e))}); every test file weighs the same")
         return []
-    durations = load_durations(options.durations, selection) if options.durations else None
-    plan = plan_shards(selection, len(runners), durations)
-    shards = [ShardRun(runner, ctx, files) for runner, files in zip(runners, plan, strict=True)
-              if files]
-    for shard in shards:
-        ctx.console.write(f"[{shard.label}] {len(shard.files or ())} test file(s)")
-    return shards
 
 
 async def run_plain(runner: Runner, ctx: RunContext) -> int:

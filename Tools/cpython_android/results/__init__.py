@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UserError
-from .cases import FileState
+from .cases import FileState, LostDevice
 from .events import apply_events, attribute_stop, attribute_stops, read_events
 from .html import html_path, write_html
 from .junit import merge_regrtest_xml, write_junit
@@ -33,7 +33,8 @@ __all__ = [
     "append_job_summary", "apply_events", "apply_regrtest_options", "markdown_summary",
     "attribute_stop", "attribute_stops", "read_events", "html_path", "read_junit", "stamp",
     "write_html",
-    "Counts", "FileState", "RegrtestParser", "RunResults", "TestCase", "TestFile", "convert_log",
+    "Counts", "FileState", "LostDevice", "RegrtestParser", "RunResults", "TestCase", "TestFile",
+    "convert_log",
     "mark_crashed", "mark_not_run", "mark_timed_out", "merge", "merge_regrtest_xml",
     "parse_log", "write_junit",
 ]

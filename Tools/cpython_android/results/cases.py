@@ -109,3 +109,21 @@ class TestCase:
         elif other.status == self.status:
             self.message = self.message or other.message
             self.detail = self.detail or other.detail
+
+
+@dataclass(frozen=True)
+class LostDevice:
+    """A device that went away during the run, and what that cost."""
+
+    device: str  # the runner's name, e.g. "emulator-5556"
+    detail: str  # how it went: "device emulator-5556 disconnected (...)"
+    running: str | None  # the test file it was running, if any
+    handed_back: tuple[str, ...]  # files it had not finished: the other devices got them
+    seconds: float  # the lost batch's work, from its start to the loss
+
+    def line(self) -> str:
+        running = f" while running {self.running}" if self.running else ""
+        back = (f"; {len(self.handed_back)} unfinished test file(s) went back to the pool"
+                if self.handed_back else "")
+        return (f"Lost device {self.device}{running} ({self.detail}): "
+                f"{self.seconds:.0f} s of its work lost{back}")

@@ -272,6 +272,19 @@ def _junit_case(case: TestCase) -> junitparser.TestCase:
     return out
 
 
+def _lost_properties(results: RunResults) -> dict[str, dict[str, str]]:
+    """Per file: the devices lost while it was waiting in their batch or running
+    on them (`lost_device`), and what they said (`lost_device_detail`)."""
+    found: dict[str, dict[str, str]] = {}
+    for lost in results.lost_devices:
+        for name in {*lost.handed_back, *([lost.running] if lost.running else [])}:
+            entry = found.setdefault(name, {})
+            entry["lost_device"] = " ".join(filter(None, [entry.get("lost_device"),
+                                                         lost.device]))
+            entry["lost_device_detail"] = lost.detail
+    return found
+
+
 def file_properties(f: TestFile) -> list[tuple[str, str]]:
     """Where and when `f` ran, for any JUnit viewer (junit_in.py reads them
     back): its status, the device that ran it last, its start, and each
@@ -306,12 +319,15 @@ def local_time(epoch: float) -> str:
 
 
 def _junit_suite(f: TestFile, timestamp: str, hostname: str,
-                 properties: dict[str, str]) -> junitparser.TestSuite:
+                 properties: dict[str, str],
+                 lost: dict[str, dict[str, str]]) -> junitparser.TestSuite:
     # lazily: the shim runs on a bare python3; third-party packages load only when used
     import junitparser
 
     suite = junitparser.TestSuite(xml_text(f.name))
     for key, value in [*properties.items(), *file_properties(f)]:
+        suite.add_property(xml_text(key), xml_text(value))
+    for key, value in lost.get(f.name, {}).items():
         suite.add_property(xml_text(key), xml_text(value))
     cases = f.all_cases()
     for case in cases:
@@ -337,13 +353,14 @@ def write_junit(results: RunResults, path: Path, properties: dict[str, str] | No
     timestamp = datetime.datetime.now().replace(microsecond=0).isoformat()
     hostname = socket.gethostname()
     doc = junitparser.JUnitXml("regrtest")
-    suites = [_junit_suite(f, timestamp, hostname, properties or {})
+    lost = _lost_properties(results)
+    suites = [_junit_suite(f, timestamp, hostname, properties or {}, lost)
               for f in results.files.values()]
     if results.missing_files:
-        lost = TestFile("not run", status=FileState.NOT_RUN, module="regrtest",
+        missing = TestFile("not run", status=FileState.NOT_RUN, module="regrtest",
                         reason=f"{results.missing_files} test file(s) regrtest announced never "
                         "reported: the output ends early")
-        suites.append(_junit_suite(lost, timestamp, hostname, properties or {}))
+        suites.append(_junit_suite(missing, timestamp, hostname, properties or {}, {}))
     for suite in suites:
         doc.append(suite)
     # The root carries its suites' sums (readers such as Jenkins show them;

@@ -22,6 +22,7 @@ from .cases import (
     SKIPPED,
     SKIPPED_FILE_STATUSES,
     FileState,
+    LostDevice,
     Span,
     TestCase,
 )
@@ -216,6 +217,8 @@ class RunResults:
     #: The harness's own re-run of files that failed in a process a crash ended
     #: before regrtest re-ran them: each file here is a later attempt (merge()).
     rerun: bool = False
+    #: Devices that went away mid-run (their unfinished files ran elsewhere).
+    lost_devices: list[LostDevice] = field(default_factory=list)
 
     def file(self, name: str) -> TestFile:
         """The file called `name`, created (still running) if new."""
@@ -313,6 +316,7 @@ def merge(parts: Iterable[RunResults], continued: Set[str] = frozenset()) -> Run
         merged.fail_rerun = merged.fail_rerun or part.fail_rerun
         merged.missing_files += part.missing_files
         merged.rerun_missing += part.rerun_missing
+        merged.lost_devices += part.lost_devices
         for name, f in part.files.items():
             old = merged.files.get(name)
             if old is not None and FileState.NOT_RUN == f.status != old.status:

@@ -69,6 +69,7 @@ def text_summary(results: RunResults) -> str:
     ]
     for f in results.files.values():
         lines += stop_lines(f)
+    lines += [lost.line() for lost in results.lost_devices]
     if c.not_run:
         lines.append(f"Not run ({len(c.not_run)}): {' '.join(c.not_run)}")
     if results.missing_files:
