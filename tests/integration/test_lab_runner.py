@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml
 
+from cpython_android.adb_address import parse_address
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import Connected, Invocation, RunnerSpec
@@ -183,7 +184,7 @@ def test_connected_runs_the_android_python(lab_x86_64: LabBuild, double: AdbDoub
     assert {suite.name for suite in JUnitXml.fromfile(str(junit))} == {"test_bool",
                                                                        "test_zlib"}
     [runner] = create_android_runners(RunnerSpec(parse_host(X86_64), double_layout, "3.13",
-                                                 target=Connected((SERIAL,))))
+                                                 target=Connected((parse_address(SERIAL),))))
     lines: list[tuple[str, str]] = []
     outcome = asyncio.run(runner.run(
         Invocation(["-c", "import sys, _ssl; print(sys.platform, sys.getandroidapilevel())"]),

@@ -179,7 +179,7 @@ def cmd_setup_testbed(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_devices(args: argparse.Namespace, console: Console) -> int:
-    for line in devices.describe_devices():
+    for line in devices.describe_devices(args.connected):
         console.write(line)
     return 0
 
@@ -274,7 +274,9 @@ COMMANDS = (
             cmd_build_testbed, (own.testbed_args,)),
     Command("setup-testbed", "fetch the Gradle wrapper into testbed/ (build-testbed and test "
             "do it when needed)", cmd_setup_testbed),
-    Command("devices", "list the Android devices adb sees, with their state", cmd_devices),
+    Command("devices", "list the Android devices adb sees, with their state (and those of "
+            "the adb servers ADB_SERVER_SOCKET and --connected name)", cmd_devices,
+            (own.devices_args,)),
     Command("results", "convert a saved regrtest output (plain or -v, sequential or -j) to "
             "JUnit XML; exit 0 only if it shows success", cmd_results, (own.results_args,)),
     Command("symbolize", "symbolize a pasted logcat, tombstone or faulthandler output "

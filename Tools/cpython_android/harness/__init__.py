@@ -90,11 +90,11 @@ def run_test_command(options: TestOptions, ctx: BuildContext, target: Target, *,
                       testbed_project=find_project(ctx.checkout),
                       stall_timeout=options.stall_timeout)
     if more_devices and isinstance(target, Connected):
-        spec = replace(spec, shards=len(target.serials))
+        spec = replace(spec, shards=len(target.addresses))
     runners = create_runners(spec)
     for other, devices in more_devices:
         runners += create_runners(replace(spec, host=other.host, target=devices,
-                                          shards=len(devices.serials)))
+                                          shards=len(devices.addresses)))
     if options.wants_pythoninfo and not info.regrtest_has_pythoninfo:
         # As regrtest --pythoninfo would: first, on the target the tests run on.
         pythoninfo.run_on(runners[0], ctx, pythoninfo.log_path(ctx), close=False)

@@ -2,7 +2,8 @@
 
 Three ways to get a device, one way to run on it:
 
-- `--connected A,B`: devices that are already attached (one runner each);
+- `--connected A,B`: devices that are already attached (one runner each), each
+  through its own adb server (`tcp:HOST:PORT/SERIAL`, else the default one);
 - `--avd NAME`: AVD NAME (created if missing) booted headless, one instance
   per shard, shut down by `close()`;
 - `--managed NAME`: a Gradle managed device; Gradle builds, boots, installs
@@ -35,6 +36,7 @@ from typing import Any
 
 from .. import emulators, github_actions
 from .. import testbed as tb
+from ..adb_address import DeviceAddress
 from ..console import Console
 from ..devices import Adb, Device
 from ..errors import DeviceGone, InfrastructureError, UserError
@@ -71,11 +73,13 @@ class AndroidOptions:
 # --- where a runner gets its device --------------------------------------------------
 
 class ConnectedTarget:
-    """An attached device (or an emulator someone else started)."""
+    """An attached device (or an emulator someone else started), through the adb
+    server it is attached to; named as --connected names it."""
 
-    def __init__(self, adb: Adb, serial: str) -> None:
-        self.adb = adb
-        self.serial = serial
+    def __init__(self, adb: Adb, address: DeviceAddress) -> None:
+        self.adb = adb.of(address)
+        self.serial = address.serial
+        self.name = str(address)
 
     def acquire(self, options: AndroidOptions) -> Device:
         try:
@@ -217,13 +221,14 @@ def create_android_runners(spec: RunnerSpec,
                             "NAME or --connected SERIAL")
         return [managed_runner(spec, where, options, adb, host, layout)]
     if isinstance(where, Connected):
-        serials = list(where.serials)
-        if spec.shards not in (1, len(serials)):
+        addresses = list(where.addresses)
+        if spec.shards not in (1, len(addresses)):
             raise UserError(f"--shards {spec.shards} needs {spec.shards} devices: pass them as "
                             "--connected SERIAL1,SERIAL2,...")
-        # Fails now, clearly, if one is missing/offline/unauthorized; CPUs asked once.
-        cpus: dict[str, int | None] = {s: adb.device(s).cpu_count() for s in serials}
-        targets: list[DeviceTarget] = [ConnectedTarget(adb, s) for s in serials]
+        # Fails now, clearly, if one is missing/offline/unreachable; CPUs asked once.
+        cpus: dict[str, int | None] = {str(a): adb.device_at(a).cpu_count() for a in addresses}
+        targets: list[ConnectedTarget | AvdTarget] = [ConnectedTarget(adb, a)
+                                                      for a in addresses]
     else:
         targets = list(avd_targets(spec, where, options, adb, host, layout, console))
         cpus = {f"AVD {where.name}": emulators.avd_cpus(where.name)}
@@ -236,17 +241,19 @@ def create_android_runners(spec: RunnerSpec,
     if not current:
         tb.build_apks(bed, replace(gradle_options, apps=held), console)
     return [runner for target in targets
-            for runner in device_runners(target, count, bed.apks(held), adb, spec, options)]
+            for runner in device_runners(target, count, bed.apks(held), spec, options)]
 
 
-def device_runners(target: DeviceTarget, count: int, apks: list[tuple[Path, Path]], adb: Adb,
-                   spec: RunnerSpec, options: AndroidOptions) -> list[AndroidRunner]:
+def device_runners(target: ConnectedTarget | AvdTarget, count: int,
+                   apks: list[tuple[Path, Path]], spec: RunnerSpec,
+                   options: AndroidOptions) -> list[AndroidRunner]:
     """The runners of one device: one per copy of the app (one: named as the device)."""
+    name = target.name if isinstance(target, ConnectedTarget) else target.serial
     if count == 1:
-        return [AndroidRunner(target.serial, target, adb=adb, spec=spec, options=options,
+        return [AndroidRunner(name, target, adb=target.adb, spec=spec, options=options,
                               apks=apks[0])]
     shared = SharedTarget(target, count)
-    return [AndroidRunner(f"{target.serial}#{i + 1}", shared, adb=adb, spec=spec,
+    return [AndroidRunner(f"{name}#{i + 1}", shared, adb=target.adb, spec=spec,
                           options=options, apks=apks[i], app=tb.TestbedApp.slot(i),
                           apps_on_device=count) for i in range(count)]
 
