@@ -374,12 +374,15 @@ def describe_devices(named: Sequence[DeviceAddress] = (),
                      env: Mapping[str, str] | None = None) -> list[str]:
     """`android.py devices`: one line per device: serial, state, what to do if
     unusable.  With servers named (ADB_SERVER_SOCKET, `--connected
-    tcp:HOST:PORT/SERIAL`), every one's devices, each written as --connected
-    takes it; every server is asked before anything is shown."""
+    tcp:HOST:PORT/SERIAL`), the devices of those (the default server's only if
+    named there or by a bare SERIAL, so a local server is not started for
+    nothing), each written as --connected takes it; every server is asked
+    before anything is shown."""
     env = os.environ if env is None else env
     default = Adb.from_environment(env)
-    servers = list(dict.fromkeys([default, *(default.of(address) for address in named)]))
-    qualified = len(servers) > 1 or bool(env.get("ADB_SERVER_SOCKET"))
+    wanted = [default] if not named or env.get("ADB_SERVER_SOCKET") else []
+    servers = list(dict.fromkeys([*wanted, *(default.of(address) for address in named)]))
+    qualified = bool(env.get("ADB_SERVER_SOCKET")) or any(adb.named for adb in servers)
     listed = [(adb, adb.devices()) for adb in servers]
     advice = {"offline": "reconnect it or run `adb kill-server`",
               "unauthorized": "accept the USB debugging prompt on the device"}

@@ -91,11 +91,16 @@ def test_each_device_through_its_own_server(two_servers: tuple[AdbDouble, AdbDou
 def test_devices_lists_every_server_named(two_servers: tuple[AdbDouble, AdbDouble]) -> None:
     first, second = two_servers
     a, b = f"tcp:127.0.0.1:{first.port}", f"tcp:127.0.0.1:{second.port}"
-    result = run_cli("devices", "--connected", f"{b}/emulator-5556", env=first.env)
+    result = run_cli("devices", "--connected", f"emulator-5554,{b}/emulator-5556",
+                     env=first.env)
     assert result.returncode == 0, result.stderr
     # Each line as --connected takes it back: the server, then the serial.
     assert result.stdout.splitlines() == [f"{a}/emulator-5554\tdevice",
                                           f"{b}/emulator-5556\tdevice"]
+    asked = len(first.requests)
+    result = run_cli("devices", "--connected", f"{b}/X", env=first.env)  # b's only
+    assert (result.returncode, result.stdout.splitlines()) == (0, [f"{b}/emulator-5556\tdevice"])
+    assert len(first.requests) == asked  # the default server, not named, was not asked
     result = run_cli("devices", env={**first.env, "ADB_SERVER_SOCKET": f"tcp:{second.port}"})
     assert (result.returncode, result.stdout.splitlines()) == (0, [f"{b}/emulator-5556\tdevice"])
     result = run_cli("devices", env=first.env)  # no server named: as it always was
@@ -131,11 +136,12 @@ def test_devices_lists_nothing_when_a_named_server_is_not_there(
     first, _ = two_servers
     with socket.socket() as refusing:  # bound, not listening: connections are refused
         refusing.bind(("127.0.0.1", 0))
-        server = f"tcp:127.0.0.1:{refusing.getsockname()[1]}"
-        result = run_cli("devices", "--connected", f"{server}/emulator-5556", env=first.env)
-    assert (result.returncode, result.stdout) == (4, ""), result.stderr
-    [line] = result.stderr.splitlines()
-    assert f"no adb server answers at {server}: start one on that machine" in line
+        for server in (f"tcp:127.0.0.1:{refusing.getsockname()[1]}", "tcp:unknown.invalid:5037"):
+            result = run_cli("devices", "--connected", f"emulator-5554,{server}/emulator-5556",
+                             env=first.env)
+            assert (result.returncode, result.stdout) == (4, ""), result.stderr
+            [line] = result.stderr.splitlines()
+            assert f"no adb server answers at {server}: start one on that machine" in line
 
 
 def test_an_unusable_device_of_a_named_server_is_named_by_its_address(

@@ -70,5 +70,5 @@ def testbed_args(parser: argparse.ArgumentParser) -> None:
 def devices_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--connected", type=values.addresses, default=(),
                         metavar="ADDRESS[,ADDRESS]",
-                        help="also list the devices of the adb servers these name "
+                        help="list the devices of the adb servers these name "
                         "(tcp:HOST:PORT/SERIAL, as `test --connected` takes them)")
