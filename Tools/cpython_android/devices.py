@@ -34,16 +34,6 @@ from .textutil import int_or_none, join_command, shown
 if TYPE_CHECKING:  # adbutils is imported lazily: the shim must start without it
     import adbutils
 
-APP_ID = "org.python.testbed"
-TEST_APP_ID = APP_ID + ".test"
-INSTRUMENTATION = f"{TEST_APP_ID}/androidx.test.runner.AndroidJUnitRunner"
-#: Where the app's files are readable and writable by adb without root
-#: (Context.getExternalFilesDir; MainActivity.kt creates it).
-APP_EXTERNAL_FILES = PurePosixPath(f"/sdcard/Android/data/{APP_ID}/files")
-#: Where the app's python runs when `test --cwd DIR` pushed DIR: the testbed
-#: (android_testbed_main.py) copies it into internal storage, which adb's shell
-#: user cannot read; `run-as` can, the testbed being a debuggable build.
-APP_CWD_COPY = PurePosixPath(f"/data/user/0/{APP_ID}/files/pushed/cwd")
 DEVICE_TMP = PurePosixPath("/data/local/tmp")
 #: Seconds the adb server has for each read or write of a request: it answers
 #: in milliseconds; a port that accepts and never answers is not adb.
@@ -309,10 +299,19 @@ class Device:
         out = self.shell(["pm", "list", "packages", package]).stdout
         return f"package:{package}" in out.split()
 
-    def force_stop(self, package: str = APP_ID) -> None:
+    def cpu_count(self) -> int | None:
+        """The CPUs the device's kernel runs on (`nproc`, in toybox since
+        Android 6), or None if it does not say."""
+        try:
+            out = self.shell(["nproc"], timeout=ANSWER_SECONDS).stdout.strip()
+        except DeviceGone:
+            return None
+        return int_or_none(out, low=1, high=4096)
+
+    def force_stop(self, package: str) -> None:
         self.shell(["am", "force-stop", package])
 
-    def pid_of(self, package: str = APP_ID) -> int | None:
+    def pid_of(self, package: str) -> int | None:
         """The app's PID, or None.  (`pidof` needs API level 24, as Python does.)"""
         out = self.shell(["pidof", "-s", package]).stdout.strip()
         # Some old devices exit 0 with no output when nothing matches.
@@ -333,8 +332,11 @@ class Device:
             elif path.is_file() and "__pycache__" not in path.parts:
                 self.push(path, str(target))
 
-    def pull(self, remote: str, local: Path) -> bool:
-        """Copy a device file here; False if it does not exist."""
+    def pull(self, remote: str, local: Path, as_app: str | None = None) -> bool:
+        """Copy a device file here; False if it does not exist.  `as_app`: read it as
+        that app, in its internal storage (pull_as_app)."""
+        if as_app:
+            return self.pull_as_app(remote, local, as_app)
         with self._talking() as device:
             info = device.sync.stat(remote)
             if info.mtime is None or not stat.S_ISREG(info.mode):
@@ -348,18 +350,18 @@ class Device:
                 partial.unlink(missing_ok=True)
             return True
 
-    def matching(self, shell_pattern: str, as_app: bool = False) -> list[str]:
+    def matching(self, shell_pattern: str, as_app: str | None = None) -> list[str]:
         """The device paths `shell_pattern` (already quoted for `sh -c`) names, read
-        as the app (`run-as`) when `as_app`; none when it matches nothing."""
-        run_as = ["run-as", APP_ID] if as_app else []
+        as the app `as_app` (`run-as`) when given; none when it matches nothing."""
+        run_as = ["run-as", as_app] if as_app else []
         listing = self.shell([*run_as, "sh", "-c", f"ls -d -- {shell_pattern}"])
         # Paths only: ls's complaint about a pattern that matched nothing is not one.
         return [line for line in listing.stdout.splitlines() if line.startswith("/")]
 
-    def pull_as_app(self, remote: str, local: Path) -> bool:
+    def pull_as_app(self, remote: str, local: Path, app_id: str) -> bool:
         """Copy a file of the app's internal storage here (`run-as APP cat`, the
         only way adb reads it without root); False if the app cannot read it."""
-        command = shlex.join(["run-as", APP_ID, "cat", remote])
+        command = shlex.join(["run-as", app_id, "cat", remote])
         with self._talking() as device:
             result = device.shell2(command, timeout=TRANSFER_SECONDS, encoding=None, v2=True)
         if result.returncode != 0:

@@ -193,6 +193,37 @@ def test_connected_runs_the_android_python(lab_x86_64: LabBuild, double: AdbDoub
     assert ("stdout", "android 24") in lines
 
 
+def test_one_device_two_processes_runs_the_android_python(lab_x86_64: LabBuild,
+                                                          double: AdbDouble,
+                                                          tmp_path: Path) -> None:
+    """`--per-device 2`: two copies of the testbed app on one device, each its own
+    package, process and data directory, each a shard of the stdlib files."""
+    device = double.add_device(SERIAL, tmp_path / "dev", python=android_app_python(lab_x86_64),
+                               props={"ro.product.cpu.abilist": "x86_64"}, cpus=2)
+    layout = Layout(tmp_path / "xb")
+    fake_apks(layout, X86_64, apps=2)
+    files = ["test_bool", "test_zlib", "test_json", "test_bisect", "test_heapq", "test_struct"]
+    junit = tmp_path / "out.xml"
+    result = run_cli("--checkout", lab_x86_64.checkout, "--cross-build-dir", layout.root,
+                     "test", X86_64, "--connected", SERIAL, "--per-device", "2", "--junit-xml",
+                     junit, "--", *files, env=double.env, timeout=900)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "per device: 2 test processes (--per-device)" in result.stdout
+    xml = JUnitXml.fromfile(str(junit))
+    assert sorted(suite.name for suite in xml) == sorted(files)  # every file, once
+    assert sum(len(list(suite)) for suite in xml) == regrtest_totals(result.stdout)
+    assert f"[{SERIAL}#1]" in result.stdout and f"[{SERIAL}#2]" in result.stdout
+    slot1 = "org.python.testbed.s1"
+    assert device.packages == {"org.python.testbed", "org.python.testbed.test", slot1,
+                               f"{slot1}.test"}
+    assert set(device.instrumented) == {"org.python.testbed", slot1}
+    # Two processes, each with its own data directory and external files.
+    assert len({app.pid for app in device.apps.values()}) == 2
+    for package in ("org.python.testbed", slot1):
+        assert device.path(f"/data/user/0/{package}/files/tmp").is_dir()
+        assert device.path(f"/sdcard/Android/data/{package}/files").is_dir()
+
+
 def test_a_device_killed_halfway_loses_nothing(lab_x86_64: LabBuild, double: AdbDouble,
                                                double_layout: Layout, tmp_path: Path) -> None:
     """Two devices run Android's own python; one goes away in the middle of a test

@@ -21,14 +21,16 @@ if TYPE_CHECKING:
 ANDROID_HOST = "aarch64-linux-android"
 
 
-def fake_apks(layout: Layout, host: str = ANDROID_HOST) -> Testbed:
-    """APK files where build-testbed puts them (the double installs by file name),
-    recorded as built from the current inputs, so that `test` does not rebuild them."""
+def fake_apks(layout: Layout, host: str = ANDROID_HOST, apps: int = 1) -> Testbed:
+    """APK files where `build-testbed [--per-device APPS]` puts them (the double installs
+    by file name), recorded as built from the current inputs, so that `test` does not
+    rebuild them."""
     bed = Testbed(parse_host(host), layout)
-    for apk in (bed.app_apk, bed.test_apk):
-        apk.parent.mkdir(parents=True, exist_ok=True)
-        apk.write_bytes(b"PK\x03\x04 not a real APK")
-    bed.record_inputs(GradleOptions("3.13", DEFAULT_NDK_VERSION))
+    for pair in bed.apks(apps):
+        for apk in pair:
+            apk.parent.mkdir(parents=True, exist_ok=True)
+            apk.write_bytes(b"PK\x03\x04 not a real APK")
+    bed.record_inputs(GradleOptions("3.13", DEFAULT_NDK_VERSION, apps=apps))
     return bed
 
 

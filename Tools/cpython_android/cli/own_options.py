@@ -51,6 +51,22 @@ def build_wheel_args(parser: argparse.ArgumentParser) -> None:
                         "cross-build/HOST/cross-env)")
 
 
+def test_per_device(parser: argparse.ArgumentParser) -> None:
+    """`test --per-device N` (runners/slots.py)."""
+    parser.add_argument("--per-device", type=values.per_device_count, metavar="N",
+                        help="Android: run N test processes on each device side by side, each "
+                        "its own copy of the testbed app (default: the device's CPUs, at most "
+                        "the copies the built testbed holds)")
+
+
+def testbed_args(parser: argparse.ArgumentParser) -> None:
+    """`build-testbed [HOST] [--per-device N]`."""
+    opt.optional_host(parser)
+    parser.add_argument("--per-device", type=values.per_device_count, metavar="N",
+                        help="build N copies of the app, each its own application ID, for "
+                        "`test --per-device N` (default: 1, the app as upstream's)")
+
+
 def devices_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--connected", type=values.addresses, default=(),
                         metavar="ADDRESS[,ADDRESS]",

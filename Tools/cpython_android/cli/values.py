@@ -14,6 +14,7 @@ import argparse
 from ..adb_address import DeviceAddress, parse_addresses
 from ..errors import UserError
 from ..safefiles import checked_name
+from ..testbed import MAX_APPS
 from ..textutil import read_int
 
 #: More parallel jobs than any machine has cores: a larger -j is a typo.
@@ -42,6 +43,11 @@ MAX_SHARDS = 1024
 
 def shard_count(value: str) -> int:
     return _count(value, "shards", MAX_SHARDS)
+
+
+def per_device_count(value: str) -> int:
+    """--per-device: at most the copies of the app one testbed build can hold."""
+    return _count(value, "test processes per device", MAX_APPS)
 
 
 def pull_pattern(value: str) -> str:

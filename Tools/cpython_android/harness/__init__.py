@@ -79,9 +79,12 @@ def run_test_command(options: TestOptions, ctx: BuildContext, target: Target, *,
     `target`'s."""
     info = probe_target(ctx, [other for other, _ in more_devices])
     options = replace(options, output_dir=options.output_dir or ctx.layout.logs_dir / "pulled")
-    build_command(options, info)  # bad options are reported before anything starts
+    command = build_command(options, info)  # bad options are reported before anything starts
+    # One process per device unless the suite runs (sharded): a -c run has one.
+    per_device = options.per_device if command.is_regrtest_run else 1
     spec = RunnerSpec(host=ctx.host, layout=ctx.layout,
                       python_version=ctx.checkout.short_version, shards=options.shards,
+                      per_device=per_device,
                       verbose=options.verbose, target=target,
                       ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console,
                       testbed_project=find_project(ctx.checkout),
