@@ -53,6 +53,7 @@ class ShardRun:
     failure_status: int = 0
     lost: LostDevice | None = None  # this runner's device went away (with a pool)
     batches: int = 0  # batches taken from the pool
+    stopped: bool = False  # --no-resume after a crash: no more batches for this runner
     _attempt_started: float = 0.0  # epoch seconds: the current attempt's start
     _parser: RegrtestParser | None = None
     _pending: list[str] | None = None
@@ -78,7 +79,7 @@ class ShardRun:
                         self.ctx.console.write(f"[{self.label}] {len(batch)} test file(s)")
                     self.batches += 1
                     self._finished_batch(await self._run_batch())
-                    if self.lost is not None:
+                    if self.lost is not None or self.stopped:
                         break
             await self._rerun_what_a_crash_skipped()
         except asyncio.CancelledError:
@@ -208,6 +209,7 @@ class ShardRun:
             self._native_crash(results, running, culprit, outcome)
         if not options.resume:
             self._events.stop_file(running, "--no-resume stops at the first crash")
+            self.stopped = True  # and this runner takes no more batches
             await self._mark_rest(results, f"not run: {running} {what} and --no-resume "
                                   "stops at the first crash")
             return False

@@ -117,16 +117,27 @@ async def _pool(runners: Sequence[Runner], ctx: RunContext) -> WorkPool:
     """The selection, weighed by earlier durations or by its test cases."""
     options = ctx.options
     if options.durations:
-        selection = await list_tests(runners[0], ctx, ctx.command.args)
+        selection = await _list_on_any(runners, ctx)
         weights = file_weights(selection, load_durations(options.durations, selection))
     else:  # both listings at once, on two runners
-        selection, case_ids = await asyncio.gather(
-            list_tests(runners[0], ctx, ctx.command.args),
-            _cases_or_none(runners[1], ctx))
+        selection, case_ids = await asyncio.gather(_list_on_any(runners, ctx),
+                                                   _cases_or_none(runners[1], ctx))
         weights = file_weights(selection, cases=cases_per_file(case_ids, selection))
     ctx.console.write(f"{len(selection)} test file(s) for {len(runners)} runners, "
                       "each taking batches as it is free")
     return WorkPool.of(selection, weights, len(runners))
+
+
+async def _list_on_any(runners: Sequence[Runner], ctx: RunContext) -> list[str]:
+    """The selection, asked of the first runner whose device is there (a device
+    lost before the run began is the pool's to notice, not the run's end)."""
+    for runner in runners[:-1]:
+        try:
+            return await list_tests(runner, ctx, ctx.command.args)
+        except DeviceGone as e:
+            ctx.console.warn(f"warning: {runner.name}: {error_line(str(e))}; listing the "
+                             "test files on the next runner")
+    return await list_tests(runners[-1], ctx, ctx.command.args)
 
 
 async def _cases_or_none(runner: Runner, ctx: RunContext) -> list[str]:
