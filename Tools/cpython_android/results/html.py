@@ -38,7 +38,7 @@ _CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1em 2em;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;
-text-align:left;vertical-align:top;max-width:50em;overflow-wrap:anywhere}th{background:#f3f3f3}
+text-align:left;vertical-align:top;max-width:50em;overflow-wrap:break-word}th{background:#f3f3f3}
 pre{white-space:pre-wrap;word-break:break-all;max-height:30em;overflow:auto;background:#f7f7f7;
 margin:.3em 0;padding:.4em}
 .lane{display:flex;border-bottom:1px solid #ddd}.who{width:12em;flex:none;overflow:hidden;
