@@ -95,8 +95,8 @@ def test_command(package_root: Path, ctx: BuildContext, options: CiOptions) -> l
                "test", str(host), f"--{options.ci_mode}-ci", "--junit-xml", str(junit)]
     if host.is_android:
         match options.target:
-            case Connected(serials):
-                command += ["--connected", ",".join(serials)]
+            case Connected(addresses):
+                command += ["--connected", ",".join(map(str, addresses))]
             case Avd(name):
                 command += ["--avd", name]
             case Managed(name):

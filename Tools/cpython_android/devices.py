@@ -3,8 +3,10 @@
 adbutils speaks the adb server's socket protocol itself; the `adb` program is
 only needed to start that server.  Which `adb`: $ADB, then
 $ANDROID_HOME/platform-tools/adb (the SDK's, matching its emulator), then
-`adb` on PATH, then the copy adbutils ships.  The server's address comes from
-ANDROID_ADB_SERVER_HOST / ANDROID_ADB_SERVER_PORT as for adb itself.
+`adb` on PATH, then the copy adbutils ships.  The default server's address
+comes from ADB_SERVER_SOCKET, else ANDROID_ADB_SERVER_HOST / ANDROID_ADB_SERVER_PORT,
+as for adb itself; a device of another server is addressed `tcp:HOST:PORT/SERIAL`
+(adb_address), and each server is its own `Adb`.
 
 Every adbutils call blocks; the async runner calls these in threads.
 """
@@ -18,31 +20,21 @@ import shutil
 import socket
 import stat
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TypeVar
 
-from .errors import DeviceGone, InfrastructureError, InfrastructureFailed, SetupError, UserError
+from .adb_address import DEFAULT_SERVER_PORT, LOCAL_HOST, AdbServer, DeviceAddress, default_server
+from .errors import DeviceGone, InfrastructureError, InfrastructureFailed, SetupError
 from .process import run_captured
 from .safefiles import atomic_write
-from .textutil import NumberError, int_or_none, join_command, read_int, shown
+from .textutil import int_or_none, join_command, shown
 
 if TYPE_CHECKING:  # adbutils is imported lazily: the shim must start without it
     import adbutils
 
-APP_ID = "org.python.testbed"
-TEST_APP_ID = APP_ID + ".test"
-INSTRUMENTATION = f"{TEST_APP_ID}/androidx.test.runner.AndroidJUnitRunner"
-#: Where the app's files are readable and writable by adb without root
-#: (Context.getExternalFilesDir; MainActivity.kt creates it).
-APP_EXTERNAL_FILES = PurePosixPath(f"/sdcard/Android/data/{APP_ID}/files")
-#: Where the app's python runs when `test --cwd DIR` pushed DIR: the testbed
-#: (android_testbed_main.py) copies it into internal storage, which adb's shell
-#: user cannot read; `run-as` can, the testbed being a debuggable build.
-APP_CWD_COPY = PurePosixPath(f"/data/user/0/{APP_ID}/files/pushed/cwd")
 DEVICE_TMP = PurePosixPath("/data/local/tmp")
-DEFAULT_SERVER_PORT = 5037
 #: Seconds the adb server has for each read or write of a request: it answers
 #: in milliseconds; a port that accepts and never answers is not adb.
 ANSWER_SECONDS = 10.0
@@ -90,20 +82,35 @@ class Adb:
     """One adb server and the program that starts it."""
 
     executable: Path
-    host: str = "127.0.0.1"
+    host: str = LOCAL_HOST
     port: int = DEFAULT_SERVER_PORT
+    #: A server an address named (tcp:HOST:PORT/SERIAL): used, never started.
+    named: bool = False
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> Adb:
+        """The default server (a bare SERIAL's)."""
         env = os.environ if env is None else env
-        text = env.get("ANDROID_ADB_SERVER_PORT") or str(DEFAULT_SERVER_PORT)
-        try:
-            port = read_int(text, "ANDROID_ADB_SERVER_PORT", low=1, high=65535)
-        except NumberError as e:
-            raise UserError(f"{e}: set it to adb's server port (default "
-                            f"{DEFAULT_SERVER_PORT}) or unset it") from None
-        return cls(adb_executable(env), env.get("ANDROID_ADB_SERVER_HOST") or "127.0.0.1",
-                   port)
+        server = default_server(env)
+        return cls(adb_executable(env), server.host, server.port)
+
+    @property
+    def server(self) -> AdbServer:
+        return AdbServer(self.host, self.port)
+
+    def of(self, address: DeviceAddress) -> Adb:
+        """The server `address` names: this one for a bare SERIAL."""
+        if address.server is None or address.server == self.server:
+            return self
+        return replace(self, host=address.server.host, port=address.server.port, named=True)
+
+    def device_at(self, address: DeviceAddress) -> Device:
+        """The device at `address`, through its own server (see `device`)."""
+        return self.of(address).device(address.serial)
+
+    def _hint(self) -> str:
+        return ("check the server in --connected" if self.named else
+                "ADB_SERVER_SOCKET or ANDROID_ADB_SERVER_PORT chooses it")
 
     def server_env(self) -> dict[str, str]:
         return dict(os.environ, ANDROID_ADB_SERVER_PORT=str(self.port))
@@ -119,7 +126,12 @@ class Adb:
         """Start the server with *our* adb (adbutils would pick its own otherwise)."""
         if self.server_running():
             return
-        command = [str(self.executable), "start-server"]
+        if self.named or not self.server.is_local:
+            raise InfrastructureError(
+                f"no adb server answers at {self.server}: start one on that machine "
+                f"(`adb -a -P {self.port} nodaemon server`), or correct the address")
+        # -L: the one spelling every adb since 1.0.36 honours over its environment
+        command = [str(self.executable), "-L", self.server.start_spelling, "start-server"]
         try:
             result = run_captured(command, env=self.server_env(), timeout=60)
         except TimeoutError:
@@ -145,18 +157,17 @@ class Adb:
         """One request to the server; what is not an adb server answering is one line."""
         # lazily: the shim runs on a bare python3; third-party packages load only when used
         from adbutils import AdbError, AdbTimeout
-        where = f"{self.host}:{self.port}"
+        where = self.server
         try:
             return request(self.client())
         except (TimeoutError, AdbTimeout):
             raise InfrastructureError(
                 f"nothing answered as an adb server on {where} within {ANSWER_SECONDS:g} s: "
-                "is another program listening there? (ANDROID_ADB_SERVER_PORT chooses the "
-                "port)") from None
+                f"is another program listening there? ({self._hint()})") from None
         except (AdbError, OSError, EOFError) as e:
             raise InfrastructureError(
                 f"{where} does not answer as an adb server ({shown(str(e), 60)}): is another "
-                "program listening there? (ANDROID_ADB_SERVER_PORT chooses the port)") from None
+                f"program listening there? ({self._hint()})") from None
 
     def devices(self) -> list[DeviceInfo]:
         """Every device the server knows, in any state."""
@@ -167,24 +178,28 @@ class Adb:
         """A device ready for use, or an InfrastructureError that says what is wrong with it."""
         infos = {i.serial: i for i in self.devices()}
         if not infos:
-            raise InfrastructureError(f"no Android device is attached (adb server {self.host}:"
-                                      f"{self.port}): connect one, or start an emulator "
+            raise InfrastructureError(f"no Android device is attached (adb server "
+                                      f"{self.server}): connect one, or start an emulator "
                                       "(--avd NAME)")
         if serial not in infos:
-            raise InfrastructureError(f"device {serial} not found: `adb devices` lists "
-                                      f"{', '.join(sorted(infos))}")
+            raise InfrastructureError(f"device {serial} not found: `{self.devices_command()}` "
+                                      f"lists {', '.join(sorted(infos))}")
         return self._usable(infos[serial])
 
     def _usable(self, info: DeviceInfo) -> Device:
+        where = DeviceAddress(self.server if self.named else None, info.serial)
         if info.state == "offline":
-            raise InfrastructureError(f"device {info.serial} is offline: reconnect it, or "
+            raise InfrastructureError(f"device {where} is offline: reconnect it, or "
                                       "restart adb with `adb kill-server`")
         if info.state == "unauthorized":
-            raise InfrastructureError(f"device {info.serial} is unauthorized: accept the USB "
+            raise InfrastructureError(f"device {where} is unauthorized: accept the USB "
                                       "debugging prompt on the device, then try again")
         if info.state != "device":
-            raise InfrastructureError(f"device {info.serial} is not ready (state: {info.state})")
+            raise InfrastructureError(f"device {where} is not ready (state: {info.state})")
         return Device(self, info.serial)
+
+    def devices_command(self) -> str:
+        return f"adb -L {self.server} devices" if self.named else "adb devices"
 
     def is_connected(self, serial: str) -> bool:
         try:
@@ -284,10 +299,19 @@ class Device:
         out = self.shell(["pm", "list", "packages", package]).stdout
         return f"package:{package}" in out.split()
 
-    def force_stop(self, package: str = APP_ID) -> None:
+    def cpu_count(self) -> int | None:
+        """The CPUs the device's kernel runs on (`nproc`, in toybox since
+        Android 6), or None if it does not say."""
+        try:
+            out = self.shell(["nproc"], timeout=ANSWER_SECONDS).stdout.strip()
+        except DeviceGone:
+            return None
+        return int_or_none(out, low=1, high=4096)
+
+    def force_stop(self, package: str) -> None:
         self.shell(["am", "force-stop", package])
 
-    def pid_of(self, package: str = APP_ID) -> int | None:
+    def pid_of(self, package: str) -> int | None:
         """The app's PID, or None.  (`pidof` needs API level 24, as Python does.)"""
         out = self.shell(["pidof", "-s", package]).stdout.strip()
         # Some old devices exit 0 with no output when nothing matches.
@@ -308,8 +332,11 @@ class Device:
             elif path.is_file() and "__pycache__" not in path.parts:
                 self.push(path, str(target))
 
-    def pull(self, remote: str, local: Path) -> bool:
-        """Copy a device file here; False if it does not exist."""
+    def pull(self, remote: str, local: Path, as_app: str | None = None) -> bool:
+        """Copy a device file here; False if it does not exist.  `as_app`: read it as
+        that app, in its internal storage (pull_as_app)."""
+        if as_app:
+            return self.pull_as_app(remote, local, as_app)
         with self._talking() as device:
             info = device.sync.stat(remote)
             if info.mtime is None or not stat.S_ISREG(info.mode):
@@ -323,18 +350,18 @@ class Device:
                 partial.unlink(missing_ok=True)
             return True
 
-    def matching(self, shell_pattern: str, as_app: bool = False) -> list[str]:
+    def matching(self, shell_pattern: str, as_app: str | None = None) -> list[str]:
         """The device paths `shell_pattern` (already quoted for `sh -c`) names, read
-        as the app (`run-as`) when `as_app`; none when it matches nothing."""
-        run_as = ["run-as", APP_ID] if as_app else []
+        as the app `as_app` (`run-as`) when given; none when it matches nothing."""
+        run_as = ["run-as", as_app] if as_app else []
         listing = self.shell([*run_as, "sh", "-c", f"ls -d -- {shell_pattern}"])
         # Paths only: ls's complaint about a pattern that matched nothing is not one.
         return [line for line in listing.stdout.splitlines() if line.startswith("/")]
 
-    def pull_as_app(self, remote: str, local: Path) -> bool:
+    def pull_as_app(self, remote: str, local: Path, app_id: str) -> bool:
         """Copy a file of the app's internal storage here (`run-as APP cat`, the
         only way adb reads it without root); False if the app cannot read it."""
-        command = shlex.join(["run-as", APP_ID, "cat", remote])
+        command = shlex.join(["run-as", app_id, "cat", remote])
         with self._talking() as device:
             result = device.shell2(command, timeout=TRANSFER_SECONDS, encoding=None, v2=True)
         if result.returncode != 0:
@@ -343,14 +370,29 @@ class Device:
         return True
 
 
-def describe_devices(adb: Adb | None = None) -> list[str]:
-    """`android.py devices`: one line per device: serial, state, what to do if unusable."""
-    adb = adb or Adb.from_environment()
+def describe_devices(named: Sequence[DeviceAddress] = (),
+                     env: Mapping[str, str] | None = None) -> list[str]:
+    """`android.py devices`: one line per device: serial, state, what to do if
+    unusable.  With servers named (ADB_SERVER_SOCKET, `--connected
+    tcp:HOST:PORT/SERIAL`), the devices of those (the default server's only if
+    named there or by a bare SERIAL, so a local server is not started for
+    nothing), each written as --connected takes it; every server is asked
+    before anything is shown."""
+    env = os.environ if env is None else env
+    default = Adb.from_environment(env)
+    wanted = [default] if not named or env.get("ADB_SERVER_SOCKET") else []
+    servers = list(dict.fromkeys([*wanted, *(default.of(address) for address in named)]))
+    qualified = bool(env.get("ADB_SERVER_SOCKET")) or any(adb.named for adb in servers)
+    listed = [(adb, adb.devices()) for adb in servers]
     advice = {"offline": "reconnect it or run `adb kill-server`",
               "unauthorized": "accept the USB debugging prompt on the device"}
     lines = []
-    for info in adb.devices():
-        hint = f"  ({advice[info.state]})" if info.state in advice else ""
-        lines.append(f"{info.serial}\t{info.state}{hint}")
-    return lines or [f"no devices attached (adb server {adb.host}:{adb.port}, "
-                     f"adb {adb.executable})"]
+    for adb, infos in listed:
+        for info in infos:
+            hint = f"  ({advice[info.state]})" if info.state in advice else ""
+            where = DeviceAddress(adb.server, info.serial) if qualified else info.serial
+            lines.append(f"{where}\t{info.state}{hint}")
+        if qualified and not infos:
+            lines.append(f"{adb.server}\tno devices attached")
+    return lines or [f"no devices attached (adb server {default.server}, "
+                     f"adb {default.executable})"]

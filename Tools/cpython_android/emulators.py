@@ -107,6 +107,17 @@ def set_ram(config_ini: Path, megabytes: int = RAM_MB) -> None:
     config_ini.write_text(text.lstrip("\n"))
 
 
+def avd_cpus(name: str, env: Mapping[str, str] | None = None) -> int | None:
+    """The CPUs AVD NAME boots with (hw.cpu.ncore in its config.ini), None if it does
+    not say: how many test processes it can run side by side (`test --per-device`)."""
+    try:
+        text = (avd_home(env) / f"{name}.avd" / "config.ini").read_text(errors="replace")
+    except OSError:
+        return None
+    found = re.search(r"^\s*hw\.cpu\.ncore\s*=\s*(\d{1,4})\s*$", text, re.MULTILINE)
+    return int(found.group(1)) or None if found else None
+
+
 def ensure_avd(sdk: Sdk, name: str, host: Host, console: Console,
                api_level: int = DEFAULT_AVD_API_LEVEL, env: Mapping[str, str] | None = None
                ) -> Path:

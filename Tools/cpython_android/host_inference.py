@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .adb_address import DeviceAddress
 from .devices import Adb
 from .errors import UserError
 from .hosts import ANDROID_ABIS
@@ -36,12 +37,12 @@ class Facts:
     built: tuple[str, ...]  # hosts with an installed python there (any kind)
     machine: str  # platform.machine()
     package_host: str | None = None  # in an extracted release package: its host
-    device_abis: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by serial
+    device_abis: Mapping[DeviceAddress, tuple[str, ...]] = field(default_factory=dict)
     emulator: str | None = None  # "--managed NAME" / "--avd NAME": an emulator we start
 
 
-#: The hosts chosen: host → the serials that run it (none: a managed or AVD emulator).
-Choice = dict[str, tuple[str, ...]]
+#: The hosts chosen: host → the devices that run it (none: a managed or AVD emulator).
+Choice = dict[str, tuple[DeviceAddress, ...]]
 
 
 def built_list(facts: Facts) -> str:
@@ -49,17 +50,17 @@ def built_list(facts: Facts) -> str:
     return ", ".join(android) if android else "none"
 
 
-def host_for_device(serial: str, abis: Sequence[str], facts: Facts) -> str:
+def host_for_device(device: DeviceAddress, abis: Sequence[str], facts: Facts) -> str:
     """The built host of the device's most preferred ABI, or one line saying why none."""
     if not abis:
-        raise UserError(f"cannot infer HOST for device {serial}: its ro.product.cpu.abilist "
+        raise UserError(f"cannot infer HOST for device {device}: its ro.product.cpu.abilist "
                         "is empty; give HOST (`android.py test HOST ...`)")
     for abi in abis:
         if (host := ABI_HOSTS.get(abi)) and host in facts.built:
             return host
     wanted = ABI_HOSTS.get(abis[0], "")
     hint = f"`android.py build {wanted}`" if wanted else "a device of a supported ABI"
-    raise UserError(f"no build for {abis[0]} (device {serial} runs {', '.join(abis)}) in "
+    raise UserError(f"no build for {abis[0]} (device {device} runs {', '.join(abis)}) in "
                     f"{facts.cross_build_dir}: built Android hosts: {built_list(facts)}; "
                     f"run {hint}, or give HOST")
 
@@ -85,9 +86,9 @@ def choose(facts: Facts) -> Choice:
         return {facts.package_host: tuple(facts.device_abis)}
     if facts.device_abis:
         choice: Choice = {}
-        for serial, abis in facts.device_abis.items():
-            host = host_for_device(serial, abis, facts)
-            choice[host] = (*choice.get(host, ()), serial)
+        for device, abis in facts.device_abis.items():
+            host = host_for_device(device, abis, facts)
+            choice[host] = (*choice.get(host, ()), device)
         return choice
     if facts.emulator is not None:
         return {host_for_machine(facts): ()}
@@ -101,9 +102,9 @@ def check_given(host: str, facts: Facts) -> None:
     """HOST given with --connected: each device must run its ABI, said in one line
     before anything is installed (a device that lists no ABIs is not judged)."""
     abi = ANDROID_ABIS[host].abi
-    for serial, abis in facts.device_abis.items():
+    for device, abis in facts.device_abis.items():
         if abis and abi not in abis:
-            raise UserError(f"device {serial} runs {', '.join(abis)}, not {abi} ({host}): "
+            raise UserError(f"device {device} runs {', '.join(abis)}, not {abi} ({host}): "
                             "give the HOST of one of its ABIs, or leave HOST out to run "
                             "its preferred built one")
 
@@ -111,12 +112,12 @@ def check_given(host: str, facts: Facts) -> None:
 def describe(choice: Choice, facts: Facts) -> list[str]:
     """What was chosen and why, one line per host (shown before the run)."""
     lines = []
-    for host, serials in choice.items():
+    for host, devices in choice.items():
         if facts.package_host is not None:
             why = "the release package's host"
-        elif serials:
-            why = "; ".join(f"{serial} runs {', '.join(facts.device_abis[serial])}"
-                            for serial in serials)
+        elif devices:
+            why = "; ".join(f"{device} runs {', '.join(facts.device_abis[device])}"
+                            for device in devices)
         else:
             why = f"{facts.emulator} runs this machine's {facts.machine}"
         lines.append(f"HOST {host} ({why})")
@@ -124,13 +125,13 @@ def describe(choice: Choice, facts: Facts) -> list[str]:
 
 
 def probe(cross_build_dir: Path, built: Sequence[str], *, package_host: str | None,
-          connected: Sequence[str], emulator: str | None) -> Facts:
-    """The facts: each connected device's ABIs asked once, through adb."""
+          connected: Sequence[DeviceAddress], emulator: str | None) -> Facts:
+    """The facts: each connected device's ABIs asked once, through its adb server."""
     # A release package runs its own host on every device (its ABIs are not asked):
     # the serials are kept, or `--connected SERIAL` would be lost.
-    abis: dict[str, tuple[str, ...]] = {serial: () for serial in connected}
+    abis: dict[DeviceAddress, tuple[str, ...]] = {address: () for address in connected}
     if connected and package_host is None:
         adb = Adb.from_environment()
-        abis = {serial: tuple(adb.device(serial).abis()) for serial in connected}
+        abis = {address: tuple(adb.device_at(address).abis()) for address in connected}
     return Facts(cross_build_dir, tuple(built), platform.machine(), package_host, abis,
                  emulator)

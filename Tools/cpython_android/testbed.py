@@ -16,8 +16,8 @@ import os
 import shutil
 import urllib.request
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from .checkout import Checkout
@@ -68,6 +68,14 @@ PROJECT_SOURCES = ("settings.gradle.kts", "build.gradle.kts", "gradle.properties
                    "gradle/wrapper/gradle-wrapper.properties", "app/build.gradle.kts",
                    "app/src")
 
+#: The application ID of the app as upstream's testbed has it (slot 0).
+APP_ID = "org.python.testbed"
+#: The most copies of the app one build holds (`build-testbed --per-device N`):
+#: each is a whole APK (the standard library included) installed on every device.
+MAX_APPS = 16
+#: Beside the APKs: how many copies of the app they hold (none: one).
+APPS_STAMP = "apps"
+
 #: Instrumentation arguments, as MainActivity.kt reads them.
 RUNTIME_ARGUMENTS = ("pythonMode", "pythonModule", "pythonArgs", "pythonCwd",
                      "pythonSitePackages", "pythonEnv", "pythonOptions")
@@ -93,6 +101,46 @@ def find_project(checkout: Checkout | None) -> Path:
 
 
 @dataclass(frozen=True)
+class TestbedApp:
+    """One copy of the testbed app on a device: its application ID and the
+    device paths derived from it.  Slot 0 is the app as upstream's testbed has
+    it; slot i is the same app as `org.python.testbed.s<i>` (build.gradle.kts's
+    flavors), so it runs as its own process with its own data directories."""
+
+    __test__ = False  # not a pytest class, whatever its name says
+
+    app_id: str = APP_ID
+
+    @classmethod
+    def slot(cls, index: int) -> TestbedApp:
+        return cls(APP_ID if index == 0 else f"{APP_ID}.s{index}")
+
+    @property
+    def test_app_id(self) -> str:
+        return self.app_id + ".test"  # AGP's default testApplicationId
+
+    @property
+    def instrumentation(self) -> str:
+        return f"{self.test_app_id}/androidx.test.runner.AndroidJUnitRunner"
+
+    @property
+    def external_files(self) -> PurePosixPath:
+        """Where the app's files are readable and writable by adb without root
+        (Context.getExternalFilesDir; MainActivity.kt creates it)."""
+        return PurePosixPath(f"/sdcard/Android/data/{self.app_id}/files")
+
+    @property
+    def cwd_copy(self) -> PurePosixPath:
+        """Where the app's python runs when `test --cwd DIR` pushed DIR: the testbed
+        (android_testbed_main.py) copies it into internal storage, which adb's shell
+        user cannot read; `run-as` can, the testbed being a debuggable build."""
+        return PurePosixPath(f"/data/user/0/{self.app_id}/files/pushed/cwd")
+
+
+DEFAULT_APP = TestbedApp()
+
+
+@dataclass(frozen=True)
 class Testbed:
     """The testbed project and where one host's build of it goes."""
 
@@ -115,6 +163,23 @@ class Testbed:
         return self.build_dir / "outputs" / "apk" / "androidTest" / "debug" / \
             "app-debug-androidTest.apk"
 
+    def apks(self, apps: int = 1) -> list[tuple[Path, Path]]:
+        """(app APK, test APK) of each copy of the app a build for `apps` copies
+        makes: Gradle's paths for the flavors slot0, slot1, ... (none for one)."""
+        if apps == 1:
+            return [(self.app_apk, self.test_apk)]
+        out = self.build_dir / "outputs" / "apk"
+        return [(out / f"slot{i}" / "debug" / f"app-slot{i}-debug.apk",
+                 out / "androidTest" / f"slot{i}" / "debug" / f"app-slot{i}-debug-androidTest.apk")
+                for i in range(apps)]
+
+    def built_apps(self) -> int:
+        """How many copies of the app the last build holds (1 before there were more)."""
+        try:
+            return int((self.build_dir / APPS_STAMP).read_text().strip())
+        except (OSError, ValueError):
+            return 1
+
     @property
     def gradlew(self) -> Path:
         return self.project / ("gradlew.bat" if os.name == "nt" else "gradlew")
@@ -124,17 +189,21 @@ class Testbed:
         return self.build_dir / INPUTS_STAMP
 
     def apks_current(self, options: GradleOptions) -> bool:
-        """Both APKs exist and were built from exactly the inputs there are now."""
-        if not (self.app_apk.is_file() and self.test_apk.is_file() and self.stamp.is_file()):
+        """The APKs of every copy of the app the last build holds exist and were
+        built from exactly the inputs there are now (how many copies is not one)."""
+        apks = [apk for pair in self.apks(self.built_apps()) for apk in pair]
+        if not (all(apk.is_file() for apk in apks) and self.stamp.is_file()):
             return False
         return self.stamp.read_text().strip() == input_fingerprint(self, options)
 
     def record_inputs(self, options: GradleOptions) -> None:
-        """After a successful build: what it was built from."""
+        """After a successful build: what it was built from, and how many apps it holds."""
         self.stamp.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.stamp.with_name(INPUTS_STAMP + ".partial")
-        partial.write_text(input_fingerprint(self, options) + "\n")
-        partial.replace(self.stamp)
+        for name, text in ((APPS_STAMP, str(options.apps)),
+                           (INPUTS_STAMP, input_fingerprint(self, options))):
+            partial = self.build_dir / (name + ".partial")
+            partial.write_text(text + "\n")
+            partial.replace(self.build_dir / name)
 
 
 @dataclass(frozen=True)
@@ -146,6 +215,7 @@ class GradleOptions:
     site_packages: Path | None = None
     cwd: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    apps: int = 1  # copies of the app, each its own application ID (python.apps)
 
 
 def input_fingerprint(testbed: Testbed, options: GradleOptions) -> str:
@@ -159,7 +229,9 @@ def input_fingerprint(testbed: Testbed, options: GradleOptions) -> str:
              "include": list((prefix / "include").glob("python3*")),
              "site-packages": [options.site_packages] if options.site_packages else [],
              "cwd": [options.cwd] if options.cwd else []}
-    digest = hashlib.sha256(json.dumps(gradle_properties(testbed, options)).encode())
+    # How many apps is recorded apart (Testbed.built_apps): a build of more serves fewer.
+    digest = hashlib.sha256(json.dumps(gradle_properties(testbed, replace(options, apps=1)))
+                            .encode())
     for label, roots in trees.items():
         for root in roots:
             for path in sorted(_files(root)):
@@ -217,6 +289,8 @@ def gradle_properties(testbed: Testbed, options: GradleOptions) -> list[str]:
         props["python.sitePackages"] = str(options.site_packages)
     if options.cwd:
         props["python.cwd"] = str(options.cwd)
+    if options.apps > 1:  # one app: the build as upstream's, with no flavors
+        props["python.apps"] = str(options.apps)
     return [f"-P{name}={value}" for name, value in props.items()]
 
 
@@ -254,29 +328,35 @@ def gradle_env() -> dict[str, str]:
 
 
 def build_apks(testbed: Testbed, options: GradleOptions, console: Console) -> None:
-    """`gradlew packageDebug packageDebugAndroidTest`: the app and its test APK."""
+    """`gradlew packageDebug packageDebugAndroidTest`: the app and its test APK
+    (of each flavor slotI for several apps)."""
     require_prefix(testbed)
     env = gradle_env()
     setup_wrapper(testbed.project)
-    command = gradle_command(testbed, ["packageDebug", "packageDebugAndroidTest"],
-                             gradle_properties(testbed, options), console.verbose)
+    variants = ["Debug"] if options.apps == 1 else [f"Slot{i}Debug" for i in range(options.apps)]
+    tasks = [f"package{v}{test}" for v in variants for test in ("", "AndroidTest")]
+    command = gradle_command(testbed, tasks, gradle_properties(testbed, options),
+                             console.verbose)
     log = testbed.layout.log_path("build-testbed", testbed.host)
     with console.step(f"build-testbed {testbed.host}", log) as step:
         try:
             run_logged(command, step=step, log_path=log, cwd=testbed.project, env=env)
         except CommandFailed as e:  # Gradle's own failure: infrastructure, exit status 4
             raise InfrastructureFailed.of(e) from None
-    for apk in (testbed.app_apk, testbed.test_apk):
+    apks = [apk for pair in testbed.apks(options.apps) for apk in pair]
+    for apk in apks:
         if not apk.is_file():
             raise InfrastructureError(f"Gradle succeeded but {apk} is missing: see {log}")
     testbed.record_inputs(options)
-    console.write(f"APKs: {testbed.app_apk}\n      {testbed.test_apk}")
+    console.write("APKs: " + "\n      ".join(str(apk) for apk in apks))
 
 
-def build_testbed(ctx: BuildContext) -> Testbed:
-    """`android.py build-testbed HOST`: the APKs that `test` installs on each device."""
+def build_testbed(ctx: BuildContext, apps: int = 1) -> Testbed:
+    """`android.py build-testbed HOST [--per-device N]`: the APKs that `test`
+    installs on each device (N copies of the app, for N test processes each)."""
     testbed = Testbed(ctx.require_host(), ctx.layout, find_project(ctx.checkout))
     options = GradleOptions(ctx.checkout.short_version,
-                            ctx.toolchain_options.ndk_version or DEFAULT_NDK_VERSION)
+                            ctx.toolchain_options.ndk_version or DEFAULT_NDK_VERSION,
+                            apps=apps)
     build_apks(testbed, options, ctx.console)
     return testbed

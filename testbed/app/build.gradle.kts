@@ -10,6 +10,7 @@
 //   python.buildDir     where build outputs go (default: app/build)
 //   python.sitePackages optional directory copied into site-packages
 //   python.cwd          optional directory copied as Python's working directory
+//   python.apps         optional number of copies of the app (see `apps` below)
 // and at run time the instrumentation arguments pythonMode, pythonModule,
 // pythonArgs, pythonCwd and pythonSitePackages (see MainActivity.kt).
 
@@ -79,6 +80,19 @@ val hostDirSuffix = prefixes[0].parentFile.name.let { name ->
     KNOWN_ABIS.keys.firstOrNull { name.startsWith(it) }?.let { name.removePrefix(it) } ?: ""
 }
 
+// Several test processes per device (android.py test --per-device N): N copies
+// of the app from one build, the product flavors slot0 ... slot<N-1>, slot I with
+// the application ID org.python.testbed.sI (slot0 keeps upstream's).  To Android
+// each copy is an app of its own: its own process, data directories and
+// instrumentation, so `am instrument` starts N Pythons side by side (Python runs
+// in the app's process, one per app), and the flavors share every input (the
+// native library, the Python assets) in one Gradle run.  Android's other ways fall
+// short: android:process components still share the one instrumentation and data
+// directory, and secondary users need a device that allows them.  Without
+// python.apps there are no flavors: the tasks, APKs and application ID upstream's has.
+val apps = (optionalProperty("python.apps") ?: "1").toInt()
+val appVariants = if (apps == 1) listOf("Debug") else (0 until apps).map { "Slot${it}Debug" }
+
 android {
     namespace = "org.python.testbed"
     compileSdk = 35
@@ -100,6 +114,18 @@ android {
             "-DANDROID_SUPPORT_FLEXIBLE_PAGE_SIZES=ON",
         )
         testInstrumentationRunner = "androidx.test.runner.AndroidJUnitRunner"
+    }
+
+    if (apps > 1) {
+        flavorDimensions += "app"
+        productFlavors {
+            for (i in 0 until apps) {
+                create("slot$i") {
+                    dimension = "app"
+                    if (i > 0) applicationIdSuffix = ".s$i"
+                }
+            }
+        }
     }
 
     externalNativeBuild.cmake {
@@ -149,7 +175,9 @@ dependencies {
 afterEvaluate {
     // A test run that passed with unchanged inputs would be skipped: always run.
     (android.testOptions.managedDevices.localDevices.names + listOf("connected")).forEach {
-        tasks.named("${it}DebugAndroidTest") { outputs.upToDateWhen { false } }
+        for (variant in appVariants) {
+            tasks.named("$it${variant}AndroidTest") { outputs.upToDateWhen { false } }
+        }
     }
     // Gradle creates managed emulators with 2 GB of RAM whatever the device
     // profile says.  Create the AVD ourselves before the Setup task would, so

@@ -124,3 +124,12 @@ def test_lab_suite_benchmark(lab_x86_64: LabBuild):
                            "--cross-build-dir", lab_x86_64.cross_build, "--lab",
                            lab_x86_64.lab.root, "--selection", "test_bool")
     assert "wall time ratio" in result.stdout
+
+
+@pytest.mark.lab
+def test_device_pool_benchmark(lab_x86_64: LabBuild):
+    result = run_benchmark("device_pool.py", "--checkout", lab_x86_64.checkout,
+                           "--cross-build-dir", lab_x86_64.cross_build, "--lab",
+                           lab_x86_64.lab.root, "--selection", "test_bool,test_int")
+    assert "pool / regrtest -j2" in result.stdout
+    assert "lost / undisturbed" in result.stdout

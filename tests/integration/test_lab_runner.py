@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml
 
+from cpython_android.adb_address import parse_address
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import Connected, Invocation, RunnerSpec
@@ -183,10 +184,67 @@ def test_connected_runs_the_android_python(lab_x86_64: LabBuild, double: AdbDoub
     assert {suite.name for suite in JUnitXml.fromfile(str(junit))} == {"test_bool",
                                                                        "test_zlib"}
     [runner] = create_android_runners(RunnerSpec(parse_host(X86_64), double_layout, "3.13",
-                                                 target=Connected((SERIAL,))))
+                                                 target=Connected((parse_address(SERIAL),))))
     lines: list[tuple[str, str]] = []
     outcome = asyncio.run(runner.run(
         Invocation(["-c", "import sys, _ssl; print(sys.platform, sys.getandroidapilevel())"]),
         lambda line, stream: lines.append((stream, line))))
     assert outcome.returncode == 0, lines
     assert ("stdout", "android 24") in lines
+
+
+def test_one_device_two_processes_runs_the_android_python(lab_x86_64: LabBuild,
+                                                          double: AdbDouble,
+                                                          tmp_path: Path) -> None:
+    """`--per-device 2`: two copies of the testbed app on one device, each its own
+    package, process and data directory, each a shard of the stdlib files."""
+    device = double.add_device(SERIAL, tmp_path / "dev", python=android_app_python(lab_x86_64),
+                               props={"ro.product.cpu.abilist": "x86_64"}, cpus=2)
+    layout = Layout(tmp_path / "xb")
+    fake_apks(layout, X86_64, apps=2)
+    files = ["test_bool", "test_zlib", "test_json", "test_bisect", "test_heapq", "test_struct"]
+    junit = tmp_path / "out.xml"
+    result = run_cli("--checkout", lab_x86_64.checkout, "--cross-build-dir", layout.root,
+                     "test", X86_64, "--connected", SERIAL, "--per-device", "2", "--junit-xml",
+                     junit, "--", *files, env=double.env, timeout=900)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "per device: 2 test processes (--per-device)" in result.stdout
+    xml = JUnitXml.fromfile(str(junit))
+    assert sorted(suite.name for suite in xml) == sorted(files)  # every file, once
+    assert sum(len(list(suite)) for suite in xml) == regrtest_totals(result.stdout)
+    assert f"[{SERIAL}#1]" in result.stdout and f"[{SERIAL}#2]" in result.stdout
+    slot1 = "org.python.testbed.s1"
+    assert device.packages == {"org.python.testbed", "org.python.testbed.test", slot1,
+                               f"{slot1}.test"}
+    assert set(device.instrumented) == {"org.python.testbed", slot1}
+    # Two processes, each with its own data directory and external files.
+    assert len({app.pid for app in device.apps.values()}) == 2
+    for package in ("org.python.testbed", slot1):
+        assert device.path(f"/data/user/0/{package}/files/tmp").is_dir()
+        assert device.path(f"/sdcard/Android/data/{package}/files").is_dir()
+
+
+def test_a_device_killed_halfway_loses_nothing(lab_x86_64: LabBuild, double: AdbDouble,
+                                               double_layout: Layout, tmp_path: Path) -> None:
+    """Two devices run Android's own python; one goes away in the middle of a test
+    file: the other runs that file and the rest of its batch, every file is in the
+    JUnit once, the exit status is regrtest's (0), and the loss is named."""
+    files = ["test_bool", "test_zlib", "test_int", "test_float", "test_list", "test_dict"]
+    # emulator-5556 goes after the first test of its first batch passes (regrtest
+    # -v: "test_x (test.test_y.Class.test_x) ... ok"): in the middle of a file.
+    for serial, when in ((SERIAL, None), ("emulator-5556", " ... ok")):
+        double.add_device(serial, tmp_path / serial, python=android_app_python(lab_x86_64),
+                          props={"ro.product.cpu.abilist": "x86_64"}, disconnect_on=when)
+    junit = tmp_path / "out.xml"
+    result = run_cli("--checkout", lab_x86_64.checkout, "--cross-build-dir", double_layout.root,
+                     "test", X86_64, "--connected", f"{SERIAL},emulator-5556", "--junit-xml",
+                     junit, "--", "-v", *files, env=double.env, timeout=900)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert re.search(r"^Lost device emulator-5556 while running test_\w+ \(device "
+                     r"emulator-5556 disconnected", result.stdout, re.M), output[-3000:]
+    suites = list(JUnitXml.fromfile(str(junit)))
+    assert sorted(suite.name for suite in suites) == sorted(files)
+    ran_on = {suite.name: {p.name: p.value for p in suite.properties()} for suite in suites}
+    lost = [name for name, props in ran_on.items() if "lost_device" in props]
+    assert lost and all(ran_on[name]["device"] == SERIAL for name in lost)

@@ -18,7 +18,7 @@ from cpython_android.layout import Layout
 from support.adb_double import AdbDouble
 from support.browser import Element, dump_dom, elements, need_chromium, screenshot
 from support.cli import BuiltHost, run_cli
-from support.devices import fake_apks
+from support.devices import android_py, fake_apks
 from support.lab_fixtures import X86_64, LabBuild
 from support.lab_runner import LabPython
 from support.regrtest_files import TEST_FILES, write_tests
@@ -102,6 +102,9 @@ def test_gnu_run_report_in_chromium(gnu_run: Path) -> None:
     assert any(row.startswith("test_flaky.Flaky.test_once") for row in _rows(dom, "flaky"))
     [crashed] = _rows(dom, "crashed")
     assert crashed.startswith("test_crash.Crash.test_b_segfault | test_crash | SIGSEGV in ")
+    # The saved crash report (crash/collect.py), linked relative to the page.
+    [report] = [e.attrs["href"] for e in dom if e.tag == "a" and e.text.startswith("crash-")]
+    assert not report.startswith("/") and (page.parent / report).read_text().strip()
     [hung] = _rows(dom, "timed-out")
     assert hung.startswith("test_hang.Hang.test_sleep | test_hang | 10 s")
     assert len(_rows(dom, "files")) == len(FILES)
@@ -178,3 +181,45 @@ def test_lab_python_on_two_devices(lab_x86_64: LabBuild, double: AdbDouble,
         assert all("s-passed" in bar.classes for bar in lane.children[1].children)
     _check_links(dom, page)
     screenshot(browser, page, "report-lab-two-devices.png")
+
+
+def test_a_lost_device_is_marked_where_it_happened(gnu_build: BuiltHost, double: AdbDouble,
+                                                   layout: Layout, build_python: list[str],
+                                                   tmp_path: Path) -> None:
+    """One of two devices disconnects mid-file: its stretch of that file is
+    hatched in its lane, the rerun on the other device is outlined, and the
+    headline names the lost device."""
+    browser = need_chromium()
+    files = ["test_bool", "test_int", "test_float", "test_list"]
+    durations = tmp_path / "earlier.xml"  # equal weights: no case listing on the lost one
+    earlier = junitparser.JUnitXml()
+    for name in files:
+        suite = junitparser.TestSuite(name)
+        suite.time = 1.0
+        earlier.add_testsuite(suite)
+    earlier.write(str(durations))
+    double.add_device("emulator-5554", tmp_path / "a", python=build_python)
+    double.add_device("emulator-5556", tmp_path / "b", python=build_python,
+                      disconnect_after_lines=20)
+    junit = tmp_path / "junit.xml"
+    result = android_py(gnu_build, double, layout, "--connected", "emulator-5554,emulator-5556",
+                        "--durations", durations, "--junit-xml", junit, "--", "-v", *files)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    page = junit.with_suffix(".html")
+    dom = elements(dump_dom(browser, page))
+    lanes = {lane.children[0].text: lane.children[1].children for lane in dom
+             if "lane" in lane.classes}
+    assert set(lanes) == {"emulator-5554", "emulator-5556"}
+    [lost] = [bar for bar in lanes["emulator-5556"] if "lost" in bar.classes]
+    name = lost.attrs["data-file"]
+    assert "device lost" in lost.attrs["title"]
+    [again] = [bar for bar in lanes["emulator-5554"] if bar.attrs["data-file"] == name]
+    assert "again" in again.classes and "s-passed" in again.classes
+    assert "was lost" in again.attrs["title"]
+    assert any(e.tag == "th" and e.text == "Lost device" for e in dom)
+    spans = [p.value for suite in junitparser.JUnitXml.fromfile(str(junit)) if suite.name == name
+             for p in suite.properties() if p.name == "span"]
+    assert len(spans) == 2 and spans[0].startswith("emulator-5556 ") and \
+        spans[0].endswith(", device lost") and spans[1].startswith("emulator-5554 ")
+    _check_links(dom, page)
+    screenshot(browser, page, "report-lost-device.png")

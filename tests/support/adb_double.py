@@ -15,7 +15,12 @@ android_testbed_main.py with a real python (the native build python or the
 qemu wrapper), logs its stdout/stderr as `I/python.stdout` / `W/python.stderr`
 for the app's PID, and reports the exit status as the Kotlin code does.  Its
 internal storage is /data/user/0/PKG/files; external storage (/sdcard) is
-noexec there as on a device: extension modules under it do not load.  A
+noexec there as on a device: extension modules under it do not load.  Each
+installed copy of the app (org.python.testbed, org.python.testbed.sN: the
+testbed's flavors, installed from Gradle's file names) runs as its own
+process: `am instrument` of PKG.test starts PKG's, `pidof PKG` finds it, its
+data directories are PKG's own, and ActivityManager logs its start as on a
+device.  A
 device can be told to crash (SIGSEGV in the python, reported as `F/libc`), to
 start slowly, to refuse installs, or to boot late; and to be lost mid-run in
 each way a real one is (FakeDevice's `*_after_lines` fields): to vanish
@@ -48,6 +53,7 @@ STORAGE_RULES = Path(__file__).resolve().parent / "android_storage_rules.py"
 EXTERNAL_STORAGE = "/sdcard"
 APP_ID = "org.python.testbed"
 TEST_APP_ID = APP_ID + ".test"
+SYSTEM_SERVER_PID = 522  # ActivityManager's lines come from system_server
 SERVER_VERSION = 41  # Debian's adb 1.0.41 accepts a server of the same version
 FEATURES = "shell_v2,cmd,stat_v2,ls_v2,fixed_push_mkdir,apex,abb,abb_exec"
 
@@ -58,6 +64,23 @@ class LogEntry:
     level: str
     tag: str
     message: str
+
+
+@dataclass
+class AppProcess:
+    """One app's process: the python the "app" runs."""
+
+    pid: int
+    process: subprocess.Popen[bytes]
+    running: bool = True  # the app's process exists (pidof finds it)
+
+
+def package_of_apk(name: str) -> str:
+    """The package Gradle's APK file name stands for (app-debug.apk, app-slot2-debug.apk,
+    ...-androidTest.apk): a real pm reads the manifest."""
+    slot = name.split("-")[1] if name.startswith("app-slot") else "slot0"
+    app = APP_ID if slot == "slot0" else f"{APP_ID}.s{slot.removeprefix('slot')}"
+    return app + ".test" if "androidTest" in name else app
 
 
 @dataclass
@@ -73,6 +96,9 @@ class FakeDevice:
     # Lost mid-run, after the app logged this many lines (of its stdout and
     # stderr together), in one of three ways (the methods say what each does):
     disconnect_after_lines: int | None = None  # vanishes: `disconnect()`
+    # Vanishes when the app logs a line holding this text (a test's name: the
+    # device is lost in the middle of that test file, whichever run it is).
+    disconnect_on: str | None = None
     hang_after_lines: int | None = None  # stops answering: `hang()`
     system_crash_after_lines: int | None = None  # its system server dies: `system_crash()`
     # What adb lists once the device vanished: "gone" (nothing, as when it is
@@ -84,12 +110,12 @@ class FakeDevice:
     packages: set[str] = field(default_factory=set)
     logcat: list[LogEntry] = field(default_factory=list)
     created: float = field(default_factory=time.monotonic)
-    app_pid: int | None = None
-    app_running: bool = False  # the app's process exists (pidof finds it)
+    cpus: int = 2  # what `nproc` says
+    apps: dict[str, AppProcess] = field(default_factory=dict)  # by package: the last started
     # An app that starts and ends between two `pidof` polls: pidof never sees it.
     app_too_quick: bool = False
-    app_process: subprocess.Popen[bytes] | None = None
     instrument_args: list[dict[str, str]] = field(default_factory=list)  # what ran, for tests
+    instrumented: list[str] = field(default_factory=list)  # the package of each run
     connections: set[socket.socket] = field(default_factory=set)
     changed: threading.Condition = field(default_factory=threading.Condition)
     hung: bool = False  # see hang()
@@ -129,15 +155,17 @@ class FakeDevice:
         answer, while adb still lists the device as "device".  `unhang()` ends it."""
         with self.changed:
             self.hung = True
-            if self.app_process and self.app_process.poll() is None:
-                self.app_process.send_signal(signal.SIGSTOP)
+            for app in self.apps.values():  # every app's process
+                if app.process.poll() is None:
+                    app.process.send_signal(signal.SIGSTOP)
             self.changed.notify_all()
 
     def unhang(self) -> None:
         with self.changed:
             self.hung = False
-            if self.app_process and self.app_process.poll() is None:
-                self.app_process.send_signal(signal.SIGCONT)
+            for app in self.apps.values():
+                if app.process.poll() is None:
+                    app.process.send_signal(signal.SIGCONT)
             self.changed.notify_all()
 
     def wait_while_hung(self) -> None:
@@ -156,8 +184,11 @@ class FakeDevice:
         self.system_crashed = True
         self.stop_app()
 
-    def line_logged(self, count: int) -> bool:
+    def line_logged(self, count: int, line: str = "") -> bool:
         """The app logged its `count`th line: be lost as told; True if lost."""
+        if self.disconnect_on is not None and self.disconnect_on in line:
+            self.disconnect()
+            return True
         for limit, lose in ((self.disconnect_after_lines, self.disconnect),
                             (self.hang_after_lines, self.hang),
                             (self.system_crash_after_lines, self.system_crash)):
@@ -166,12 +197,23 @@ class FakeDevice:
                 return True
         return False
 
-    def stop_app(self) -> None:
-        self.app_running = False
-        process = self.app_process
-        if process and process.poll() is None:
-            process.kill()
-            process.wait()
+    def stop_app(self, package: str | None = None) -> None:
+        """`am force-stop PACKAGE`; every app's process when None."""
+        for name, app in list(self.apps.items()):
+            if package in (None, name):
+                app.running = False
+                if app.process.poll() is None:
+                    app.process.kill()
+                    app.process.wait()
+
+    # The default app's process (org.python.testbed), as tests of one app look at it.
+    @property
+    def app_process(self) -> subprocess.Popen[bytes] | None:
+        return self.apps[APP_ID].process if APP_ID in self.apps else None
+
+    @property
+    def app_running(self) -> bool:
+        return APP_ID in self.apps and self.apps[APP_ID].running
 
 
 class AdbDouble:
@@ -476,10 +518,15 @@ class Shell:
 
     def cmd_pidof(self, argv: list[str]) -> int:
         d = self.device
-        if argv[-1] == APP_ID and d.app_running and d.app_pid and not d.app_too_quick:
-            self.write(f"{d.app_pid}\n")
+        app = d.apps.get(argv[-1])
+        if app is not None and app.running and not d.app_too_quick:
+            self.write(f"{app.pid}\n")
             return 0
         return 1
+
+    def cmd_nproc(self, argv: list[str]) -> int:
+        self.write(f"{self.device.cpus}\n")
+        return 0
 
     def cmd_rm(self, argv: list[str]) -> int:
         for name in (a for a in argv[1:] if not a.startswith("-")):
@@ -506,7 +553,7 @@ class Shell:
                 self.write(f"Failure [{d.install_failure}]\n")
                 return 1
             # A real pm reads the manifest; the double goes by Gradle's file names.
-            d.packages.add(TEST_APP_ID if "androidTest" in apk else APP_ID)
+            d.packages.add(package_of_apk(apk.rsplit("/", 1)[-1]))
             self.write("Success\n")
             return 0
         if argv[1] == "uninstall":
@@ -523,7 +570,7 @@ class Shell:
 
     def cmd_am(self, argv: list[str]) -> int:
         if argv[1] == "force-stop":
-            self.device.stop_app()
+            self.device.stop_app(argv[2])
             return 0
         if argv[1] == "instrument":
             return Instrumentation(self.device, self).run(argv[2:])
@@ -598,19 +645,21 @@ class Instrumentation:
         d = self.device
         extras = {argv[i + 1]: argv[i + 2] for i, a in enumerate(argv) if a == "-e"}
         component = argv[-1]
-        if TEST_APP_ID not in d.packages or APP_ID not in d.packages:
+        package = component.split("/")[0].removesuffix(".test")  # the app PKG.test drives
+        if f"{package}.test" not in d.packages or package not in d.packages:
             self.shell.write(
                 f"INSTRUMENTATION_STATUS: Error=Unable to find instrumentation info for: "
                 f"ComponentInfo{{{component}}}\nINSTRUMENTATION_STATUS_CODE: -1\n"
                 f"android.util.AndroidException: INSTRUMENTATION_FAILED: {component}\n")
             return 1
         d.instrument_args.append(extras)
+        d.instrumented.append(package)
         d.system_crashed = False  # the system server is back (to die again, if told)
         time.sleep(d.start_delay)
         started = time.monotonic()
         self.status(1, test="testPython", **{"class": "org.python.testbed.PythonSuite"})
-        process = self.start_app(extras)
-        pid = d.app_pid or 0
+        app = self.start_app(package, extras)
+        process, pid = app.process, app.pid
         d.log(pid, "I", "TestRunner", "started: testPython(org.python.testbed.PythonSuite)")
         lines = 0
 
@@ -623,7 +672,7 @@ class Instrumentation:
                 for piece in chunk.decode(errors="replace").splitlines(keepends=True):
                     d.log(pid, level, tag, piece)
                     lines += piece.endswith("\n")
-                    if d.line_logged(lines):
+                    if d.line_logged(lines, piece):
                         return
 
         pumps = [threading.Thread(target=pump, args=(process.stdout, "I", "python.stdout")),
@@ -641,8 +690,8 @@ class Instrumentation:
         if status < 0:  # a native crash: Android's debuggerd reports it, the process dies
             sig = signal.Signals(-status)
             d.log(pid, "F", "libc", f"Fatal signal {-status} ({sig.name}), code 1 (SEGV_MAPERR)"
-                  f" in tid {pid} (org.python.testbed), pid {pid} (org.python.testbed)")
-            d.app_running = False
+                  f" in tid {pid} ({package}), pid {pid} ({package})")
+            app.running = False
             self.shell.write("INSTRUMENTATION_RESULT: shortMsg=Process crashed.\n"
                              "INSTRUMENTATION_CODE: 0\n")
             return 0
@@ -651,15 +700,16 @@ class Instrumentation:
         self.status(2, pythonExitStatus=str(status))
         self.status(0 if status == 0 else -2, test="testPython")
         time.sleep(max(0.0, 2.0 - (time.monotonic() - started)))  # as PythonSuite.kt does
-        d.app_running = False
+        app.running = False
         self.shell.write(f"INSTRUMENTATION_RESULT: stream=\n\nTime: 0.1\n\n"
                          f"{'OK (1 test)' if status == 0 else 'FAILURES!!!'}\n\n"
                          "INSTRUMENTATION_CODE: -1\n")
         return 0
 
-    def start_app(self, extras: dict[str, str]) -> subprocess.Popen[bytes]:
+    def start_app(self, package: str, extras: dict[str, str]) -> AppProcess:
+        """PACKAGE's process, with PACKAGE's own data directories."""
         d = self.device
-        files = d.path(f"/data/user/0/{APP_ID}/files")
+        files = d.path(f"/data/user/0/{package}/files")
         cwd = d.path(extras["pythonCwd"]) if "pythonCwd" in extras else files / "python/cwd"
         cwd.mkdir(parents=True, exist_ok=True)
         args = " ".join(self.on_device(a) for a in shlex.split(extras.get("pythonArgs", "")))
@@ -672,15 +722,17 @@ class Instrumentation:
             env["PYTHON_SITE_PACKAGES"] = str(d.path(extras["pythonSitePackages"]))
         (files / "tmp").mkdir(parents=True, exist_ok=True)
         # Context.getExternalFilesDir(), as MainActivity.kt calls it.
-        d.path(f"/sdcard/Android/data/{APP_ID}/files").mkdir(parents=True, exist_ok=True)
+        d.path(f"/sdcard/Android/data/{package}/files").mkdir(parents=True, exist_ok=True)
         options = extras.get("pythonOptions", "").split()  # the app splits them on spaces
         process = subprocess.Popen([*d.python, "-u", *options, str(STORAGE_RULES),
                                     str(d.path(EXTERNAL_STORAGE)), str(TESTBED_MAIN)],
                                    env=env, cwd=cwd,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE)
-        d.app_process, d.app_pid, d.app_running = process, process.pid, True
-        return process
+        app = d.apps[package] = AppProcess(process.pid, process)
+        d.log(SYSTEM_SERVER_PID, "I", "ActivityManager", f"Start proc {process.pid}:{package}/"
+              f"u0a{190 + len(d.apps)} for added application {package}")
+        return app
 
     def on_device(self, arg: str) -> str:
         """Device paths in arguments name files under the double's root."""

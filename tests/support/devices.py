@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cpython_android.adb_address import parse_address
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
 from cpython_android.runners import Connected, RunnerSpec
@@ -20,20 +21,28 @@ if TYPE_CHECKING:
 ANDROID_HOST = "aarch64-linux-android"
 
 
-def fake_apks(layout: Layout, host: str = ANDROID_HOST) -> Testbed:
-    """APK files where build-testbed puts them (the double installs by file name),
-    recorded as built from the current inputs, so that `test` does not rebuild them."""
+def fake_apks(layout: Layout, host: str = ANDROID_HOST, apps: int = 1) -> Testbed:
+    """APK files where `build-testbed [--per-device APPS]` puts them (the double installs
+    by file name), recorded as built from the current inputs, so that `test` does not
+    rebuild them."""
     bed = Testbed(parse_host(host), layout)
-    for apk in (bed.app_apk, bed.test_apk):
-        apk.parent.mkdir(parents=True, exist_ok=True)
-        apk.write_bytes(b"PK\x03\x04 not a real APK")
-    bed.record_inputs(GradleOptions("3.13", DEFAULT_NDK_VERSION))
+    for pair in bed.apks(apps):
+        for apk in pair:
+            apk.parent.mkdir(parents=True, exist_ok=True)
+            apk.write_bytes(b"PK\x03\x04 not a real APK")
+    bed.record_inputs(GradleOptions("3.13", DEFAULT_NDK_VERSION, apps=apps))
     return bed
+
+
+def fake_apks_in(cross_build_dir: Path, host: str = ANDROID_HOST) -> None:
+    """fake_apks in the cross-build directory `cross_build_dir` (for scripts that
+    drive android.py from outside, such as benchmarks/device_pool.py)."""
+    fake_apks(Layout(cross_build_dir), host)
 
 
 def spec_for(layout: Layout, *serials: str) -> RunnerSpec:
     return RunnerSpec(parse_host(ANDROID_HOST), layout, "3.13", shards=1,
-                      target=Connected(tuple(serials)))
+                      target=Connected(tuple(map(parse_address, serials))))
 
 
 def android_py(gnu_build: BuiltHost, double: AdbDouble, layout: Layout, *args: str | Path,

@@ -422,6 +422,29 @@ PARSING_CASES = [
     Case("adb-port-http-test", f"test {ANDROID} --connected emulator-5554",
          ("does not answer as an adb server",), env={"ANDROID_ADB_SERVER_PORT": "{http}"},
          status=4),
+    # A device of another adb server (tcp:HOST:PORT/SERIAL, issue 28): malformed
+    # is bad input; a server that is not there or is not adb, infrastructure.
+    Case("address-no-serial", f"test {ANDROID} --connected tcp:host/",
+         ("'tcp:host/'", "names no device", "tcp:HOST:PORT/SERIAL")),
+    Case("address-port-not-a-number", f"test {ANDROID} --connected tcp:host:notaport/X",
+         ("'notaport'", "1 to 65535")),
+    Case("address-no-port", "test --connected emulator-5554,tcp:host/X", ("names no port",)),
+    Case("address-no-host", f"pythoninfo {ANDROID} --connected tcp::5037/X", ("names no host",)),
+    Case("address-huge-port", f"devices --connected tcp:h:{HUGE}/X", ("5,000 characters",)),
+    Case("address-slash-no-tcp", f"test {ANDROID} --connected host:5037/X",
+         ("tcp:HOST:PORT/SERIAL",)),
+    Case("adb-server-socket-kind", "devices", ("ADB_SERVER_SOCKET", "localabstract"),
+         env={"ADB_SERVER_SOCKET": "localabstract:adb"}),
+    Case("adb-server-socket-port", "devices", ("ADB_SERVER_SOCKET", "99999", "out of range"),
+         env={"ADB_SERVER_SOCKET": "tcp:99999"}),
+    Case("address-server-closed",
+         f"test {ANDROID} --connected tcp:127.0.0.1:{{closed}}/emulator-5554",
+         ("no adb server answers at tcp:127.0.0.1:{closed}", "nodaemon server"), status=4),
+    Case("address-server-silent",
+         "test --connected tcp:127.0.0.1:{silent}/emulator-5554",
+         ("nothing answered", "tcp:127.0.0.1:{silent}", "--connected"), status=4),
+    Case("address-server-http", f"test {ANDROID} --connected tcp:127.0.0.1:{{http}}/X",
+         ("does not answer as an adb server", "--connected"), status=4),
     Case("regrtest-xml-case-time-nan", RESULTS, ("'nan'", "test.test_os.T.t"),
          xml_time(CASE_TIME, "nan")),
     Case("regrtest-xml-case-time-inf", RESULTS, ("'inf'",), xml_time(CASE_TIME, "inf")),
@@ -456,10 +479,12 @@ CASES += PARSING_CASES
 
 @pytest.fixture(scope="module")
 def ports() -> Iterator[dict[str, str]]:
-    """Two loopback ports that are not adb: one accepts and never answers,
-    one answers as a web server does."""
+    """Three loopback ports that are not adb: one accepts and never answers,
+    one answers as a web server does, one refuses (bound, not listening)."""
     servers = {"silent": socket.create_server(("127.0.0.1", 0)),
                "http": socket.create_server(("127.0.0.1", 0))}
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
     stop = threading.Event()
 
     def serve(server: socket.socket, answer: bytes | None) -> None:
@@ -486,7 +511,9 @@ def ports() -> Iterator[dict[str, str]]:
                    daemon=True)]
     for thread in threads:
         thread.start()
-    yield {name: str(server.getsockname()[1]) for name, server in servers.items()}
+    yield {"closed": str(closed.getsockname()[1]),
+           **{name: str(server.getsockname()[1]) for name, server in servers.items()}}
+    closed.close()
     stop.set()
     for thread in threads:
         thread.join()
@@ -508,7 +535,7 @@ def run_case(case: Case, root: Path, ports: dict[str, str]) -> None:
     before = tree_state(root)
     places = {"root": root, "co": root / "co", "xb": root / "co" / "cross-build",
               "ar": root / "archives", "user": root / "user"}
-    args = [part.format(**places) if "{" in part and "$" not in part else
+    args = [part.format(**places, **ports) if "{" in part and "$" not in part else
             part.replace("{root}", str(root)) for part in case.args.split(" ")]
     if not any(a == "--checkout" for a in args):
         args = ["--checkout", str(root / "co"), *args]

@@ -21,7 +21,7 @@ from cpython_android.devices import Adb, adb_executable
 from cpython_android.errors import InfrastructureError, SetupError, UserError
 from cpython_android.hosts import parse_host
 from cpython_android.layout import Layout
-from cpython_android.runners import Invocation, RunnerSpec, target_of
+from cpython_android.runners import Invocation, Qemu, RunnerSpec, create_runners, target_of
 from cpython_android.runners.android import create_android_runners
 from support.adb_double import AdbDouble
 from support.cli import needs, run_cli
@@ -74,18 +74,72 @@ def test_unusable_device_is_one_clear_line(double: AdbDouble, tmp_path: Path,
      "--avd NAME (got none)"),
     ({"connected": ("A",), "avd": "py"}, "(got --connected and --avd)"),
     ({"managed": "maxVersion", "shards": 2}, "--managed runs on one Gradle managed device"),
+    ({"managed": "maxVersion", "per_device": 2}, "--per-device: a Gradle managed device runs "
+     "one test process"),
 ])
 def test_where_to_run_is_checked_first(double: AdbDouble, tmp_path: Path, fields: dict,
                                        expected: str) -> None:
-    where = {k: v for k, v in fields.items() if k != "shards"}
+    where = {k: v for k, v in fields.items() if k not in ("shards", "per_device")}
     host = parse_host(ANDROID_HOST)
     with pytest.raises(UserError) as error:
         # The options become one Target (target_of checks them), then the runners.
         spec = RunnerSpec(host, Layout(tmp_path), "3.13", shards=fields.get("shards", 1),
-                          target=target_of(host, **where))
+                          per_device=fields.get("per_device"), target=target_of(host, **where))
         create_android_runners(spec)
     assert expected in str(error.value)
     assert double.requests == []  # decided before asking adb anything
+
+
+@pytest.mark.parametrize("apps, cpus, per_device, names", [
+    (1, 4, None, ["emulator-5554"]),  # the testbed as upstream's: one process, as always
+    (4, 2, None, ["emulator-5554#1", "emulator-5554#2"]),  # the device's CPUs
+    (2, 8, None, ["emulator-5554#1", "emulator-5554#2"]),  # the apps the testbed holds
+    (4, 2, 3, ["emulator-5554#1", "emulator-5554#2", "emulator-5554#3"]),  # as asked
+])
+def test_per_device_runners(double: AdbDouble, tmp_path: Path, apps: int, cpus: int,
+                            per_device: int | None, names: list[str]) -> None:
+    double.add_device("emulator-5554", tmp_path / "dev", cpus=cpus)
+    layout = Layout(tmp_path / "xb")
+    fake_apks(layout, apps=apps)
+    spec = spec_for(layout, "emulator-5554")
+    runners = create_android_runners(RunnerSpec(**{**vars(spec), "per_device": per_device}))
+    assert [r.name for r in runners] == names
+    ids = ["org.python.testbed"] + [f"org.python.testbed.s{i}" for i in range(1, 16)]
+    assert [r.app.app_id for r in runners] == ids[:len(names)]
+    assert [r.apks[0].name for r in runners] == (
+        ["app-debug.apk"] if apps == 1 else [f"app-slot{i}-debug.apk" for i in range(len(names))])
+
+
+def test_per_device_is_for_android_devices(tmp_path: Path) -> None:
+    spec = RunnerSpec(parse_host("aarch64-linux-gnu"), Layout(tmp_path), "3.13", per_device=2,
+                      target=Qemu())
+    with pytest.raises(UserError, match="^--per-device is for Android devices .*use --shards N"):
+        create_runners(spec)
+
+
+@pytest.mark.parametrize("apps, cpus, args, expected", [
+    (2, 4, ["--per-device", "3"], "--per-device 3: the built testbed holds 2 apps per device; "
+     "build it for more with `android.py build-testbed HOST --per-device 3`, or ask for at "
+     "most 2"),
+    (8, 2, ["--per-device", "5"], "--per-device 5: device emulator-5554 has 2 CPUs, too few "
+     "for more than 4 test processes; ask for fewer"),
+    (2, 4, ["--per-device", "2", "-c", "pass"], "--per-device needs a regrtest run"),
+    (2, 4, ["--per-device", "17"], "'17' is not a number of test processes per device (1 to "
+     "16)"),
+])
+def test_per_device_refusals_are_one_line(double: AdbDouble, tmp_path: Path,
+                                          cpython_source: Path, apps: int, cpus: int,
+                                          args: list[str], expected: str) -> None:
+    device = double.add_device("emulator-5554", tmp_path / "dev", cpus=cpus)
+    fake_apks(Layout(tmp_path / "xb"), apps=apps)
+    result = run_cli("--checkout", cpython_source, "--cross-build-dir", tmp_path / "xb",
+                     "test", ANDROID_HOST, "--connected", "emulator-5554", *args,
+                     env=double.env, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr  # usage
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    assert expected in line
+    assert device.packages == set()  # nothing installed
+    assert not any("instrument" in r for r in double.requests)
 
 
 def test_install_failure_shows_pm_reason(double: AdbDouble, tmp_path: Path) -> None:

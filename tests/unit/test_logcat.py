@@ -11,7 +11,13 @@ import io
 
 import pytest
 
-from cpython_android.runners.logcat import LogMessage, NotBinary, OutputRouter, read_entry
+from cpython_android.runners.logcat import (
+    LogMessage,
+    NotBinary,
+    OutputRouter,
+    app_pids,
+    read_entry,
+)
 from support.adb_double import LogEntry, logger_entry, tag_format
 
 PID = 4242
@@ -82,3 +88,19 @@ def test_a_truncated_entry_ends_the_stream_quietly():
 def test_text_is_not_taken_for_an_entry():
     with pytest.raises(NotBinary):
         read_entry(io.BytesIO(b"logcat: unrecognized option '--binary'\n"))
+
+
+def test_app_pids_tell_the_copies_of_the_app_apart() -> None:
+    """`logcat -d` after a run too quick for pidof: this copy's process, not another's."""
+    entries = [LogMessage(522, "I", "ActivityManager",
+                          "Start proc 4101:org.python.testbed/u0a190 for added application"),
+               LogMessage(522, "I", "ActivityManager",
+                          "Start proc 4102:org.python.testbed.s1/u0a191 for added application"),
+               LogMessage(4101, "I", "python.stdout", "slot 0\n"),
+               LogMessage(4102, "I", "python.stdout", "slot 1\n"),
+               LogMessage(4103, "F", "libc", "Fatal signal 11 (SIGSEGV), code 1 in tid 4103 "
+                          "(org.python.testbed.s1), pid 4103 (org.python.testbed.s1)")]
+    assert app_pids(entries, "org.python.testbed.s1", alone=False) == [4102, 4103]
+    assert app_pids(entries, "org.python.testbed", alone=False) == [4101]
+    # The only app on the device: its python.* lines say it, as before.
+    assert app_pids(entries[2:3], "org.python.testbed", alone=True) == [4101]

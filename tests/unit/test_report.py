@@ -12,6 +12,7 @@ import junitparser
 
 from cpython_android.results import (
     FileState,
+    convert_log,
     mark_crashed,
     merge,
     parse_log,
@@ -64,15 +65,15 @@ def test_a_crashed_file_spans_to_its_process_end_and_its_resume_is_a_second_span
     assert len(spans) == 2 and spans[1].started >= T0 + 11
 
 
-def _lost_and_rerun():
+def _lost_and_rerun(*, rerun_part_first: bool = False):
     lost = parse_log(_log("seq-crash-v.log"))
     stamp(lost, "emulator-5554", T0, T0 + 10, lost=True)  # the device went away
-    lost.files["test_rx_crash"].status = FileState.INTERRUPTED
+    lost.files["test_rx_crash"].status = FileState.NOT_RUN  # it goes back to the pool
     again = parse_log(_log("seq-crash-v.log").split("[2/3] test_rx_crash")[0] + "\n" + "\n".join(
         line.replace("test_rx_pass", "test_rx_crash") for line in _log(
             "seq-v.log").splitlines() if "test_rx_pass" in line))
     stamp(again, "emulator-5556", T0 + 12, T0 + 20)
-    return merge([lost, again])
+    return merge([again, lost] if rerun_part_first else [lost, again])
 
 
 def test_a_file_that_ran_twice_keeps_both_spans_the_first_marked_lost(tmp_path):
@@ -88,11 +89,19 @@ def test_a_file_that_ran_twice_keeps_both_spans_the_first_marked_lost(tmp_path):
     assert ("device", "emulator-5556") in props
     assert [v for k, v in props if k == "span"] == [
         "emulator-5554 from 2027-01-15T08:00:00.000Z to 2027-01-15T08:00:10.000Z: "
-        "interrupted, device lost",
+        "not_run, device lost",
         f"emulator-5556 from {_iso(spans[1].started)} to {_iso(spans[1].ended)}: passed"]
     page = html_report(results, {})
     assert page.count('data-file="test_rx_crash"') == 2
-    assert 'class="bar s-interrupted lost"' in page and "again" in page
+    assert 'class="bar s-not_run lost"' in page and "again" in page
+
+
+def test_a_lost_stretch_merged_after_the_rerun_is_kept():
+    results = _lost_and_rerun(rerun_part_first=True)
+    f = results.files["test_rx_crash"]
+    assert f.status == FileState.PASSED
+    assert [(s.device, s.lost) for s in f.settled_spans()] == [("emulator-5554", True),
+                                                                ("emulator-5556", False)]
 
 
 def _iso(epoch: float) -> str:
@@ -134,3 +143,16 @@ def test_html_beside_the_junit_unless_named_or_off(tmp_path):
     write_html(results, tmp_path / "deep" / "report.html")
     assert (tmp_path / "deep" / "report.html").read_text().startswith("<!DOCTYPE html>")
     assert list((tmp_path / "deep").iterdir()) == [tmp_path / "deep" / "report.html"]
+
+
+def test_a_hostile_elapsed_time_makes_no_time_a_calendar_cannot_hold(tmp_path):
+    log = tmp_path / "hostile.log"
+    log.write_text("999999999:00:00 load avg: 1.00 [1/1] test_x\n"
+                   "999999999:59:59 load avg: 1.00 [1/1] test_x passed in 99999999 hour\n")
+    junit = tmp_path / "junit.xml"
+    results = convert_log(log, junit, html=tmp_path / "junit.html")
+    [span] = results.files["test_x"].spans
+    assert span.seconds <= 31 * 24 * 3600
+    again, _ = read_junit(junit)
+    assert again.files["test_x"].status == FileState.PASSED
+    assert "test_x" in (tmp_path / "junit.html").read_text()

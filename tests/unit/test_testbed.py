@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from cpython_android import devices, emulators, testbed
+from cpython_android import emulators, testbed
 from cpython_android.errors import InfrastructureError
 from cpython_android.hosts import ANDROID_ABIS, parse_host
 from cpython_android.layout import Layout
@@ -88,8 +88,35 @@ def test_gradle_properties_we_pass_are_the_ones_it_reads(build_kts: Kotlin,
             for arg in build_kts.string_args(c)[:1]}
     bed = testbed.Testbed(parse_host("aarch64-linux-android"), Layout(tmp_path))
     passed = testbed.gradle_properties(bed, testbed.GradleOptions(
-        "3.13", "27.3.13750724", site_packages=tmp_path, cwd=tmp_path))
+        "3.13", "27.3.13750724", site_packages=tmp_path, cwd=tmp_path, apps=2))
     assert {p[2:].split("=", 1)[0] for p in passed} == read
+    # One app (the default): no python.apps, so the build is upstream's, unflavored.
+    one = testbed.gradle_properties(bed, testbed.GradleOptions("3.13", "27.3.13750724"))
+    assert not [p for p in one if p.startswith("-Ppython.apps")]
+
+
+def test_app_copies_are_flavors_with_the_ids_and_apks_we_install(build_kts: Kotlin,
+                                                                 tmp_path: Path) -> None:
+    """`python.apps=N` makes the flavors slot0..slotN-1; what the Python side installs
+    and instruments (TestbedApp.slot, Testbed.apks) is what they are."""
+    [flavors] = build_kts.calls("productFlavors")
+    [create] = build_kts.calls("create", flavors)
+    assert build_kts.first_string_arg(create) == "slot$i"
+    suffix = build_kts.assignments(create)["applicationIdSuffix"].strip('"')
+    for i in range(1, 4):
+        assert testbed.APP_ID + suffix.replace("$i", str(i)) == testbed.TestbedApp.slot(i).app_id
+    assert testbed.TestbedApp.slot(0) == testbed.DEFAULT_APP  # slot0 has no suffix
+    assert "if (i > 0) applicationIdSuffix" in build_kts.text(create)
+    # The tasks build-testbed runs and the task names the kts configures agree.
+    variants = build_kts.vals()["appVariants"]
+    assert '"Slot${it}Debug"' in variants and 'listOf("Debug")' in variants
+    bed = testbed.Testbed(parse_host("aarch64-linux-android"), Layout(tmp_path))
+    [(app, test)] = bed.apks(1)
+    assert (app, test) == (bed.app_apk, bed.test_apk)
+    pairs = bed.apks(3)
+    assert [p.name for p, _ in pairs] == [f"app-slot{i}-debug.apk" for i in range(3)]
+    assert all(t.name == p.name.replace(".apk", "-androidTest.apk") and "androidTest" in t.parts
+               for p, t in pairs)
 
 
 def test_instrumentation_arguments_match(tmp_path: Path) -> None:
@@ -104,10 +131,10 @@ def test_instrumentation_arguments_match(tmp_path: Path) -> None:
 
 def test_ids_runner_and_exit_status_protocol(build_kts: Kotlin) -> None:
     config = build_kts.assignments(build_kts.calls("defaultConfig")[0])
-    assert config["applicationId"] == f'"{devices.APP_ID}"'
+    assert config["applicationId"] == f'"{testbed.APP_ID}"' == '"org.python.testbed"'
     # AGP's default test application id is applicationId + ".test".
-    assert devices.INSTRUMENTATION == (f"{devices.APP_ID}.test/"
-                                       + config["testInstrumentationRunner"].strip('"'))
+    assert testbed.DEFAULT_APP.instrumentation == (
+        f"{testbed.APP_ID}.test/" + config["testInstrumentationRunner"].strip('"'))
     suite, activity = Kotlin(PYTHON_SUITE), Kotlin(MAIN_ACTIVITY)
     [status] = suite.calls("putString")
     key = suite.first_string_arg(status)

@@ -144,7 +144,7 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
 def cmd_build_testbed(args: argparse.Namespace, console: Console) -> int:
     """HOST, or (as upstream's, whose APK holds every built ABI) each built Android host."""
     if args.host is not None:
-        testbed.build_testbed(context_of(args, console))
+        testbed.build_testbed(context_of(args, console), args.per_device or 1)
         return 0
     layout = context_of(args, console).layout
     hosts = [name for name in layout.installed_hosts() if name in ANDROID_ABIS]
@@ -152,7 +152,7 @@ def cmd_build_testbed(args: argparse.Namespace, console: Console) -> int:
         raise UserError(f"build-testbed: no Android host is built in {layout.root}: build one "
                         "(`android.py build aarch64-linux-android`) or name HOST")
     for host in hosts:
-        testbed.build_testbed(context_of(args, console, host=host))
+        testbed.build_testbed(context_of(args, console, host=host), args.per_device or 1)
     return 0
 
 
@@ -179,7 +179,7 @@ def cmd_setup_testbed(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_devices(args: argparse.Namespace, console: Console) -> int:
-    for line in devices.describe_devices():
+    for line in devices.describe_devices(args.connected):
         console.write(line)
     return 0
 
@@ -267,13 +267,16 @@ COMMANDS = (
             (HOST, own.run_args)),
     Command("test", "run the test suite (or any python) on HOST (left out, as upstream's: "
             "the device's ABI, the machine's for --managed, a package's own); HOST `build` is "
-            "the native build python", cmd_test, (opt.inferred_host, opt.test_options)),
+            "the native build python", cmd_test, (opt.inferred_host, opt.test_options,
+                                                   own.test_per_device)),
     Command("build-testbed", "build the testbed app and its test APK for an Android HOST, "
             "or for every Android host built (once: `test` installs them on every device)",
-            cmd_build_testbed, (opt.optional_host,)),
+            cmd_build_testbed, (own.testbed_args,)),
     Command("setup-testbed", "fetch the Gradle wrapper into testbed/ (build-testbed and test "
             "do it when needed)", cmd_setup_testbed),
-    Command("devices", "list the Android devices adb sees, with their state", cmd_devices),
+    Command("devices", "list the Android devices adb sees, with their state (and those of "
+            "the adb servers ADB_SERVER_SOCKET and --connected name)", cmd_devices,
+            (own.devices_args,)),
     Command("results", "convert a saved regrtest output (plain or -v, sequential or -j) to "
             "JUnit XML; exit 0 only if it shows success", cmd_results, (own.results_args,)),
     Command("symbolize", "symbolize a pasted logcat, tombstone or faulthandler output "

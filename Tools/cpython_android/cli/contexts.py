@@ -7,6 +7,7 @@ import argparse
 from collections.abc import Sequence
 
 from .. import context, host_inference, testbed
+from ..adb_address import DeviceAddress
 from ..console import Console
 from ..deps import DepsOptions
 from ..hosts import Host
@@ -27,7 +28,7 @@ def context_of(args: argparse.Namespace, console: Console, *, native_ok: bool = 
 
 
 def target_from(args: argparse.Namespace, host: Host | None,
-                serials: Sequence[str] | None = None) -> Target:
+                serials: Sequence[DeviceAddress] | None = None) -> Target:
     """The one place the options become where to run (`serials`: the devices
     inferred for `host`, else --connected's)."""
     kinds: Sequence[TargetKind] = args.target_kinds
@@ -47,7 +48,7 @@ def test_contexts(args: argparse.Namespace, console: Console
         host = ctx.host
         if isinstance(target, Connected) and host is not None and host.is_android:
             given = host_inference.probe(ctx.layout.root, (), package_host=None,
-                                         connected=target.serials, emulator=None)
+                                         connected=target.addresses, emulator=None)
             host_inference.check_given(host.triplet, given)
         return [(ctx, target)]
     base = context_of(args, console)

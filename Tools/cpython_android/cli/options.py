@@ -23,7 +23,7 @@ from ..harness.planning import read_durations_xml
 from ..hosts import DEFAULT_API_LEVEL, supported_description, validate_api_level
 from ..runners import NATIVE_HOST
 from ..toolchains.ndk import DEFAULT_NDK_VERSION
-from .values import job_count, ndk_version, pull_pattern, shard_count
+from .values import addresses, job_count, ndk_version, pull_pattern, shard_count
 
 T = TypeVar("T")
 
@@ -156,10 +156,6 @@ def durations_file(value: str) -> Path:
     except UserError as e:
         raise argparse.ArgumentTypeError(str(e).removeprefix("--durations ")) from None
     return path
-
-
-def serials(value: str) -> tuple[str, ...]:
-    return tuple(serial for serial in value.split(",") if serial)
 
 
 def pick(cls: Callable[..., T], args: argparse.Namespace, **overrides: Any) -> T:
@@ -383,8 +379,9 @@ def ci_options(parser: argparse.ArgumentParser) -> None:
 
 def device_options(parser: argparse.ArgumentParser) -> None:
     device = parser.add_mutually_exclusive_group()
-    device.add_argument("--connected", type=serials, default=(), metavar="SERIAL[,SERIAL]",
-                        help="Android: run on these connected devices (see `adb devices`)")
+    device.add_argument("--connected", type=addresses, default=(), metavar="SERIAL[,SERIAL]",
+                        help="Android: run on these connected devices (see `adb devices`); "
+                        "tcp:HOST:PORT/SERIAL: a device of another adb server")
     device.add_argument("--managed", metavar="NAME", help="Android: a Gradle managed device")
     device.add_argument("--avd", metavar="NAME", help="Android: boot this emulator (AVD)")
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from . import options as opt
+from . import values
 
 
 def run_args(parser: argparse.ArgumentParser) -> None:
@@ -48,3 +49,26 @@ def build_wheel_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", metavar="DIR", type=opt.usable_dir, default=None,
                         help="cross environment to use or create (default: "
                         "cross-build/HOST/cross-env)")
+
+
+def test_per_device(parser: argparse.ArgumentParser) -> None:
+    """`test --per-device N` (runners/slots.py)."""
+    parser.add_argument("--per-device", type=values.per_device_count, metavar="N",
+                        help="Android: run N test processes on each device side by side, each "
+                        "its own copy of the testbed app (default: the device's CPUs, at most "
+                        "the copies the built testbed holds)")
+
+
+def testbed_args(parser: argparse.ArgumentParser) -> None:
+    """`build-testbed [HOST] [--per-device N]`."""
+    opt.optional_host(parser)
+    parser.add_argument("--per-device", type=values.per_device_count, metavar="N",
+                        help="build N copies of the app, each its own application ID, for "
+                        "`test --per-device N` (default: 1, the app as upstream's)")
+
+
+def devices_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--connected", type=values.addresses, default=(),
+                        metavar="ADDRESS[,ADDRESS]",
+                        help="list the devices of the adb servers these name "
+                        "(tcp:HOST:PORT/SERIAL, as `test --connected` takes them)")

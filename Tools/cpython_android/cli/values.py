@@ -1,4 +1,5 @@
-"""Option values that are counts, names and patterns: each read with its bounds.
+"""Option values that are counts, names, patterns and device addresses: each read
+with its bounds.
 
 A number is read with the bounded reader (`textutil.read_int`), so `-j
 99999999999999999999` or `-j ²` is one line, never make's problem or a
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 
+from ..adb_address import DeviceAddress, parse_addresses
 from ..errors import UserError
 from ..safefiles import checked_name
+from ..testbed import MAX_APPS
 from ..textutil import read_int
 
 #: More parallel jobs than any machine has cores: a larger -j is a typo.
@@ -42,6 +45,11 @@ def shard_count(value: str) -> int:
     return _count(value, "shards", MAX_SHARDS)
 
 
+def per_device_count(value: str) -> int:
+    """--per-device: at most the copies of the app one testbed build can hold."""
+    return _count(value, "test processes per device", MAX_APPS)
+
+
 def pull_pattern(value: str) -> str:
     """A --pull path or glob: absolute, or relative to the run's working
     directory (on Android: the app's external files directory); never `..`."""
@@ -59,3 +67,12 @@ def ndk_version(value: str) -> str:
         return checked_name(value, "NDK version")
     except UserError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def addresses(value: str) -> tuple[DeviceAddress, ...]:
+    """--connected's devices: bare serials (the default adb server's) or
+    tcp:HOST:PORT/SERIAL (another server's)."""
+    try:
+        return parse_addresses(value)
+    except UserError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--connected ")) from None

@@ -141,6 +141,8 @@ def attach(f: TestFile, test_id: str | None, symbols: CrashSymbols, device_text:
     else:
         f.output = f"{f.output.rstrip()}\n\n{text}" if f.output else text
     f.crash_frames[test_id or ""] = summary.top
+    if summary.path is not None:
+        f.crash_reports[test_id or ""] = str(summary.path)
     return summary
 
 

@@ -79,19 +79,22 @@ def run_test_command(options: TestOptions, ctx: BuildContext, target: Target, *,
     `target`'s."""
     info = probe_target(ctx, [other for other, _ in more_devices])
     options = replace(options, output_dir=options.output_dir or ctx.layout.logs_dir / "pulled")
-    build_command(options, info)  # bad options are reported before anything starts
+    command = build_command(options, info)  # bad options are reported before anything starts
+    # One process per device unless the suite runs (sharded): a -c run has one.
+    per_device = options.per_device if command.is_regrtest_run else 1
     spec = RunnerSpec(host=ctx.host, layout=ctx.layout,
                       python_version=ctx.checkout.short_version, shards=options.shards,
+                      per_device=per_device,
                       verbose=options.verbose, target=target,
                       ndk_version=ctx.toolchain_options.ndk_version, console=ctx.console,
                       testbed_project=find_project(ctx.checkout),
                       stall_timeout=options.stall_timeout)
     if more_devices and isinstance(target, Connected):
-        spec = replace(spec, shards=len(target.serials))
+        spec = replace(spec, shards=len(target.addresses))
     runners = create_runners(spec)
     for other, devices in more_devices:
         runners += create_runners(replace(spec, host=other.host, target=devices,
-                                          shards=len(devices.serials)))
+                                          shards=len(devices.addresses)))
     if options.wants_pythoninfo and not info.regrtest_has_pythoninfo:
         # As regrtest --pythoninfo would: first, on the target the tests run on.
         pythoninfo.run_on(runners[0], ctx, pythoninfo.log_path(ctx), close=False)

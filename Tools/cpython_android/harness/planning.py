@@ -53,6 +53,7 @@ class TestOptions:
     html_off: bool = False  # --no-html
     durations: Path | None = None  # an earlier JUnit file, to balance shards
     shards: int = 1
+    per_device: int | None = None  # Android: test processes per device (None: chosen)
     resume: bool = True
     timeout: float | None = None  # per test file, passed to regrtest --timeout
     deadline: float | None = None  # seconds for the whole run
@@ -153,7 +154,8 @@ def build_command(options: TestOptions, info: TargetInfo = NOTHING_PROBED) -> Py
     if not regrtest:
         for given, name in ((options.junit_xml, "--junit-xml"), (options.html, "--html"),
                             (options.durations, "--durations"),
-                            (options.shards > 1 or None, "--shards")):
+                            (options.shards > 1 or None, "--shards"),
+                            (options.per_device, "--per-device")):
             if given:
                 raise UserError(f"{name} needs a regrtest run (-m test without "
                                 "--list-tests): drop it or run the test suite")

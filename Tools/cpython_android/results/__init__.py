@@ -13,7 +13,7 @@ from ..errors import UserError
 from .cases import FileState, LostDevice
 from .events import apply_events, attribute_stop, attribute_stops, read_events
 from .html import html_path, write_html
-from .junit import merge_regrtest_xml, write_junit
+from .junit import MAX_SECONDS, merge_regrtest_xml, write_junit
 from .junit_in import read_junit
 from .model import (
     Counts,
@@ -63,8 +63,8 @@ def convert_log(log: Path, junit_xml: Path | None, regrtest_xml: Path | None = N
         raise UserError(f"--regrtest-xml {regrtest_xml} is not a file")
     results = parse_log(text)
     # A log has regrtest's elapsed times only: its end is the file's last change.
-    last = max((f.began_at + f.duration for f in results.files.values()
-                if f.began_at is not None), default=0.0)
+    last = min(max((f.began_at + f.duration for f in results.files.values()
+                    if f.began_at is not None), default=0.0), MAX_SECONDS)
     stamp(results, "regrtest", stat.st_mtime - last, stat.st_mtime)
     if regrtest_xml is not None:
         try:

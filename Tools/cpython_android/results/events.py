@@ -56,6 +56,8 @@ class FileEvents:
     started: list[str] = field(default_factory=list)
     running: str | None = None  # started, not stopped: what a crash interrupted
     ended: bool = False
+    # Each pass's (start, end) on the target's clock (end None: it never ended).
+    times: list[tuple[float, float | None]] = field(default_factory=list)
 
     def add(self, case: TestCase) -> None:
         """A result of this pass (a test that ran twice in one pass is twice here)."""
@@ -80,6 +82,7 @@ class EventLog:
     files: dict[str, FileEvents] = field(default_factory=dict)
     xml_error: str = ""  # regrtest's own XML writer failed at the end: its error
     runs: int = 0  # target processes that started (regrtest may re-exec itself)
+    started_at: float | None = None  # the first process's start, on the target's clock
     _current: FileEvents | None = None
     _started_at: dict[str, float] = field(default_factory=dict)
     # Subtest outcomes of the running test, folded into its one case at its end.
@@ -91,16 +94,20 @@ class EventLog:
         if kind == "run":
             self.runs += 1
             self._current = None
+            self.started_at = now if self.started_at is None else self.started_at
         elif kind == "file":
             name = str(event.get("name"))
             self._current = self.files.setdefault(name, FileEvents(name))
             self._current.new_pass()
+            self._current.times.append((now, None))
         elif kind == "xml_error":
             self.xml_error = str(event.get("error", ""))
         elif (current := self._current) is None:
             return  # tests outside a test file: not regrtest's
         elif kind == "file_end":
             current.ended, current.running = True, None
+            if current.times:
+                current.times[-1] = (current.times[-1][0], now)
         elif kind == "plan":
             current.planned += [str(i) for i in event.get("ids") or ()]  # type: ignore[attr-defined]
         elif kind == "start":
@@ -180,9 +187,11 @@ def apply_events(results: RunResults, log: EventLog) -> None:
         # Pass n is attempt n: a re-run in worker processes (no events) is the
         # output's alone.
         attempts = results.file(name).attempts_for(len(events.passes))
-        for attempt, cases in zip(attempts, events.passes, strict=True):
+        for n, (attempt, cases) in enumerate(zip(attempts, events.passes, strict=True)):
             if cases:
                 attempt.replace_cases(cases)
+            if log.started_at is not None and n < len(events.times):
+                _place(attempt, log.started_at, *events.times[n])
             if is_new and (events.ended or attempt is not attempts[-1]):
                 bad = any(c.status in (FAILED, ERROR) for c in cases)
                 attempt.status = FileState.FAILED if bad else FileState.PASSED
@@ -190,6 +199,15 @@ def apply_events(results: RunResults, log: EventLog) -> None:
         if events.running and f.status in UNFINISHED_FILE_STATUSES:
             f.running_key = case_key(events.running)
             f.running_test = events.running
+
+
+def _place(f: TestFile, run_started: float, began: float, ended: float | None) -> None:
+    """When the file ran, to the target clock's precision (regrtest's progress
+    line has whole seconds, and a file's time only past 30 s): seconds after
+    its process started, as `timeline.stamp` reads them."""
+    f.began_at = max(0.0, began - run_started)
+    if ended is not None and ended >= began:
+        f.duration = ended - began
 
 
 def attribute_stop(f: TestFile, *, idle_known: bool = False) -> tuple[str, str] | None:

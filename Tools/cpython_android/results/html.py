@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import os
 import socket
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 from ..errors import UserError
 from ..safefiles import is_no_space, no_space
@@ -36,7 +38,7 @@ _CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1em 2em;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;
-text-align:left;vertical-align:top;max-width:50em;overflow-wrap:anywhere}th{background:#f3f3f3}
+text-align:left;vertical-align:top;max-width:50em;overflow-wrap:break-word}th{background:#f3f3f3}
 pre{white-space:pre-wrap;word-break:break-all;max-height:30em;overflow:auto;background:#f7f7f7;
 margin:.3em 0;padding:.4em}
 .lane{display:flex;border-bottom:1px solid #ddd}.who{width:12em;flex:none;overflow:hidden;
@@ -71,7 +73,7 @@ def html_path(junit_xml: Path | None, html: Path | None, *, off: bool = False) -
 def write_html(results: RunResults, path: Path, run: Mapping[str, str] | None = None) -> None:
     """The report of `results` at `path` (written whole, then renamed);
     `run`: the run's own properties (command, runners, ...) for the headline."""
-    page = html_report(results, run or {})
+    page = html_report(results, run or {}, path.parent)
     partial = path.with_name(path.name + ".partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,8 +89,10 @@ def write_html(results: RunResults, path: Path, run: Mapping[str, str] | None = 
         raise
 
 
-def html_report(results: RunResults, run: Mapping[str, str]) -> str:
-    """The whole page."""
+def html_report(results: RunResults, run: Mapping[str, str], where: Path | None = None
+                ) -> str:
+    """The whole page; `where`: its directory (saved crash reports are linked
+    relative to it)."""
     files = list(results.files.values())
     anchors = {f.name: f"file-{i}" for i, f in enumerate(files)}
     failed = results.exit_status() != 0
@@ -98,7 +102,7 @@ def html_report(results: RunResults, run: Mapping[str, str]) -> str:
         f"{'FAILED' if failed else 'passed'}</title><style>{_CSS}</style></head><body>",
         f"<h1>Test run: {verdict}</h1>", _headline(results, run),
         "<h2 id=timeline>Timeline</h2>", _legend(), timeline_html(results, anchors),
-        *_problem_tables(results, files, anchors),
+        *_problem_tables(results, files, anchors, where),
         "<h2 id=slowest>Slowest files</h2>",
         _table(["File", "Time", "Status", "Device"],
                ([_file_link(f, anchors), clock(_seconds(f)), _status(f), text(f.device or "")]
@@ -128,6 +132,7 @@ def _headline(results: RunResults, run: Mapping[str, str]) -> str:
         ("Tests", f"{c.tests} total, {c.tests_passed} passed, {c.tests_failed} failed, "
          f"{c.tests_errored} errors, {c.tests_skipped} skipped, {len(c.flaky)} flaky"),
         ("Exit status", str(results.exit_status())),
+        *(("Lost device", lost.line()) for lost in results.lost_devices),
     ]
     rows += [(key, value) for key, value in run.items()
              if key not in {"host", "command", "runners", "source"}]
@@ -146,7 +151,7 @@ def _legend() -> str:
 
 
 def _problem_tables(results: RunResults, files: list[TestFile],
-                    anchors: Mapping[str, str]) -> list[str]:
+                    anchors: Mapping[str, str], where: Path | None) -> list[str]:
     cases = [(f, c) for f in files for c in f.all_cases()]
     failed = [(f, c) for f, c in cases if c.status in (FAILED, ERROR)]
     flaky = [(f, c) for f, c in cases if c.flaky]
@@ -164,7 +169,8 @@ def _problem_tables(results: RunResults, files: list[TestFile],
         f"<h2 id=crashed>Crashed ({len(stopped['Crashed'])})</h2>",
         _table(["Test", "File", "Top frame / cause", "Report"],
                ([text(test or "(no test running)"), _file_link(f, anchors),
-                 _line(f.crash_frames.get(test, cause)), _details(_stop_text(f, test))]
+                 _line(f.crash_frames.get(test, cause)),
+                 _saved(f.crash_reports.get(test), where) + _details(_stop_text(f, test))]
                 for f, test, cause in stopped["Crashed"]), len(stopped["Crashed"])),
         f"<h2 id=timed-out>Timed out ({len(stopped['Timed out'])})</h2>",
         _table(["Test", "File", "Limit", "Traceback"],
@@ -175,6 +181,18 @@ def _problem_tables(results: RunResults, files: list[TestFile],
         _table(["File", "Why"], ([_file_link(f, anchors), _line(f.reason)] for f in not_run),
                len(not_run)),
     ]
+
+
+def _saved(report: str | None, where: Path | None) -> str:
+    """A link to a saved crash report, relative to the page (it moves with the
+    logs directory, as an artifact does); "" if it is gone."""
+    if report is None or where is None or not Path(report).is_file():
+        return ""
+    try:
+        relative = Path(os.path.relpath(report, where)).as_posix()
+    except ValueError:  # another drive (Windows): no relative path
+        return ""
+    return f'<a href="{text(quote(relative))}">{text(Path(report).name)}</a>'
 
 
 def _stops(f: TestFile) -> list[tuple[str, str, str]]:

@@ -295,6 +295,8 @@ def file_properties(f: TestFile) -> list[tuple[str, str]]:
     props += [("stop", f"{kind}{f' in {test}' if test else ''}: {cause}")
               for kind, test, cause in f.stops]
     props += [("crash", f"{test or f.name}: {top}") for test, top in f.crash_frames.items()]
+    props += [("crash_report", f"{test or f.name}: {path}")
+              for test, path in f.crash_reports.items()]
     if f.timeout:
         props.append(("timeout", f"{f.timeout:g}"))
     if f.device is not None and f.started is not None:
@@ -307,15 +309,26 @@ def file_properties(f: TestFile) -> list[tuple[str, str]]:
     return props
 
 
+#: The epoch seconds a written time is kept within (1970 to the year 9999):
+#: a log's hostile "999999999:00:00" must not make a time no calendar holds.
+_LAST_EPOCH = 253_402_300_799.0
+
+
+def _calendar(epoch: float) -> float:
+    return min(max(epoch, 0.0), _LAST_EPOCH) if math.isfinite(epoch) else 0.0
+
+
 def utc_time(epoch: float) -> str:
     """ISO 8601 in UTC, to the millisecond: "2026-12-07T15:55:03.120Z"."""
-    moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC)
+    moment = datetime.datetime.fromtimestamp(_calendar(epoch), datetime.UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def local_time(epoch: float) -> str:
     """A testsuite's `timestamp`: local time to the second, as the schema has it."""
-    return datetime.datetime.fromtimestamp(epoch).replace(microsecond=0).isoformat()
+    # Local time, within the calendar (Windows refuses times before 1970).
+    moment = datetime.datetime.fromtimestamp(_calendar(epoch), datetime.UTC).astimezone()
+    return moment.replace(microsecond=0, tzinfo=None).isoformat()
 
 
 def _junit_suite(f: TestFile, timestamp: str, hostname: str,

@@ -20,7 +20,8 @@ _SPAN = re.compile(r"(.+) from (\S+) to (\S+): (\w+)(, device lost)?")
 _STOP = re.compile(r"(Crashed|Timed out)(?: in (\S+))?: (.*)", re.DOTALL)
 #: Per-file properties; the others are the run's (command, runners, ...).
 FILE_PROPERTIES = frozenset({"status", "reason", "running_test", "stop", "crash", "timeout",
-                             "device", "started", "span"})
+                             "device", "started", "span", "crash_report", "lost_device",
+                             "lost_device_detail"})
 # junit.write_junit's suite for the files regrtest announced that never reported.
 _MISSING = re.compile(r"(?<!\d)(\d{1,9}) test file\(s\) regrtest announced never reported")
 _RESULTS = {"failure": FAILED, "error": ERROR, "skipped": SKIPPED}
@@ -71,6 +72,9 @@ def _file(suite: ET.Element, props: list[tuple[str, str]]) -> TestFile:
         elif key == "crash":
             test, _, top = value.partition(": ")
             f.crash_frames["" if test == f.name else test] = top
+        elif key == "crash_report":
+            test, _, where = value.partition(": ")
+            f.crash_reports["" if test == f.name else test] = where
         elif key == "stop" and (m := _STOP.fullmatch(value)):
             f.stops.append((m.group(1), m.group(2) or "", m.group(3)))
         elif key == "span" and (m := _SPAN.fullmatch(value)):

@@ -55,6 +55,8 @@ class TestFile:
     rerun_matching: tuple[str, ...] = ()
     # crash/: test id ("" for the file) -> "SIGSEGV in PyObject_GetAttr (...)".
     crash_frames: dict[str, str] = field(default_factory=dict)
+    # ... and where its whole report was saved (crash-HOST-TEST.txt), for links.
+    crash_reports: dict[str, str] = field(default_factory=dict)
     # Where and when it ran (timeline.py): seconds after its process started,
     # from regrtest's progress line, until `timeline.stamp` makes it a span.
     began_at: float | None = None
@@ -320,6 +322,8 @@ def merge(parts: Iterable[RunResults], continued: Set[str] = frozenset()) -> Run
         for name, f in part.files.items():
             old = merged.files.get(name)
             if old is not None and FileState.NOT_RUN == f.status != old.status:
+                if f.spans:  # e.g. a lost device's stretch, after the run elsewhere
+                    merged.files[name] = _after(f, old)
                 continue
             if old is not None and part.rerun:
                 merged.files[name] = next_attempt(old, f)
@@ -337,6 +341,7 @@ def continue_file(before: TestFile, rest: TestFile) -> TestFile:
                         reason=before.reason, output=before.output, module=before.module,
                         timeout=before.timeout, stops=list(before.stops),
                         crash_frames={**before.crash_frames, **rest.crash_frames},
+                        crash_reports={**before.crash_reports, **rest.crash_reports},
                         began_at=before.began_at,
                         spans=[*before.settled_spans(), *rest.spans])
     for case in [*before.cases, *rest.cases]:

@@ -11,6 +11,7 @@ asks which kind it drives.
 
 from __future__ import annotations
 
+from ..errors import UserError
 from .android import create_android_runners
 from .base import Invocation, LineCallback, Outcome, Runner, RunnerSpec
 from .native import create_native_runners
@@ -36,6 +37,9 @@ __all__ = ["NATIVE_HOST", "Avd", "Connected", "Invocation", "LineCallback", "Man
 def create_runners(spec: RunnerSpec) -> list[Runner]:
     """One runner per shard for the spec's target."""
     count = max(1, spec.shards)
+    if (spec.per_device or 1) > 1 and not isinstance(spec.target, Connected | Managed | Avd):
+        raise UserError("--per-device is for Android devices (--connected, --avd): GNU and "
+                        "native hosts run one process per shard; use --shards N")
     match spec.target:
         case Registered(kind, value):
             return list(kind.create_runners(spec, value, count))

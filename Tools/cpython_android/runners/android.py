@@ -2,7 +2,8 @@
 
 Three ways to get a device, one way to run on it:
 
-- `--connected A,B`: devices that are already attached (one runner each);
+- `--connected A,B`: devices that are already attached (one runner each), each
+  through its own adb server (`tcp:HOST:PORT/SERIAL`, else the default one);
 - `--avd NAME`: AVD NAME (created if missing) booted headless, one instance
   per shard, shut down by `close()`;
 - `--managed NAME`: a Gradle managed device; Gradle builds, boots, installs
@@ -29,24 +30,27 @@ import asyncio
 import atexit
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .. import emulators, github_actions
 from .. import testbed as tb
+from ..adb_address import DeviceAddress
 from ..console import Console
 from ..devices import Adb, Device
 from ..errors import DeviceGone, InfrastructureError, UserError
 from ..hosts import Host
 from ..layout import Layout
 from ..toolchains.ndk import DEFAULT_NDK_VERSION, android_home
+from . import slots
 from .base import Invocation, LineCallback, Outcome, RunnerSpec
 from .device_loss import STALL_SECONDS
 from .device_session import Session, plan_launch
 from .gradle import GradleLauncher
 from .logcat import EXIT_MARKER as EXIT_MARKER
 from .logcat import EXIT_STATUS as EXIT_STATUS
+from .slots import DeviceTarget, SharedTarget
 from .target import Avd, Connected, Managed
 
 STARTUP_TIMEOUT = 600.0  # to find the device and then the app's PID (upstream's value)
@@ -69,11 +73,13 @@ class AndroidOptions:
 # --- where a runner gets its device --------------------------------------------------
 
 class ConnectedTarget:
-    """An attached device (or an emulator someone else started)."""
+    """An attached device (or an emulator someone else started), through the adb
+    server it is attached to; named as --connected names it."""
 
-    def __init__(self, adb: Adb, serial: str) -> None:
-        self.adb = adb
-        self.serial = serial
+    def __init__(self, adb: Adb, address: DeviceAddress) -> None:
+        self.adb = adb.of(address)
+        self.serial = address.serial
+        self.name = str(address)
 
     def acquire(self, options: AndroidOptions) -> Device:
         try:
@@ -132,11 +138,14 @@ class AvdTarget:
 class AndroidRunner:
     """Runs the testbed app on one device (see the module docstring)."""
 
-    def __init__(self, name: str, target: ConnectedTarget | AvdTarget | None, *,
+    def __init__(self, name: str, target: DeviceTarget | None, *,
                  adb: Adb, spec: RunnerSpec, options: AndroidOptions,
-                 apks: Sequence[Path] = (), gradle: GradleLauncher | None = None) -> None:
+                 apks: Sequence[Path] = (), gradle: GradleLauncher | None = None,
+                 app: tb.TestbedApp = tb.DEFAULT_APP, apps_on_device: int = 1) -> None:
         self.name = name
         self.target = target
+        self.app = app  # the copy of the testbed this runner runs (its own process)
+        self.apps_on_device = apps_on_device  # how many run side by side there
         self.adb = adb
         self.spec = spec
         self.options = options
@@ -147,7 +156,7 @@ class AndroidRunner:
 
     # -- the Runner protocol --
     async def run(self, invocation: Invocation, on_line: LineCallback) -> Outcome:
-        launch = plan_launch(invocation, self.name, next(self.run_numbers))
+        launch = plan_launch(invocation, self.name, next(self.run_numbers), self.app)
         session = Session(self, launch, on_line)
         try:
             if invocation.timeout:
@@ -206,20 +215,47 @@ def create_android_runners(spec: RunnerSpec,
     if isinstance(where, Managed | Avd):
         github_actions.enable_kvm(console)  # as upstream's test does before Gradle starts
     if isinstance(where, Managed):
+        if (spec.per_device or 1) > 1:
+            raise UserError("--per-device: a Gradle managed device runs one test process "
+                            "(Gradle installs and starts one app); for several use --avd "
+                            "NAME or --connected SERIAL")
         return [managed_runner(spec, where, options, adb, host, layout)]
     if isinstance(where, Connected):
-        serials = list(where.serials)
-        if spec.shards not in (1, len(serials)):
+        addresses = list(where.addresses)
+        if spec.shards not in (1, len(addresses)):
             raise UserError(f"--shards {spec.shards} needs {spec.shards} devices: pass them as "
                             "--connected SERIAL1,SERIAL2,...")
-        for serial in serials:
-            adb.device(serial)  # fails now, clearly, if it is missing/offline/unauthorized
-        targets: list[ConnectedTarget | AvdTarget] = [ConnectedTarget(adb, s) for s in serials]
+        # Fails now, clearly, if one is missing/offline/unreachable; CPUs asked once.
+        cpus: dict[str, int | None] = {str(a): adb.device_at(a).cpu_count() for a in addresses}
+        targets: list[ConnectedTarget | AvdTarget] = [ConnectedTarget(adb, a)
+                                                      for a in addresses]
     else:
         targets = list(avd_targets(spec, where, options, adb, host, layout, console))
-    apks = testbed_apks(spec, options, host, layout, console)
-    return [AndroidRunner(t.serial, t, adb=adb, spec=spec, options=options, apks=apks)
-            for t in targets]
+        cpus = {f"AVD {where.name}": emulators.avd_cpus(where.name)}
+    bed, gradle_options = testbed_of(spec, options, host, layout)
+    current = bed.apks_current(gradle_options)
+    held = bed.built_apps() if current else max(spec.per_device or 1, bed.built_apps())
+    count = slots.choose(spec.per_device, held, cpus)  # before anything is built or installed
+    if count > 1:  # one, as upstream's run, goes without saying
+        console.write(slots.describe(count, spec.per_device, held, cpus))
+    if not current:
+        tb.build_apks(bed, replace(gradle_options, apps=held), console)
+    return [runner for target in targets
+            for runner in device_runners(target, count, bed.apks(held), spec, options)]
+
+
+def device_runners(target: ConnectedTarget | AvdTarget, count: int,
+                   apks: list[tuple[Path, Path]], spec: RunnerSpec,
+                   options: AndroidOptions) -> list[AndroidRunner]:
+    """The runners of one device: one per copy of the app (one: named as the device)."""
+    name = target.name if isinstance(target, ConnectedTarget) else target.serial
+    if count == 1:
+        return [AndroidRunner(name, target, adb=target.adb, spec=spec, options=options,
+                              apks=apks[0])]
+    shared = SharedTarget(target, count)
+    return [AndroidRunner(f"{name}#{i + 1}", shared, adb=target.adb, spec=spec,
+                          options=options, apks=apks[i], app=tb.TestbedApp.slot(i),
+                          apps_on_device=count) for i in range(count)]
 
 
 def avd_targets(spec: RunnerSpec, avd: Avd, options: AndroidOptions, adb: Adb, host: Host,
@@ -233,14 +269,12 @@ def avd_targets(spec: RunnerSpec, avd: Avd, options: AndroidOptions, adb: Adb, h
                       read_only=spec.shards > 1) for port in ports]
 
 
-def testbed_apks(spec: RunnerSpec, options: AndroidOptions, host: Host, layout: Layout,
-                 console: Console) -> list[Path]:
-    """The app and test APKs, built once (here) if missing or built from other inputs."""
+def testbed_of(spec: RunnerSpec, options: AndroidOptions, host: Host,
+               layout: Layout) -> tuple[tb.Testbed, tb.GradleOptions]:
+    """The testbed the devices run and the inputs of its build (`test` builds it,
+    once, when missing or built from other inputs)."""
     bed = tb.Testbed(host, layout, project_of(spec, options))
-    gradle_options = tb.GradleOptions(spec.python_version, ndk_version(spec))
-    if not bed.apks_current(gradle_options):
-        tb.build_apks(bed, gradle_options, console)
-    return [bed.app_apk, bed.test_apk]
+    return bed, tb.GradleOptions(spec.python_version, ndk_version(spec))
 
 
 def project_of(spec: RunnerSpec, options: AndroidOptions) -> Path:

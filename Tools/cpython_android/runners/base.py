@@ -81,6 +81,9 @@ class RunnerSpec:
     layout: Layout
     python_version: str  # "3.13": names libpython and lib/pythonX.Y
     shards: int = 1
+    # Android: test processes per device, each its own copy of the testbed app
+    # (runners/slots.py); None: from the device's CPUs and the testbed's copies.
+    per_device: int | None = None
     verbose: int = 0
     target: Target = Native()  # where: one typed value (target.target_of)
     ndk_version: str | None = None  # for building the testbed (None: the pinned NDK)

@@ -14,24 +14,18 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from ..crash.android import crash_text
-from ..devices import (
-    APP_CWD_COPY,
-    APP_EXTERNAL_FILES,
-    APP_ID,
-    INSTRUMENTATION,
-    Device,
-    DeviceGone,
-)
+from ..devices import Device, DeviceGone
 from ..errors import InfrastructureError, Loss, UserError
 from ..process import aio
 from ..process.aio import AsyncProcess
 from ..process.tree import signal_name
 from ..resume import HOOK_MODULE, hook_argv
 from ..safefiles import contained
+from ..testbed import DEFAULT_APP, TestbedApp
 from .base import Invocation, LineCallback, Outcome
 from .device_loss import check_answering, check_listed, without_result
 from .gradle import GRADLE_GRACE_SECONDS, GradleSession
-from .logcat import Item, LineReader, LogMessage, NotBinary, OutputRouter, read_entry
+from .logcat import Item, LineReader, LogMessage, NotBinary, OutputRouter, app_pids, read_entry
 
 if TYPE_CHECKING:
     from .android import AndroidRunner
@@ -51,8 +45,10 @@ class Launch:
     events_continue: bool = False
 
 
-def plan_launch(invocation: Invocation, name: str, run_number: int = 1) -> Launch:
-    """Instrumentation arguments for `am instrument -e` (or Gradle's -P...)."""
+def plan_launch(invocation: Invocation, name: str, run_number: int = 1,
+                app: TestbedApp = DEFAULT_APP) -> Launch:
+    """Instrumentation arguments for `am instrument -e` (or Gradle's -P...), files in
+    `app`'s external files directory."""
     args = list(invocation.args)
     where = next((i for i, a in enumerate(args) if a in ("-c", "-m")), None)
     if where is None or where + 1 >= len(args):
@@ -65,7 +61,7 @@ def plan_launch(invocation: Invocation, name: str, run_number: int = 1) -> Launc
     launch = Launch({"pythonMode": mode, "pythonModule": module})
     if options:  # e.g. -W error -bb (--fast-ci): the app hands them to Python's startup
         launch.extras["pythonOptions"] = " ".join(options)
-    remote = str(APP_EXTERNAL_FILES / f"junit-{safe(name)}-{run_number}.xml")
+    remote = str(app.external_files / f"junit-{safe(name)}-{run_number}.xml")
     for i, arg in enumerate(rest):  # regrtest's own option: write it where adb can read
         if arg == "--junit-xml" and i + 1 < len(rest):
             launch.junit_local = invocation.junit_xml or Path(rest[i + 1])
@@ -79,7 +75,7 @@ def plan_launch(invocation: Invocation, name: str, run_number: int = 1) -> Launc
     if launch.junit_local is not None:
         launch.junit_remote = remote
     if invocation.events is not None and (mode, module) == ("-m", "test"):
-        launch.events_remote = str(APP_EXTERNAL_FILES / f"events-{safe(name)}.jsonl")
+        launch.events_remote = str(app.external_files / f"events-{safe(name)}.jsonl")
         launch.events_local, launch.events_continue = invocation.events, invocation.events_continue
         hooked = hook_argv(["-m", "test", *rest], ["-m", HOOK_MODULE], launch.events_remote,
                            invocation.events_continue)
@@ -151,8 +147,8 @@ class Session(GradleSession):
     # -- starting --
     def push_inputs(self, invocation: Invocation) -> None:
         assert self.device is not None
-        device = self.device
-        device.force_stop(APP_ID)  # an earlier, unclean run must not show its output
+        device, app = self.device, self.runner.app
+        device.force_stop(app.app_id)  # an earlier, unclean run must not show its output
         if self.launch.junit_remote:
             device.shell(["rm", "-f", self.launch.junit_remote])
         if self.launch.events_remote and not self.launch.events_continue:
@@ -161,7 +157,7 @@ class Session(GradleSession):
                                  (invocation.site_packages, "pythonSitePackages",
                                   "site-packages")):
             if local is not None:
-                remote = APP_EXTERNAL_FILES / safe(self.runner.name) / name
+                remote = app.external_files / safe(self.runner.name) / name
                 device.push_tree(local, remote)
                 self.launch.extras[key] = str(remote)
 
@@ -170,7 +166,7 @@ class Session(GradleSession):
         command = ["am", "instrument", "-w", "-r"]
         for key, value in self.launch.extras.items():
             command += ["-e", key, value]
-        command.append(INSTRUMENTATION)
+        command.append(self.runner.app.instrumentation)
         self.readers.append(LineReader(self.device.open_stream(command), "instrumentation",
                                        self.queue, asyncio.get_running_loop()))
 
@@ -185,7 +181,7 @@ class Session(GradleSession):
         while loop.time() < deadline:
             if await self.drain_nowait():
                 return None  # the instrumentation (or Gradle) ended: the app is not coming
-            pid = await asyncio.to_thread(self.device.pid_of, APP_ID)
+            pid = await asyncio.to_thread(self.device.pid_of, self.runner.app.app_id)
             if pid is not None:
                 self.output.emit(f"PID: {pid}", "stdout", hidden=not self.output.verbose)
                 return pid
@@ -274,8 +270,8 @@ class Session(GradleSession):
                 return []  # nothing more to learn: the outcome says what it can
 
         entries = await asyncio.to_thread(dump)
-        app = [e.pid for e in entries if e.tag.startswith("python.")
-               or (e.tag == "libc" and f"pid {e.pid} ({APP_ID})" in e.message)]
+        # logcat -d holds every app's entries: the other slots' too.
+        app = app_pids(entries, self.runner.app.app_id, alone=self.runner.apps_on_device == 1)
         if app:
             for entry in entries:
                 if entry.pid == app[-1]:
@@ -341,17 +337,18 @@ class Session(GradleSession):
                 # Relative paths are the run's own: in the copy of --cwd when one
                 # was pushed (read as the app), else in the external files directory.
                 as_app = invocation.cwd is not None and not pattern.startswith("/")
-                base = APP_CWD_COPY if as_app else APP_EXTERNAL_FILES
+                app = self.runner.app
+                base = app.cwd_copy if as_app else app.external_files
                 remote = pattern if pattern.startswith("/") else f"{base}/{pattern}"
                 # The device's shell expands the glob, and nothing else: every
                 # other character is quoted (glob_for_shell).
-                paths = await asyncio.to_thread(device.matching, glob_for_shell(remote), as_app)
-                copy = device.pull_as_app if as_app else device.pull
+                reader = app.app_id if as_app else None
+                paths = await asyncio.to_thread(device.matching, glob_for_shell(remote), reader)
                 for path in paths:
                     local = contained(invocation.pull_to,
                                       invocation.pull_to / PurePosixPath(path).name,
                                       "--pull's copy of")
-                    if await asyncio.to_thread(copy, path, local):
+                    if await asyncio.to_thread(device.pull, path, local, reader):
                         pulled.append(local)
         except DeviceGone:
             pass
@@ -391,7 +388,7 @@ class Session(GradleSession):
             reader.close()
         if self.device is not None and not self.lost:
             with contextlib.suppress(DeviceGone, Exception):
-                await asyncio.to_thread(self.device.force_stop, APP_ID)
+                await asyncio.to_thread(self.device.force_stop, self.runner.app.app_id)
         if self.process is not None and self.process.returncode is None:
             await aio.stop_process_tree(self.process, GRADLE_GRACE_SECONDS)
         if self.gradle_reader is not None:

@@ -84,6 +84,25 @@ class LogMessage:
     message: str
 
 
+#: ActivityManager's line when it starts an app's process ("Start proc
+#: 1234:org.python.testbed/u0a190 for added application ...").
+PROCESS_START = re.compile(r"Start proc (\d+):([\w.]+)/")
+
+
+def app_pids(entries: list[LogMessage], app_id: str, alone: bool) -> list[int]:
+    """The PIDs of `app_id`'s processes in a logcat dump, in order: those
+    ActivityManager started for it or whose native crash names it; and, when
+    it is the only testbed app on the device (`alone`), any that logged Python's tags."""
+    pids = []
+    for e in entries:
+        start = PROCESS_START.search(e.message) if e.tag == "ActivityManager" else None
+        if ((start and start.group(2) == app_id)
+                or (e.tag == "libc" and f"pid {e.pid} ({app_id})" in e.message)
+                or (alone and e.tag.startswith("python."))):
+            pids.append(int(start.group(1)) if start else e.pid)
+    return pids
+
+
 class NotBinary(ValueError):
     """The stream is not logcat's binary format (e.g. logcat's usage text)."""
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..adb_address import DeviceAddress
 from ..errors import UserError
 from ..hosts import Host
 
@@ -36,7 +37,7 @@ class Qemu:
 
 @dataclass(frozen=True)
 class Connected:
-    serials: tuple[str, ...]  # --connected A,B: one shard each
+    addresses: tuple[DeviceAddress, ...]  # --connected A,B: one shard each
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,9 @@ class Registered:
 Target = Native | Qemu | Connected | Managed | Avd | Registered
 
 
-def target_of(host: Host | None, *, connected: Sequence[str] = (), managed: str | None = None,
-              avd: str | None = None, registered: Registered | None = None) -> Target:
+def target_of(host: Host | None, *, connected: Sequence[DeviceAddress] = (),
+              managed: str | None = None, avd: str | None = None,
+              registered: Registered | None = None) -> Target:
     """The one target the options name for `host` (None: the build python); the one
     place that checks they name exactly one that fits the host."""
     chosen = [flag for flag, value in (("--connected", connected), ("--managed", managed),
