@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -31,13 +32,14 @@ def need_chromium() -> str:
 
 
 def _headless(browser: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    # --no-sandbox: CI containers run as root, where chromium's sandbox refuses to start.
-    command = [browser, "--headless", "--no-sandbox", "--disable-gpu",
-               "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + str(
-                   Path(os.environ.get("TMPDIR", "/tmp")) / f"report-chromium-{os.getpid()}"),
-               *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                          errors="replace", check=False)
+    # --no-sandbox: CI containers run as root, where chromium's sandbox refuses to start;
+    # a profile of its own each time, removed after.
+    with tempfile.TemporaryDirectory(prefix="report-chromium-") as profile:
+        command = [browser, "--headless", "--no-sandbox", "--disable-gpu",
+                   "--disable-dev-shm-usage", "--no-first-run", f"--user-data-dir={profile}",
+                   *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                              errors="replace", check=False)
 
 
 def dump_dom(browser: str, page: Path) -> str:
