@@ -108,6 +108,13 @@ def test_gnu_run_report_in_chromium(gnu_run: Path) -> None:
     [hung] = _rows(dom, "timed-out")
     assert hung.startswith("test_hang.Hang.test_sleep | test_hang | 10 s")
     assert len(_rows(dom, "files")) == len(FILES)
+    # Each shard's own output, linked relative to the page: its lines, no other's.
+    logs = {e.text: page.parent / e.attrs["href"] for e in dom if e.tag == "a"
+            and e.attrs.get("href", "").endswith(".log")}
+    assert sorted(logs) == ["qemu-aarch64-1", "qemu-aarch64-2"]
+    texts = {label: path.read_text() for label, path in logs.items()}
+    assert all("Run " in t and "[qemu-aarch64" not in t for t in texts.values())
+    assert ("test_crash" in texts["qemu-aarch64-1"]) != ("test_crash" in texts["qemu-aarch64-2"])
     _check_links(dom, page)
     screenshot(browser, page, "report-gnu-qemu.png")
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 from .. import pythoninfo
 from ..crash import for_layout
+from ..results import html_path
 from ..testbed import find_project
 from .context import RunContext, list_tests
 from .planning import (
@@ -53,6 +54,7 @@ from .planning import (
     subset_args,
 )
 from .report import close_runners, finish_report, junit_properties
+from .runlogs import RunnerLogs
 from .shard_run import ShardRun
 from .shards import RunReport, run_plain, run_regrtest
 
@@ -118,12 +120,16 @@ def run_tests(options: TestOptions, runners: Sequence[Runner], console: Console,
     """Run and report; the exit status follows regrtest's meaning (0: all passed)."""
     command = build_command(options, info)
     deadline_at = time.monotonic() + options.deadline if options.deadline else None
+    html = html_path(options.junit_xml, options.html, off=options.html_off)
+    logs = RunnerLogs(html.with_name(html.stem + "-logs"), console) \
+        if html is not None and command.is_regrtest_run else None
     ctx = RunContext(options, command, console, labelled=len(runners) > 1,
-                     deadline_at=deadline_at, info=info)
+                     deadline_at=deadline_at, info=info, logs=logs)
     try:
         if not command.is_regrtest_run:
             return asyncio.run(run_plain(runners[0], ctx))
         report = asyncio.run(run_regrtest(runners, ctx))
     finally:
         asyncio.run(close_runners(runners, console))  # e.g. shut down emulators we booted
-    return finish_report(report, runners, ctx)
+        logged = logs.close() if logs is not None else {}
+    return finish_report(report, runners, ctx, logged)

@@ -13,6 +13,7 @@ from ..console import Console
 from ..errors import CommandFailed
 from ..runners import Invocation, Runner
 from .planning import PythonCommand, TargetInfo, TestOptions
+from .runlogs import RunnerLogs
 
 _TEST_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
 
@@ -28,6 +29,7 @@ class RunContext:
     deadline_at: float | None = None  # time.monotonic() value
     interrupted_by: str | None = None  # "SIGTERM": set when a signal stops the run
     info: TargetInfo = field(default_factory=TargetInfo)  # the target, probed once
+    logs: RunnerLogs | None = None  # each runner's output in a file (with the HTML report)
 
     def remaining(self) -> float | None:
         if self.deadline_at is None:
@@ -36,6 +38,8 @@ class RunContext:
 
     def show(self, label: str, line: str) -> None:
         self.console.write(f"[{label}] {line}" if self.labelled else line)
+        if self.logs is not None:
+            self.logs.write(label, line)
 
 
 async def list_tests(runner: Runner, ctx: RunContext, args: Sequence[str]) -> list[str]:

@@ -4,7 +4,8 @@ and choose the exit status."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from ..console import Console
 from ..errors import UserError
@@ -41,7 +42,9 @@ async def close_runners(runners: Sequence[Runner], console: Console) -> None:
             console.warn(f"warning: could not release {runner.name}: {result}")
 
 
-def finish_report(report: RunReport, runners: Sequence[Runner], ctx: RunContext) -> int:
+def finish_report(report: RunReport, runners: Sequence[Runner], ctx: RunContext,
+                  logs: Mapping[str, Path] | None = None) -> int:
+    """JUnit, HTML report (linking each runner's log, `logs`), summary; the exit status."""
     console = ctx.console
     problems = list(report.problems)
     if ctx.command.is_regrtest_run:
@@ -55,7 +58,7 @@ def finish_report(report: RunReport, runners: Sequence[Runner], ctx: RunContext)
     html = html_path(ctx.options.junit_xml, ctx.options.html, off=ctx.options.html_off)
     if html is not None:
         try:
-            write_html(report.results, html, junit_properties(runners, ctx))
+            write_html(report.results, html, junit_properties(runners, ctx), logs=logs)
             console.write(f"HTML report: {html}")
         except UserError as e:
             problems.append(str(e))

@@ -70,10 +70,12 @@ def html_path(junit_xml: Path | None, html: Path | None, *, off: bool = False) -
         junit_xml.with_name(junit_xml.name + ".html")
 
 
-def write_html(results: RunResults, path: Path, run: Mapping[str, str] | None = None) -> None:
+def write_html(results: RunResults, path: Path, run: Mapping[str, str] | None = None, *,
+               logs: Mapping[str, Path] | None = None) -> None:
     """The report of `results` at `path` (written whole, then renamed);
-    `run`: the run's own properties (command, runners, ...) for the headline."""
-    page = html_report(results, run or {}, path.parent)
+    `run`: the run's own properties (command, runners, ...) for the headline;
+    `logs`: each runner's log file, linked relative to the page."""
+    page = html_report(results, run or {}, path.parent, logs=logs)
     partial = path.with_name(path.name + ".partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,10 +91,10 @@ def write_html(results: RunResults, path: Path, run: Mapping[str, str] | None = 
         raise
 
 
-def html_report(results: RunResults, run: Mapping[str, str], where: Path | None = None
-                ) -> str:
-    """The whole page; `where`: its directory (saved crash reports are linked
-    relative to it)."""
+def html_report(results: RunResults, run: Mapping[str, str], where: Path | None = None, *,
+                logs: Mapping[str, Path] | None = None) -> str:
+    """The whole page; `where`: its directory (saved crash reports and the
+    runners' `logs` are linked relative to it)."""
     files = list(results.files.values())
     anchors = {f.name: f"file-{i}" for i, f in enumerate(files)}
     failed = results.exit_status() != 0
@@ -100,7 +102,7 @@ def html_report(results: RunResults, run: Mapping[str, str], where: Path | None 
     parts = [
         f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Test run: "
         f"{'FAILED' if failed else 'passed'}</title><style>{_CSS}</style></head><body>",
-        f"<h1>Test run: {verdict}</h1>", _headline(results, run),
+        f"<h1>Test run: {verdict}</h1>", _headline(results, run, _log_links(logs or {}, where)),
         "<h2 id=timeline>Timeline</h2>", _legend(), timeline_html(results, anchors),
         *_problem_tables(results, files, anchors, where),
         "<h2 id=slowest>Slowest files</h2>",
@@ -113,7 +115,25 @@ def html_report(results: RunResults, run: Mapping[str, str], where: Path | None 
     return "\n".join(parts)
 
 
-def _headline(results: RunResults, run: Mapping[str, str]) -> str:
+def _log_links(logs: Mapping[str, Path], where: Path | None) -> str:
+    """Each runner's log, as links relative to the page's directory."""
+    links = ((label, _relative(path, where)) for label, path in logs.items())
+    return " ".join(f'<a href="{text(quote(href))}">{text(label)}</a>'
+                    for label, href in links if href)
+
+
+def _relative(path: Path | str, where: Path | None) -> str:
+    """`path` relative to the page's directory, "" where there is none (another
+    drive on Windows, or no page directory)."""
+    if where is None:
+        return ""
+    try:
+        return Path(os.path.relpath(path, where)).as_posix()
+    except ValueError:
+        return ""
+
+
+def _headline(results: RunResults, run: Mapping[str, str], log_links: str = "") -> str:
     c = results.counts()
     spans = [s for f in results.files.values() for a in [*f.earlier, f] for s in a.spans]
     devices = sorted({s.device for s in spans}) or run.get("runners", "").split()
@@ -137,6 +157,8 @@ def _headline(results: RunResults, run: Mapping[str, str]) -> str:
     rows += [(key, value) for key, value in run.items()
              if key not in {"host", "command", "runners", "source"}]
     body = "".join(f"<tr><th>{text(k)}</th><td>{text(v)}</td></tr>" for k, v in rows)
+    if log_links:  # already HTML: each label escaped in _log_links
+        body += f"<tr><th>Logs</th><td>{log_links}</td></tr>"
     return f"<table class=headline>{body}</table>"
 
 
@@ -186,11 +208,7 @@ def _problem_tables(results: RunResults, files: list[TestFile],
 def _saved(report: str | None, where: Path | None) -> str:
     """A link to a saved crash report, relative to the page (it moves with the
     logs directory, as an artifact does); "" if it is gone."""
-    if report is None or where is None or not Path(report).is_file():
-        return ""
-    try:
-        relative = Path(os.path.relpath(report, where)).as_posix()
-    except ValueError:  # another drive (Windows): no relative path
+    if report is None or not Path(report).is_file() or not (relative := _relative(report, where)):
         return ""
     return f'<a href="{text(quote(relative))}">{text(Path(report).name)}</a>'
 
