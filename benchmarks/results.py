@@ -131,9 +131,9 @@ def seconds(android_py: Path, *args: str | Path) -> tuple[float, str]:
 
 
 @functools.cache
-def floor(android_py: Path) -> float:
-    """What starting this android.py costs at all: `--help`, best of 3."""
-    return min(seconds(android_py, "--help")[0] for _ in range(3))
+def floor(android_py: Path, tries: int = 3) -> float:
+    """What starting this android.py costs at all: `--help`, best of `tries`."""
+    return min(seconds(android_py, "--help")[0] for _ in range(tries))
 
 
 def compare(ours: Path, theirs: Path, log: Path, xml: Path, runs: int = RUNS) -> float:
@@ -144,7 +144,10 @@ def compare(ours: Path, theirs: Path, log: Path, xml: Path, runs: int = RUNS) ->
     for _ in range(runs + 8 if runs > 1 else 1):
         for android_py, taken in times.items():
             taken.append(seconds(android_py, "results", log, "--junit-xml", xml)[0])
-    return (min(times[ours]) - floor(ours)) / (min(times[theirs]) - floor(theirs))
+    tries = 3 if runs > 1 else 1
+    # At least 1 ms each: a smoke run's tiny log can take less than the noise in start-up.
+    return (max(min(times[ours]) - floor(ours, tries), 1e-3)
+            / max(min(times[theirs]) - floor(theirs, tries), 1e-3))
 
 
 def convert_once(log: Path, xml: Path, start_up: float) -> tuple[float, int]:
@@ -152,7 +155,7 @@ def convert_once(log: Path, xml: Path, start_up: float) -> tuple[float, int]:
     total = re.search(r"^Tests: ([\d,]+) total", output, re.M)
     if total is None:
         sys.exit(f"`results` printed no test count:\n{output[-2000:]}")
-    return took - start_up, int(total[1].replace(",", ""))
+    return max(took - start_up, 0.0), int(total[1].replace(",", ""))
 
 
 def main() -> int:
@@ -166,7 +169,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         log, xml = Path(tmp) / "regrtest.log", Path(tmp) / "junit.xml"
         log.write_text(generate_log(files))
-        start_up = floor(ANDROID_PY)
+        start_up = floor(ANDROID_PY, 3 if runs > 1 else 1)
         timings = [convert_once(log, xml, start_up) for _ in range(runs)]
         best, tests = min(timings)
         size_mb = log.stat().st_size / 1e6

@@ -5,11 +5,11 @@ runs.  (Installs from the package registry: build isolation needs setuptools.)""
 from __future__ import annotations
 
 import subprocess
-import venv
 from pathlib import Path
 
 import pytest
 
+from support import bare_python
 from support.cli import REPO
 
 PROBE = """
@@ -24,9 +24,8 @@ for name in testbed.PROJECT_SOURCES:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    env = tmp_path_factory.mktemp("install") / "venv"
-    venv.create(env, with_pip=True)
-    python = env / "bin" / "python"
+    # A fresh venv whose pip is linked in (bare_python.make), not copied by ensurepip.
+    python = bare_python.make(tmp_path_factory.mktemp("install")).python
     result = subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
                              str(REPO)], capture_output=True, text=True, timeout=900)
     if result.returncode != 0:

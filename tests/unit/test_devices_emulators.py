@@ -246,3 +246,41 @@ def test_an_avd_that_boots_neither_way_is_one_error(sdk, double, tmp_path: Path)
     shown = report(error.value)
     assert shown.exit_status == 4
     assert "Snapshot 'default_boot' already exists" in shown.text  # the log's tail
+
+
+def test_avd_with_two_apps_boots_one_emulator_for_both(sdk, double, tmp_path: Path) -> None:
+    """--avd NAME on an AVD of 2 CPUs and a testbed of 2 apps: two runners on one
+    emulator, booted once, each installing its own app; stopped after the last closes."""
+    avd_home = tmp_path / "avd"
+    (avd_home / "py.avd").mkdir(parents=True)
+    (avd_home / "py.avd" / "config.ini").write_text("hw.ramSize = 4096\nhw.cpu.ncore = 2\n")
+    (avd_home / "py.ini").write_text("path=...\n")
+    started = tmp_path / "started"
+    script(sdk.emulator, f'echo "$@" >> {started}\nexec sleep 120\n')
+    layout = Layout(tmp_path / "xb")
+    fake_apks(layout, apps=2)
+    runners = create_android_runners(RunnerSpec(HOST, layout, "3.13", target=Avd("py")),
+                                     AndroidOptions(kvm_device=Path("/dev/null"),
+                                                    boot_timeout=30))
+    assert [r.name for r in runners] == ["emulator-5554#1", "emulator-5554#2"]
+
+    def plug_in_when_started() -> None:
+        while not started.exists():
+            time.sleep(0.05)
+        double.add_device("emulator-5554", tmp_path / "emu", boot_after=0.5)
+
+    threading.Thread(target=plug_in_when_started, daemon=True).start()
+
+    async def prepare_both() -> list:
+        return await asyncio.gather(*(asyncio.to_thread(r.prepare) for r in runners))
+
+    asyncio.run(prepare_both())
+    assert len(started.read_text().splitlines()) == 1  # one emulator for both apps
+    assert double.devices["emulator-5554"].packages == {
+        "org.python.testbed", "org.python.testbed.test", "org.python.testbed.s1",
+        "org.python.testbed.s1.test"}
+    emulator = runners[0].target.target.emulator  # type: ignore[union-attr]
+    asyncio.run(runners[0].close())
+    assert emulator.process.poll() is None  # the other app still runs there
+    asyncio.run(runners[1].close())
+    assert emulator.process.poll() is not None
