@@ -125,7 +125,7 @@ def main() -> int:
     abi = {"x86_64-linux-android": "x86_64", "aarch64-linux-android": "arm64-v8a"}[args.host]
     with tempfile.TemporaryDirectory(prefix="device-pool-") as scratch, AdbDouble() as double:
         layout = Path(scratch) / "cross-build"
-        fake_apks_in(layout, args.host)
+        fake_apks_in(layout, args.host, apps=2)  # build-testbed --per-device 2
         for serial in SERIALS:
             double.add_device(serial, Path(scratch) / serial, python=[str(wrapper)],
                               props={"ro.product.cpu.abilist": abi})
@@ -144,6 +144,12 @@ def main() -> int:
     for run in runs:
         print(f"  {run.label:42} {run.seconds:7.1f} s  {run.files} files  exit {run.returncode}")
     pool, j2, single, two, lost = runs
+    broken = [run for run in runs if run.returncode not in (0, 1) or not run.files]
+    if broken:  # not a measurement: a run that could not run its tests
+        for run in broken:
+            print(f"{run.label} exited {run.returncode} with {run.files} files:\n"
+                  f"{run.output[-3000:]}")
+        return 2
     expected = two.files
     ok = all([
         judge("pool / regrtest -j2", pool.seconds / j2.seconds, "<= 1.05",

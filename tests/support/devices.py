@@ -34,10 +34,10 @@ def fake_apks(layout: Layout, host: str = ANDROID_HOST, apps: int = 1) -> Testbe
     return bed
 
 
-def fake_apks_in(cross_build_dir: Path, host: str = ANDROID_HOST) -> None:
+def fake_apks_in(cross_build_dir: Path, host: str = ANDROID_HOST, apps: int = 1) -> None:
     """fake_apks in the cross-build directory `cross_build_dir` (for scripts that
     drive android.py from outside, such as benchmarks/device_pool.py)."""
-    fake_apks(Layout(cross_build_dir), host)
+    fake_apks(Layout(cross_build_dir), host, apps)
 
 
 def spec_for(layout: Layout, *serials: str) -> RunnerSpec:
