@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from junitparser import JUnitXml
+from junitparser import JUnitXml, TestSuite
 
 from cpython_android.adb_address import parse_address
 from cpython_android.hosts import parse_host
@@ -232,13 +232,23 @@ def test_a_device_killed_halfway_loses_nothing(lab_x86_64: LabBuild, double: Adb
     files = ["test_bool", "test_zlib", "test_int", "test_float", "test_list", "test_dict"]
     # emulator-5556 goes after the first test of its first batch passes (regrtest
     # -v: "test_x (test.test_y.Class.test_x) ... ok"): in the middle of a file.
+    # Named first, it takes the first batch, the biggest (several files).
     for serial, when in ((SERIAL, None), ("emulator-5556", " ... ok")):
         double.add_device(serial, tmp_path / serial, python=android_app_python(lab_x86_64),
                           props={"ro.product.cpu.abilist": "x86_64"}, disconnect_on=when)
-    junit = tmp_path / "out.xml"
+    junit, earlier = tmp_path / "out.xml", tmp_path / "earlier.xml"
+    # Equal earlier times: the first batch is two files (a quarter of six), so the
+    # loss leaves a file regrtest announced ("[2/2]") and never reached.
+    earlier_runs = JUnitXml()
+    for name in files:
+        suite = TestSuite(name)
+        suite.time = 1.0
+        earlier_runs.add_testsuite(suite)
+    earlier_runs.write(str(earlier))
     result = run_cli("--checkout", lab_x86_64.checkout, "--cross-build-dir", double_layout.root,
-                     "test", X86_64, "--connected", f"{SERIAL},emulator-5556", "--junit-xml",
-                     junit, "--", "-v", *files, env=double.env, timeout=900)
+                     "test", X86_64, "--connected", f"emulator-5556,{SERIAL}", "--durations",
+                     earlier, "--junit-xml", junit, "--", "-v", *files, env=double.env,
+                     timeout=900)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert re.search(r"^Lost device emulator-5556 while running test_\w+ \(device "
