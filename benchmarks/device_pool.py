@@ -12,7 +12,9 @@ the socket is the product.  Five runs of the same test files:
 
 1. ours, ONE device with 2 test processes (`--per-device 2`);
 2. regrtest's own `-j2` on the same python (the lab wrapper, no harness);
-3. ours, one device with one process: the single-process run upstream does;
+3. ours, one device with one process: the single-process run upstream does
+   (run first: the times it records weigh the files of the sharded runs, as a
+   buildbot's earlier run does for its next);
 4. ours, two devices, one process each, undisturbed;
 5. the same, with the second device unplugged halfway (at half of run 4's
    wall time): its unfinished files must run on the first, nothing lost.
@@ -129,11 +131,14 @@ def main() -> int:
         for serial in SERIALS:
             double.add_device(serial, Path(scratch) / serial, python=[str(wrapper)],
                               props={"ro.product.cpu.abilist": abi})
+        # The single-process run first: like any run, it records each file's time
+        # (cross-build/logs/test-durations-HOST.json), by which the sharded runs
+        # after it weigh their files, as a buildbot's every run after its first.
+        single = ours("single (1 device, 1 process)", args, double, layout, SERIALS[:1], tests,
+                      "--per-device", "1")
         runs = [ours("pool (1 device, 2 processes)", args, double, layout, SERIALS[:1], tests,
                      "--per-device", "2"),
-                regrtest_j2(wrapper, tests),
-                ours("single (1 device, 1 process)", args, double, layout, SERIALS[:1], tests,
-                     "--per-device", "1"),
+                regrtest_j2(wrapper, tests), single,
                 ours("two (2 devices, undisturbed)", args, double, layout, SERIALS, tests,
                      "--per-device", "1")]
         runs.append(ours("lost (2 devices, one unplugged halfway)", args, double, layout,

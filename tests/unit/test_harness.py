@@ -27,7 +27,8 @@ from cpython_android.harness import (
 )
 from cpython_android.harness.planning import cases_per_file
 from cpython_android.harness.pool import WorkPool, file_weights
-from cpython_android.results import RunResults
+from cpython_android.harness.recorded import read_recorded, record_path, write_recorded
+from cpython_android.results import FileState, RunResults
 from support.cli import run_cli
 
 
@@ -270,3 +271,24 @@ def test_an_unwritable_junit_file_still_shows_the_summary(tmp_path):
     text = out.getvalue()
     assert "Result: SUCCESS" in text
     assert f"Error: cannot write the JUnit XML {blocker / 'junit.xml'}:" in text
+
+
+def test_recorded_durations_merge_and_a_broken_record_is_ignored(tmp_path: Path):
+    console_out = io.StringIO()
+    console = Console(console_out, console_out)
+    path = record_path(tmp_path / "logs", "x86_64-linux-android")
+    first = RunResults()
+    first.file("test_ssl").status, first.file("test_ssl").duration = FileState.PASSED, 31.6
+    first.file("test_enum").status, first.file("test_enum").duration = FileState.PASSED, 1.1
+    crashed = first.file("test_crash")  # a crash's time is partial: not recorded
+    crashed.status, crashed.duration = FileState.CRASHED, 3.0
+    write_recorded(path, first, console)
+    later = RunResults()
+    later.file("test_enum").status, later.file("test_enum").duration = FileState.FAILED, 2.0
+    write_recorded(path, later, console)
+    assert read_recorded(path, console) == {"test_ssl": 31.6, "test_enum": 2.0}
+    path.write_text('{"version": 1, "files": [1, 2]')  # cut short
+    assert read_recorded(path, console) == {}
+    assert "ignoring the recorded test durations" in console_out.getvalue()
+    assert file_weights(["test_ssl", "test_new"], {"test_ssl": 31.6}) == {
+        "test_ssl": 31.6, "test_new": 31.6}

@@ -30,6 +30,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..console import Console
@@ -53,6 +54,7 @@ from .planning import (
     split_regrtest_args,
     subset_args,
 )
+from .recorded import record_path, write_recorded
 from .report import close_runners, finish_report, junit_properties
 from .runlogs import RunnerLogs
 from .shard_run import ShardRun
@@ -100,7 +102,8 @@ def run_test_command(options: TestOptions, ctx: BuildContext, target: Target, *,
     if options.wants_pythoninfo and not info.regrtest_has_pythoninfo:
         # As regrtest --pythoninfo would: first, on the target the tests run on.
         pythoninfo.run_on(runners[0], ctx, pythoninfo.log_path(ctx), close=False)
-    return run_tests(options, runners, ctx.console, info)
+    record = record_path(ctx.layout.logs_dir, ctx.host.triplet if ctx.host else "build")
+    return run_tests(options, runners, ctx.console, info, record)
 
 
 def probe_target(ctx: BuildContext, others: Sequence[BuildContext] = ()) -> TargetInfo:
@@ -116,7 +119,7 @@ def probe_target(ctx: BuildContext, others: Sequence[BuildContext] = ()) -> Targ
 
 
 def run_tests(options: TestOptions, runners: Sequence[Runner], console: Console,
-              info: TargetInfo = NOTHING_PROBED) -> int:
+              info: TargetInfo = NOTHING_PROBED, record: Path | None = None) -> int:
     """Run and report; the exit status follows regrtest's meaning (0: all passed)."""
     command = build_command(options, info)
     deadline_at = time.monotonic() + options.deadline if options.deadline else None
@@ -124,11 +127,13 @@ def run_tests(options: TestOptions, runners: Sequence[Runner], console: Console,
     logs = RunnerLogs(html.with_name(html.stem + "-logs"), console) \
         if html is not None and command.is_regrtest_run else None
     ctx = RunContext(options, command, console, labelled=len(runners) > 1,
-                     deadline_at=deadline_at, info=info, logs=logs)
+                     deadline_at=deadline_at, info=info, logs=logs, record=record)
     try:
         if not command.is_regrtest_run:
             return asyncio.run(run_plain(runners[0], ctx))
         report = asyncio.run(run_regrtest(runners, ctx))
+        if record is not None:  # the next sharded run weighs its files by these
+            write_recorded(record, report.results, console)
     finally:
         asyncio.run(close_runners(runners, console))  # e.g. shut down emulators we booted
         logged = logs.close() if logs is not None else {}

@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..console import Console
 from ..errors import CommandFailed
@@ -30,6 +31,7 @@ class RunContext:
     interrupted_by: str | None = None  # "SIGTERM": set when a signal stops the run
     info: TargetInfo = field(default_factory=TargetInfo)  # the target, probed once
     logs: RunnerLogs | None = None  # each runner's output in a file (with the HTML report)
+    record: Path | None = None  # the host's recorded test durations (recorded.py)
 
     def remaining(self) -> float | None:
         if self.deadline_at is None:

@@ -16,6 +16,7 @@ from ..runners import Invocation, Runner
 from .context import RunContext, list_cases, list_tests
 from .planning import cases_per_file, load_durations
 from .pool import WorkPool, file_weights
+from .recorded import read_recorded
 from .shard_run import ShardRun
 
 
@@ -116,9 +117,15 @@ def _never_taken(pool: WorkPool, ctx: RunContext) -> RunResults:
 async def _pool(runners: Sequence[Runner], ctx: RunContext) -> WorkPool:
     """The selection, weighed by earlier durations or by its test cases."""
     options = ctx.options
-    if options.durations:
+    recorded = read_recorded(ctx.record, ctx.console) \
+        if ctx.record is not None and not options.durations else {}
+    if options.durations or recorded:
         selection = await _list_on_any(runners, ctx)
-        weights = file_weights(selection, load_durations(options.durations, selection))
+        weights = file_weights(selection, load_durations(options.durations, selection)
+                               if options.durations else recorded)
+        if recorded:
+            ctx.console.write(f"Weighing the test files by their times in earlier runs "
+                              f"({ctx.record})")
     else:  # both listings at once, on two runners
         selection, case_ids = await asyncio.gather(_list_on_any(runners, ctx),
                                                    _cases_or_none(runners[1], ctx))
