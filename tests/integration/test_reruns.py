@@ -224,6 +224,22 @@ def test_test_reruns_after_a_crash_across_shards(gnu_build: BuiltHost, tmp_path:
     assert "### Slowest test files" in markdown
 
 
+def test_a_hang_after_the_last_failed_file_still_gets_its_rerun(gnu_build: BuiltHost,
+                                                                tmp_path: Path):
+    # One process: test_flaky fails, then test_hang (one test) is stopped by
+    # --timeout as the last file, nothing left to resume: regrtest never re-ran
+    # test_flaky, we do.
+    testdir = write_tests(tmp_path / "tests", "test_flaky", "test_hang")
+    junit = tmp_path / "junit.xml"
+    result = gnu_build.cli("test", "build", "--timeout", "5", "--junit-xml", junit, "--",
+                           "--rerun", "-v", "--testdir", testdir, "test_flaky", "test_hang",
+                           timeout=300)
+    assert "re-running 1 failed test file(s) in verbose mode" in result.stdout, \
+        (result.stdout + result.stderr)[-3000:]
+    cases = junit_testcases(junit)
+    assert children(cases["test_flaky.Flaky.test_once"]) == ["flakyFailure"]
+
+
 @pytest.mark.integration
 def test_fast_ci_flaky_passes_on_the_aarch64_python(gnu_build: BuiltHost, tmp_path: Path):
     testdir = write_tests(tmp_path / "tests", "test_flaky", "test_pass")

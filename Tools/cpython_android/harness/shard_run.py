@@ -55,6 +55,8 @@ class ShardRun:
     batches: int = 0  # batches taken from the pool
     stopped: bool = False  # --no-resume after a crash: no more batches for this runner
     _attempt_started: float = 0.0  # epoch seconds: the current attempt's start
+    # Files that failed in a process a crash or hang ended before regrtest's re-run.
+    _rerun_skipped: list[str] = field(default_factory=list)
     _parser: RegrtestParser | None = None
     _pending: list[str] | None = None
     # Per-test results and resume inside a crashed file (resume.py).
@@ -206,6 +208,10 @@ class ShardRun:
             self._check_ended_well(results, outcome)
             return False
         self._mark_stopped(results, running, attempt)
+        # regrtest re-runs failed files at the end of its process: this one ended
+        # before that (the file it stopped in is resumed, not re-run).
+        self._rerun_skipped += [name for name, f in results.files.items()
+                                if f.status == FileState.FAILED and not f.earlier]
         what = ending.value
         culprit = self._events.attribute(results, running)
         if ending is Ending.CRASHED:
@@ -223,12 +229,8 @@ class ShardRun:
         file that failed in a process a crash or hang then ended never got that.
         Re-run such files here as regrtest would (verbose, in a fresh process):
         their results are later attempts of the same tests (merge())."""
-        if len(self.parts) < 2 or not wants_rerun(self.ctx.command.args) \
-                or self.ctx.remaining() == 0.0:
-            return
-        files = [name for part in self.parts[:-1] for name, f in part.files.items()
-                 if f.status == FileState.FAILED and not f.earlier]
-        if not files:
+        files, self._rerun_skipped = self._rerun_skipped, []
+        if not files or not wants_rerun(self.ctx.command.args) or self.ctx.remaining() == 0.0:
             return
         self.ctx.console.write(
             f"[{self.label}] re-running {len(files)} failed test file(s) in verbose mode: "
