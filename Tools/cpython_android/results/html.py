@@ -13,7 +13,6 @@ tables to their first rows (the JUnit has them all), which keeps a
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import os
 import socket
@@ -22,7 +21,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import UserError
-from ..safefiles import is_no_space, no_space
+from ..safefiles import atomic_write
 from .cases import ERROR, FAILED, FileState, TestCase
 from .html_timeline import clock, text, timeline_html
 from .model import RunResults, TestFile
@@ -76,19 +75,10 @@ def write_html(results: RunResults, path: Path, run: Mapping[str, str] | None = 
     `run`: the run's own properties (command, runners, ...) for the headline;
     `logs`: each runner's log file, linked relative to the page."""
     page = html_report(results, run or {}, path.parent, logs=logs)
-    partial = path.with_name(path.name + ".partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(page.encode("utf-8", "replace"))
-        partial.replace(path)
-    except BaseException as e:  # an interrupt too: never leave OUT.partial behind
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
-        if is_no_space(e):
-            raise no_space(e, path, "writing the HTML report") from None
-        if isinstance(e, OSError):
-            raise UserError(f"cannot write the HTML report {path}: {e.strerror or e}") from None
-        raise
+    try:  # whole or not at all; a full disk is no_space's one line
+        atomic_write(path, page.encode("utf-8", "replace"), "the HTML report")
+    except OSError as e:
+        raise UserError(f"cannot write the HTML report {path}: {e.strerror or e}") from None
 
 
 def html_report(results: RunResults, run: Mapping[str, str], where: Path | None = None, *,
