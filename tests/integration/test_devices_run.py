@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from junitparser import JUnitXml, TestSuite
+from junitparser import JUnitXml
 
 from cpython_android.errors import InfrastructureError
 from cpython_android.hosts import parse_host
@@ -26,6 +26,7 @@ from cpython_android.runners.qemu import QemuPython
 from support.adb_double import FakeDevice
 from support.cli import needs
 from support.devices import ANDROID_HOST, android_py, spec_for
+from support.regrtest_files import write_equal_durations
 
 pytestmark = pytest.mark.integration
 SERIAL = "emulator-5554"
@@ -144,13 +145,8 @@ def test_a_run_survives_losing_one_of_two_devices(gnu_build, double, layout, bui
     pool; the other device runs them; every file is in the JUnit once, the exit
     status is regrtest's, and the summary and the JUnit name the lost device."""
     files = ["test_bool", "test_int", "test_float", "test_list"]
-    durations = tmp_path / "earlier.xml"  # equal weights; no case listing on the lost one
-    earlier = JUnitXml()
-    for name in files:
-        suite = TestSuite(name)
-        suite.time = 1.0
-        earlier.add_testsuite(suite)
-    earlier.write(str(durations))
+    # Equal weights; no case listing on the lost one.
+    durations = write_equal_durations(tmp_path / "earlier.xml", files)
     double.add_device(SERIAL, tmp_path / "a", python=build_python)
     double.add_device("emulator-5556", tmp_path / "b", python=build_python,
                       disconnect_after_lines=20)

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from junitparser import JUnitXml, TestSuite
+from junitparser import JUnitXml
 
 from cpython_android.adb_address import parse_address
 from cpython_android.hosts import parse_host
@@ -26,7 +26,7 @@ from support.cli import run_cli
 from support.devices import fake_apks
 from support.lab_fixtures import X86_64, LabBuild
 from support.lab_runner import LabPython
-from support.regrtest_files import junit_cases, write_tests
+from support.regrtest_files import junit_cases, write_equal_durations, write_tests
 
 pytestmark = [pytest.mark.lab, pytest.mark.integration]
 SERIAL = "emulator-5554"
@@ -236,15 +236,10 @@ def test_a_device_killed_halfway_loses_nothing(lab_x86_64: LabBuild, double: Adb
     for serial, when in ((SERIAL, None), ("emulator-5556", " ... ok")):
         double.add_device(serial, tmp_path / serial, python=android_app_python(lab_x86_64),
                           props={"ro.product.cpu.abilist": "x86_64"}, disconnect_on=when)
-    junit, earlier = tmp_path / "out.xml", tmp_path / "earlier.xml"
+    junit = tmp_path / "out.xml"
     # Equal earlier times: the first batch is two files (a quarter of six), so the
     # loss leaves a file regrtest announced ("[2/2]") and never reached.
-    earlier_runs = JUnitXml()
-    for name in files:
-        suite = TestSuite(name)
-        suite.time = 1.0
-        earlier_runs.add_testsuite(suite)
-    earlier_runs.write(str(earlier))
+    earlier = write_equal_durations(tmp_path / "earlier.xml", files)
     result = run_cli("--checkout", lab_x86_64.checkout, "--cross-build-dir", double_layout.root,
                      "test", X86_64, "--connected", f"emulator-5556,{SERIAL}", "--durations",
                      earlier, "--junit-xml", junit, "--", "-v", *files, env=double.env,
